@@ -1,0 +1,1 @@
+"""Where bars come from: tushare pro, Yahoo (yfinance), the bundled history, user CSV files."""

@@ -1,0 +1,34 @@
+"""Shared fixtures: real files under tmp_path, one Prefect test harness per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Keep TensorFlow's C++ chatter and Prefect's telemetry out of test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Tests never look up a Prefect Secret block for the tushare token.
+os.environ["NEXTBAR_NO_SECRET_BLOCK"] = "1"
+os.environ.pop("TUSHARE_TOKEN", None)
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+BUNDLED = Path(__file__).resolve().parents[1] / "pipeline" / "bundled"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A real, temporary Prefect API for the whole session (it takes ~25 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def warehouse_path(tmp_path: Path) -> Path:
+    """A fresh warehouse file location (created by the first writer)."""
+    return tmp_path / "nextbar.duckdb"

@@ -1,0 +1,51 @@
+"""Migrations are applied once, in order, and the file stays readable by older DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import InputError
+from warehouse.connection import connect
+from warehouse.migrate import migrate, schema_version
+
+
+def test_a_new_file_gets_every_migration(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        assert schema_version(con) >= 1
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert {"symbols", "bars", "bar_revisions", "ingest_runs", "rejected_bars"} <= tables
+
+
+def test_reopening_applies_nothing_twice(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        assert migrate(con) == []
+
+
+def test_an_older_file_is_upgraded(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        latest = schema_version(con)
+    # Simulate a file written by an older nextbar that only had migration 001.
+    con = duckdb.connect(str(warehouse_path))
+    con.execute("delete from schema_migrations where version > 1")
+    con.close()
+    with connect(warehouse_path) as con:
+        assert schema_version(con) == latest
+
+
+def test_the_file_uses_a_storage_version_older_tools_read(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        con.execute("select 1")
+    with connect(warehouse_path, read_only=True) as con:
+        rows = con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'nextbar'"
+        ).fetchall()
+    assert rows and rows[0][0] is not None and not rows[0][0].startswith("v2")
+
+
+def test_reading_a_missing_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nextbar init"):
+        with connect(tmp_path / "nope.duckdb", read_only=True):
+            pass

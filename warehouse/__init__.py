@@ -1,0 +1,4 @@
+"""DuckDB warehouse: migrations, set-based upserts and the views users query.
+
+The only package that writes SQL.
+"""
