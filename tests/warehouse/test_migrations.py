@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -25,14 +26,19 @@ def test_reopening_applies_nothing_twice(warehouse_path: Path) -> None:
 
 
 def test_an_older_file_is_upgraded(warehouse_path: Path) -> None:
-    with connect(warehouse_path) as con:
-        latest = schema_version(con)
-    # Simulate a file written by an older nextbar that only had migration 001.
+    # A file written by a nextbar that only knew migration 001.
+    first = resources.files("warehouse").joinpath("migrations/001_bars.sql").read_text()
     con = duckdb.connect(str(warehouse_path))
-    con.execute("delete from schema_migrations where version > 1")
+    con.execute(
+        "create table schema_migrations (version integer primary key, name varchar not null,"
+        " applied_at timestamptz not null default now())"
+    )
+    con.execute(first)
+    con.execute("insert into schema_migrations (version, name) values (1, '001_bars.sql')")
     con.close()
     with connect(warehouse_path) as con:
-        assert schema_version(con) == latest
+        assert schema_version(con) > 1
+        assert con.execute("select count(*) from forecasts").fetchone() == (0,)
 
 
 def test_the_file_uses_a_storage_version_older_tools_read(warehouse_path: Path) -> None:

@@ -1,0 +1,77 @@
+"""Issuing forecasts: identical re-issues are no-ops, different ones add a newer row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+FORECAST_COLUMNS = [
+    "symbol", "model", "run_id", "target", "as_of_date", "target_date", "issued_at",
+    "predicted", "lower_80", "upper_80", "lower_95", "upper_95", "last_known",
+    "is_champion", "is_replay",
+]
+# What makes two issues "the same forecast": everything but when it was issued.
+_IDENTITY = [
+    "symbol", "model", "target", "as_of_date", "target_date", "is_replay", "is_champion",
+    "predicted", "lower_80", "upper_80", "lower_95", "upper_95", "last_known",
+]
+
+
+def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Insert forecasts in one statement; return how many were new."""
+    if frame.empty:
+        return 0
+    identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
+    con.register("issued_forecasts", frame[FORECAST_COLUMNS])
+    try:
+        before = _count(con)
+        con.execute(
+            f"""
+            insert into forecasts (forecast_id, {", ".join(FORECAST_COLUMNS)})
+            select md5(concat_ws('|', {identity})), {", ".join(FORECAST_COLUMNS)}
+            from issued_forecasts
+            on conflict (forecast_id) do nothing
+            """
+        )
+        return _count(con) - before
+    finally:
+        con.unregister("issued_forecasts")
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select count(*) from forecasts").fetchone()
+    return int(row[0]) if row else 0
+
+
+def latest_forecasts(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> pd.DataFrame:
+    """The ``latest_forecasts`` view for some symbols."""
+    return con.execute(
+        "select * from latest_forecasts where symbol in (select unnest(?::varchar[]))", [symbols]
+    ).df()
+
+
+def scored_history(
+    con: duckdb.DuckDBPyConnection, symbol: str, since: date | None = None
+) -> pd.DataFrame:
+    """Scored forecasts of one symbol (latest issue each), oldest first."""
+    return con.execute(
+        """
+        select * from forecast_accuracy
+        where symbol = ? and is_latest_issue and (?::date is null or target_date >= ?::date)
+        order by target_date, model
+        """,
+        [symbol, since, since],
+    ).df()
+
+
+def leaderboard(con: duckdb.DuckDBPyConnection, symbols: list[str], window_name: str = "all") -> pd.DataFrame:
+    """The ``leaderboard`` view for some symbols and one window."""
+    return con.execute(
+        """
+        select * from leaderboard
+        where symbol in (select unnest(?::varchar[])) and window_name = ?
+        """,
+        [symbols, window_name],
+    ).df()

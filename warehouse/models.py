@@ -1,0 +1,145 @@
+"""Recording splits, model runs, their metrics and predictions, and champions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One model run as the warehouse stores it (numbers only: no arrays, no model objects)."""
+
+    run_id: str
+    symbol: str
+    model: str
+    split_id: str
+    hyperparameters: dict[str, Any]
+    backend: str | None
+    device: str | None
+    epochs_run: int | None
+    train_seconds: float | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    error: str | None
+    artifact_uri: str | None
+    code_version: str | None
+    purpose: str
+    predictions: pd.DataFrame  # split, date, predicted, actual, last_known
+    metrics: pd.DataFrame  # split, metric, value
+
+
+def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
+    """Store a split's ranges and scaler once; the same split_id is not stored twice."""
+    con.execute(
+        """
+        insert into splits (
+            split_id, symbol, as_of_date, window_length, features, target, target_kind,
+            train_start, train_end, validation_start, validation_end, test_start, test_end,
+            first_bar_date, scaler, data_fingerprint, config)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        on conflict (split_id) do nothing
+        """,
+        [
+            record["split_id"], record["symbol"], record["as_of_date"], record["window"],
+            list(record["features"]), record["target"], record["target_kind"],
+            record["train_start"], record["train_end"], record["validation_start"],
+            record["validation_end"], record.get("test_start"), record.get("test_end"),
+            record["first_bar_date"], json.dumps(record["scaler"]), record["data_fingerprint"],
+            json.dumps(record["config"]),
+        ],
+    )
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
+    """Store a run with its metrics and predictions in one transaction."""
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.run_id, run.symbol, run.model, run.split_id, json.dumps(run.hyperparameters),
+                run.backend, run.device, run.epochs_run, run.train_seconds, run.started_at,
+                run.finished_at, run.status, run.error, run.artifact_uri, run.code_version,
+                run.purpose,
+            ],
+        )
+        if not run.metrics.empty:
+            metrics = run.metrics[["split", "metric", "value"]]
+            con.register("run_metrics", metrics)
+            con.execute("insert into metrics select ?, split, metric, value from run_metrics", [run.run_id])
+            con.unregister("run_metrics")
+        if not run.predictions.empty:
+            preds = run.predictions[["split", "date", "predicted", "actual", "last_known"]]
+            con.register("run_predictions", preds)
+            con.execute(
+                """
+                insert into predictions
+                select ?, ?, date::date, split, predicted, actual, last_known from run_predictions
+                """,
+                [run.run_id, run.symbol],
+            )
+            con.unregister("run_predictions")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_champion(
+    con: duckdb.DuckDBPyConnection, symbol: str, run_ids: list[str], chosen_at: datetime
+) -> str | None:
+    """Make the run with the lowest validation MAE among ``run_ids`` the symbol's champion."""
+    row = con.execute(
+        """
+        select r.run_id, r.model, r.split_id, m.value
+        from model_runs as r
+        join metrics as m on m.run_id = r.run_id and m.split = 'validation' and m.metric = 'mae'
+        where r.run_id in (select unnest(?::varchar[])) and r.status = 'succeeded'
+        order by m.value, r.model
+        limit 1
+        """,
+        [run_ids],
+    ).fetchone()
+    if row is None:
+        return None
+    con.execute(
+        "insert into champions values (?, ?, ?, ?, ?, ?)", [symbol, row[0], row[1], row[2], row[3], chosen_at]
+    )
+    return str(row[0])
+
+
+def current_champion(con: duckdb.DuckDBPyConnection, symbol: str) -> dict[str, Any] | None:
+    """The newest champion of a symbol with its run, or None."""
+    frame = con.execute(
+        """
+        select c.run_id, c.model, c.validation_mae, c.chosen_at, r.artifact_uri, r.split_id
+        from champions as c join model_runs as r using (run_id)
+        where c.symbol = ?
+        order by c.chosen_at desc
+        limit 1
+        """,
+        [symbol],
+    ).df()
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def list_runs(con: duckdb.DuckDBPyConnection, symbol: str, limit: int = 50) -> pd.DataFrame:
+    """Recent runs of a symbol with validation and test MAE beside the naive MAE."""
+    return con.execute(
+        """
+        select model, split, mae, naive_mae, skill_vs_naive, is_beating_naive, is_champion,
+               purpose, finished_at, run_id
+        from model_scoreboard
+        where symbol = ?
+        order by finished_at desc, split, mae
+        limit ?
+        """,
+        [symbol, limit],
+    ).df()

@@ -1,0 +1,47 @@
+-- leaderboard — grain: one row per symbol, model and window ('all' scored forecasts, or the
+-- 'last_30' scored target days of that symbol). Live and replayed forecasts both count; a
+-- re-issued forecast counts once (its latest issue). skill_vs_naive = 1 - mae / naive_mae:
+-- below 0 means the model lost to "next = last known" over that window.
+create or replace view leaderboard as
+with
+
+scored as (
+    select
+        *,
+        dense_rank() over (partition by symbol order by target_date desc) as days_back
+    from forecast_accuracy
+    where is_latest_issue
+),
+
+windowed as (
+    select 'all' as window_name, * from scored
+    union all
+    select 'last_30' as window_name, * from scored where days_back <= 30
+),
+
+aggregated as (
+    select
+        symbol,
+        model,
+        window_name,
+        count(*) as n,
+        min(target_date) as first_target_date,
+        max(target_date) as last_target_date,
+        avg(abs_error) as mae,
+        avg(abs_pct_error) as mape,
+        avg(accuracy) as mean_accuracy,
+        avg(is_direction_hit::int) as direction_accuracy,
+        avg(is_inside_80::int) as coverage_80,
+        avg(is_inside_95::int) as coverage_95,
+        avg(naive_abs_error) as naive_mae,
+        avg(naive_accuracy) as naive_mean_accuracy
+    from windowed
+    group by symbol, model, window_name
+)
+
+select
+    *,
+    case when naive_mae > 0 then 1 - mae / naive_mae end as skill_vs_naive,
+    mae <= naive_mae as is_beating_naive
+from aggregated
+order by symbol, window_name, mae

@@ -1,0 +1,45 @@
+-- model_scoreboard — grain: one row per model run and evaluation range: its MAE beside the
+-- naive MAE on the same targets, and whether it is the symbol's current champion.
+create or replace view model_scoreboard as
+with
+
+pivoted as (
+    select
+        run_id,
+        split,
+        max(value) filter (where metric = 'mae') as mae,
+        max(value) filter (where metric = 'rmse') as rmse,
+        max(value) filter (where metric = 'mape') as mape,
+        max(value) filter (where metric = 'direction_accuracy') as direction_accuracy,
+        max(value) filter (where metric = 'mae_naive') as naive_mae,
+        max(value) filter (where metric = 'skill') as skill_vs_naive
+    from metrics
+    group by run_id, split
+),
+
+current_champions as (
+    select symbol, arg_max(run_id, chosen_at) as run_id
+    from champions
+    group by symbol
+)
+
+select
+    runs.symbol,
+    runs.model,
+    pivoted.split,
+    pivoted.mae,
+    pivoted.naive_mae,
+    pivoted.skill_vs_naive,
+    pivoted.mae <= pivoted.naive_mae as is_beating_naive,
+    pivoted.rmse,
+    pivoted.mape,
+    pivoted.direction_accuracy,
+    current_champions.run_id is not null as is_champion,
+    runs.purpose,
+    runs.finished_at,
+    runs.split_id,
+    runs.run_id
+from model_runs as runs
+join pivoted on pivoted.run_id = runs.run_id
+left join current_champions on current_champions.run_id = runs.run_id
+order by runs.symbol, pivoted.split, runs.finished_at desc, pivoted.mae
