@@ -36,7 +36,9 @@ def empty_bars() -> pd.DataFrame:
     return frame
 
 
-def canonical(frame: pd.DataFrame, *, volume_unit: str, price_adjustment: str, source: str) -> pd.DataFrame:
+def canonical(
+    frame: pd.DataFrame, *, volume_unit: str, price_adjustment: str, source: str
+) -> pd.DataFrame:
     """Complete a frame with date/OHLCV columns to the canonical columns, sorted by date."""
     out = frame.copy()
     out["date"] = pd.to_datetime(out["date"]).dt.normalize()

@@ -19,11 +19,19 @@ from warehouse.connection import connect
 from warehouse.symbols import sync_symbols
 
 
-def _bars(closes: list[float], *, first: str = "2020-01-01", partial_last: bool = False) -> pd.DataFrame:
+def _bars(
+    closes: list[float], *, first: str = "2020-01-01", partial_last: bool = False
+) -> pd.DataFrame:
     dates = pd.date_range(first, periods=len(closes), freq="D")
     frame = pd.DataFrame(
-        {"date": dates, "open": closes, "high": [c * 1.1 for c in closes], "low": [c * 0.9 for c in closes],
-         "close": closes, "volume": 10.0}
+        {
+            "date": dates,
+            "open": closes,
+            "high": [c * 1.1 for c in closes],
+            "low": [c * 0.9 for c in closes],
+            "close": closes,
+            "volume": 10.0,
+        }
     )
     frame["is_partial"] = False
     if partial_last:
@@ -36,7 +44,9 @@ def _request(symbol: str = "BTC-USD") -> IngestRequest:
 
 
 def _no_rejects() -> pd.DataFrame:
-    return pd.DataFrame(columns=["date", "raw_date", "open", "high", "low", "close", "volume", "reason"])
+    return pd.DataFrame(
+        columns=["date", "raw_date", "open", "high", "low", "close", "volume", "reason"]
+    )
 
 
 def _store(path: Path, frame: pd.DataFrame) -> wbars.IngestCounts:

@@ -52,6 +52,8 @@ def test_the_file_uses_a_storage_version_older_tools_read(warehouse_path: Path) 
 
 
 def test_reading_a_missing_warehouse_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nextbar init"):
-        with connect(tmp_path / "nope.duckdb", read_only=True):
-            pass
+    with (
+        pytest.raises(InputError, match="nextbar init"),
+        connect(tmp_path / "nope.duckdb", read_only=True),
+    ):
+        pass

@@ -1,0 +1,1 @@
+"""Prefect flows: thin tables of contents over ``pipeline`` and ``warehouse``."""

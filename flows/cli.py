@@ -1,0 +1,129 @@
+"""The ``nextbar`` command line: each command runs a flow or reads the warehouse."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from flows.output import OutputFormat, console, print_frame
+
+# Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    help="nextbar: next-trading-day price forecasts, always beside the naive baseline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        envvar="NEXTBAR_WAREHOUSE",
+        help="DuckDB file [default: ./data/nextbar.duckdb]",
+    ),
+]
+SymbolsOpt = Annotated[
+    list[str] | None, typer.Option("--symbol", "-s", help="Symbol (repeatable); default all")
+]
+
+
+def _date(value: str | None) -> date | None:
+    return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+
+
+def _warehouse(path: Path | None) -> Path:
+    from pipeline.settings import Settings
+
+    return path or Settings().warehouse
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors")] = False,
+) -> None:
+    os.environ["NEXTBAR_DEBUG"] = "1" if debug else ""
+
+
+@app.command()
+def init(warehouse: WarehouseOpt = None) -> None:
+    """Create or upgrade the warehouse and register the configured symbols."""
+    from pipeline.symbols import DEFAULT_SYMBOLS
+    from warehouse.connection import connect
+    from warehouse.migrate import schema_version
+    from warehouse.symbols import sync_symbols
+
+    path = _warehouse(warehouse)
+    with connect(path) as con:
+        sync_symbols(con, DEFAULT_SYMBOLS)
+        version = schema_version(con)
+    console.print(f"warehouse {path} ready (schema version {version})")
+
+
+@app.command()
+def ingest(
+    symbol: SymbolsOpt = None,
+    source: Annotated[
+        str | None, typer.Option(help="tushare | yfinance | bundled; default per symbol")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Import your own CSV (tushare, Yahoo or Investing.com)"),
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
+    from flows.ingest import ingest as ingest_flow
+    from pipeline.errors import InputError
+
+    if file and (not symbol or len(symbol) != 1):
+        raise InputError("--file needs exactly one --symbol: the instrument the file holds")
+    if file and not file.exists():
+        raise InputError(f"--file {file}: no such file")
+    results = ingest_flow(
+        symbols=symbol,
+        source=source,
+        start=_date(start),
+        end=_date(end),
+        file=str(file) if file else None,
+        warehouse=str(_warehouse(warehouse)),
+    )
+    print_frame(pd.DataFrame([r.__dict__ for r in results]).drop(columns=["error"]), title="ingest")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query (read-only)")],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    from warehouse.connection import connect
+
+    with connect(_warehouse(warehouse), read_only=True) as con:
+        frame = con.execute(query).df()
+    print_frame(frame, fmt)
+
+
+def main() -> None:
+    """Entry point: one-line errors and a non-zero exit, tracebacks only with --debug."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("NEXTBAR_DEBUG"):
+            raise
+        console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        raise SystemExit(1) from None

@@ -1,0 +1,180 @@
+"""Flow ``ingest``: fetch each symbol's new bars, validate them, store them losslessly."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+
+from flows.common import RETRIES, RETRY_DELAYS, load_settings, retry_transient_only
+from pipeline import ingest as plan
+from pipeline.calendars import find_gaps
+from pipeline.settings import Settings
+from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
+from pipeline.validation import validate_bars
+from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
+from warehouse.connection import connect
+from warehouse.symbols import sync_symbols
+
+
+@dataclass(frozen=True)
+class SymbolIngest:
+    """One row of the ingest summary."""
+
+    symbol: str
+    source: str
+    start: date | None
+    end: date | None
+    fetched: int
+    new: int
+    changed: int
+    unchanged: int
+    rejected: int
+    gaps: int
+    status: str
+    error: str | None = None
+
+
+@task(name="prepare-warehouse")
+def prepare_warehouse(settings: Settings, symbols: list[SymbolInfo]) -> None:
+    """Create or upgrade the warehouse and register the symbols."""
+    with connect(settings.warehouse) as con:
+        sync_symbols(con, symbols)
+
+
+@task(name="plan-range", task_run_name="plan-range-{info.symbol}")
+def plan_range(
+    info: SymbolInfo, settings: Settings, start: date | None, end: date | None
+) -> tuple[date, date]:
+    """Decide which dates to fetch."""
+    with connect(settings.warehouse) as con:
+        last = last_bar_date(con, info.symbol)
+    return plan.plan_range(info, last, settings, start=start, end=end)
+
+
+@task(
+    name="fetch-bars",
+    task_run_name="fetch-bars-{info.symbol}",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=retry_transient_only,
+)
+def fetch_bars(
+    info: SymbolInfo, source: str, settings: Settings, span: tuple[date, date]
+) -> plan.Fetched:
+    """Fetch bars from the network or the bundled history (retried on transient errors only)."""
+    return plan.fetch_bars(plan.make_source(source, info, settings), info, *span)
+
+
+@task(name="store-bars", task_run_name="store-bars-{info.symbol}")
+def store_bars(
+    info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
+) -> SymbolIngest:
+    """Validate, then upsert in one transaction; report counts and gaps."""
+    checked = validate_bars(fetched.bars, today=plan.today_in(info))
+    with connect(settings.warehouse) as con:
+        counts = store_ingest(con, request, checked.valid, checked.rejected)
+        stored = con.execute(
+            "select date from bars where symbol = ? order by date", [info.symbol]
+        ).fetchall()
+    gaps = find_gaps(info, [row[0] for row in stored])
+    if gaps:
+        get_run_logger().warning(
+            "%s: %d trading days missing, e.g. %s", info.symbol, len(gaps), gaps[:5]
+        )
+    return SymbolIngest(
+        symbol=info.symbol,
+        source=fetched.source,
+        start=request.start,
+        end=request.end,
+        gaps=len(gaps),
+        status="succeeded",
+        **{k: v for k, v in asdict(counts).items()},
+    )
+
+
+@task(name="record-failure", task_run_name="record-failure-{request.symbol}")
+def record_failure(settings: Settings, request: IngestRequest, error: str) -> None:
+    """Note in ``ingest_runs`` that this symbol's ingest stored nothing."""
+    with connect(settings.warehouse) as con:
+        record_failed_ingest(con, request, error)
+
+
+@flow(name="ingest")
+def ingest(
+    symbols: list[str] | None = None,
+    source: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    file: str | None = None,
+    warehouse: str | None = None,
+) -> list[SymbolIngest]:
+    """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file."""
+    settings = load_settings(warehouse)
+    infos = [get_symbol(s) for s in symbols] if symbols else list(DEFAULT_SYMBOLS)
+    prepare_warehouse(settings, list(DEFAULT_SYMBOLS))
+    results = [ingest_symbol(info, source, start, end, file, settings) for info in infos]
+    publish_summary(results)
+    failed = [r for r in results if r.status != "succeeded"]
+    if failed:
+        raise RuntimeError("; ".join(f"{r.symbol}: {r.error}" for r in failed))
+    return results
+
+
+def ingest_symbol(
+    info: SymbolInfo,
+    source: str | None,
+    start: date | None,
+    end: date | None,
+    file: str | None,
+    settings: Settings,
+) -> SymbolIngest:
+    """Plan, fetch, store one symbol; a failure is recorded and reported, not raised."""
+    source_name = "file" if file else (source or info.default_source)
+    request = IngestRequest(
+        run_id=str(uuid.uuid4()),
+        symbol=info.symbol,
+        source=source_name,
+        start=start,
+        end=end,
+        started_at=datetime.now(tz=UTC),
+    )
+    try:
+        if file:
+            fetched = plan.read_file(Path(file), info)
+        else:
+            span = plan_range(info, settings, start, end)
+            request = replace(request, start=span[0], end=span[1])
+            fetched = fetch_bars(info, source_name, settings, span)
+        return store_bars(info, fetched, settings, replace(request, source=fetched.source))
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        record_failure(settings, request, message)
+        return SymbolIngest(
+            symbol=info.symbol,
+            source=source_name,
+            start=request.start,
+            end=request.end,
+            fetched=0,
+            new=0,
+            changed=0,
+            unchanged=0,
+            rejected=0,
+            gaps=0,
+            status="failed",
+            error=message,
+        )
+
+
+@task(name="publish-summary")
+def publish_summary(results: list[SymbolIngest]) -> None:
+    """A table artifact with one row per symbol."""
+    create_table_artifact(
+        key="ingest-summary",
+        table=[{k: str(v) for k, v in asdict(r).items()} for r in results],
+        description="Bars fetched, new, changed (old values kept), unchanged, rejected per symbol",
+    )
