@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 
-from flows.output import OutputFormat, console, print_frame
+from flows.output import OutputFormat, console, err_console, print_frame
+
+if TYPE_CHECKING:
+    from flows.ingest import SymbolIngest
 
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -97,7 +100,7 @@ def ingest(
         file=str(file) if file else None,
         warehouse=str(_warehouse(warehouse)),
     )
-    print_frame(pd.DataFrame([r.__dict__ for r in results]).drop(columns=["error"]), title="ingest")
+    print_ingest(results)
 
 
 @app.command()
@@ -116,6 +119,32 @@ def sql(
     print_frame(frame, fmt)
 
 
+@app.command()
+def demo(warehouse: WarehouseOpt = None) -> None:
+    """The main job offline: ingest the bundled history of every symbol and summarise it."""
+    from flows.ingest import ingest as ingest_flow
+    from warehouse.bars import bar_summary
+    from warehouse.connection import connect
+
+    path = _warehouse(warehouse)
+    console.rule("1. ingest the bundled real history")
+    results = ingest_flow(source="bundled", warehouse=str(path))
+    print_ingest(results)
+    with connect(path, read_only=True) as con:
+        print_frame(bar_summary(con), title="bars per symbol")
+    console.rule("query it")
+    console.print(f'  nextbar sql "{EXAMPLE_QUERY}"')
+
+
+EXAMPLE_QUERY = "select symbol, count(*), min(date), max(date) from bars group by 1"
+
+
+def print_ingest(results: list[SymbolIngest]) -> None:
+    """The per-symbol ingest summary."""
+    frame = pd.DataFrame([r.__dict__ for r in results])
+    print_frame(frame.drop(columns=["start", "end", "error"]), title="ingest")
+
+
 def main() -> None:
     """Entry point: one-line errors and a non-zero exit, tracebacks only with --debug."""
     try:
@@ -125,5 +154,5 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("NEXTBAR_DEBUG"):
             raise
-        console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
         raise SystemExit(1) from None

@@ -84,7 +84,10 @@ def store_bars(
     gaps = find_gaps(info, [row[0] for row in stored])
     if gaps:
         get_run_logger().warning(
-            "%s: %d trading days missing, e.g. %s", info.symbol, len(gaps), gaps[:5]
+            "%s: %d trading days have no bar (suspensions?), e.g. %s",
+            info.symbol,
+            len(gaps),
+            ", ".join(d.isoformat() for d in gaps[:5]),
         )
     return SymbolIngest(
         symbol=info.symbol,

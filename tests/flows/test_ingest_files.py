@@ -1,0 +1,93 @@
+"""Importing users' CSV files through the ingest flow: revisions kept, bad input harmless."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.ingest import ingest
+from warehouse.connection import connect
+
+# The bundled BTC file ends with a partial 2024-05-27 bar (close 70009.66); the day's
+# final close was 69394.55 (shared/data/README.md). 2024-05-26's close is revised from
+# 68518.09375 to 68520; the other new values are made up.
+NEWER_YAHOO_CSV = """Date,Open,High,Low,Close,Adj Close,Volume
+2024-05-26,69264.289063,69506.226563,68183.890625,68520.000000,68520.000000,15628433737
+2024-05-27,68512.179688,70597.882813,68232.500000,69394.554688,69394.554688,25870990717
+2024-05-28,69394.554688,69560.0,67300.0,68296.218750,68296.218750,32000000000
+2024-05-29,68296.218750,68900.0,67100.0,67578.093750,67578.093750,28000000000
+"""
+
+
+def _table(path: Path, sql: str) -> pd.DataFrame:
+    with connect(path, read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def _snapshot(path: Path) -> dict[str, pd.DataFrame]:
+    return {t: _table(path, f"select * from {t} order by all") for t in ("bars", "bar_revisions")}
+
+
+@pytest.fixture
+def btc_warehouse(warehouse_path: Path) -> Path:
+    ingest(symbols=["BTC-USD"], source="bundled", warehouse=str(warehouse_path))
+    return warehouse_path
+
+
+def test_an_overlapping_newer_file_adds_new_rows_and_keeps_revised_ones(
+    btc_warehouse: Path, tmp_path: Path
+) -> None:
+    newer = tmp_path / "BTC-USD-newer.csv"
+    newer.write_text(NEWER_YAHOO_CSV)
+    before = _table(btc_warehouse, "select * from bars where date = '2024-05-26'")
+    [result] = ingest(symbols=["BTC-USD"], file=str(newer), warehouse=str(btc_warehouse))
+    assert (result.new, result.changed, result.unchanged) == (2, 2, 0)
+    revisions = _table(btc_warehouse, "select * from bar_revisions order by date")
+    # 2024-05-26 differs in the last digits (a revision); 2024-05-27 was partial.
+    assert revisions["reason"].tolist()[1] == "partial bar completed"
+    assert revisions["old_close"].tolist() == [before["close"][0], 70009.664063]
+    assert revisions["reason"].tolist()[0] == "replaced by csv:yahoo"
+    final = _table(btc_warehouse, "select close, is_partial from bars where date = '2024-05-27'")
+    assert final["close"][0] == pytest.approx(69394.554688)
+    assert not final["is_partial"][0]
+
+
+def test_rejected_rows_are_kept_with_reasons_and_the_rest_stored(
+    btc_warehouse: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-06-01,100,110,90,105,105,5\n"
+        "2024-06-02,-1,110,90,105,105,5\n"  # negative open
+        "2024-06-03,100,99,90,105,105,5\n"  # high below close
+    )
+    [result] = ingest(symbols=["BTC-USD"], file=str(bad), warehouse=str(btc_warehouse))
+    assert (result.new, result.rejected) == (1, 2)
+    reasons = _table(btc_warehouse, "select reason from rejected_bars order by date")["reason"]
+    assert "open" in reasons[0] and "high" in reasons[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"when,what\n2020-01-01,1\n", "supported formats"),
+        ("Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
+    btc_warehouse: Path, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    before = _snapshot(btc_warehouse)
+    with pytest.raises(RuntimeError, match=message):
+        ingest(symbols=["BTC-USD"], file=str(bad), warehouse=str(btc_warehouse))
+    after = _snapshot(btc_warehouse)
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name])
+    runs = _table(btc_warehouse, "select status, error from ingest_runs order by started_at")
+    assert runs["status"].iloc[-1] == "failed" and "bad.csv" in runs["error"].iloc[-1]
