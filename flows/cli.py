@@ -120,6 +120,85 @@ def sql(
 
 
 @app.command()
+def train(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to train")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="gru|lstm|rnn|naive|drift|linear|all (repeatable)"),
+    ] = None,
+    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping on validation)")] = 50,
+    target: Annotated[str, typer.Option(help="close | open | high | low")] = "close",
+    window: Annotated[int, typer.Option(help="Bars per input window")] = 60,
+    test_size: Annotated[
+        int, typer.Option("--test-size", help="Last N targets scored as test")
+    ] = 300,
+    validation_size: Annotated[
+        int, typer.Option("--validation-size", help="Targets before test for early stopping")
+    ] = 120,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
+    ] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Rebuild the split, train models, store runs; print each model beside naive."""
+    from flows.train import train as train_flow
+
+    _show_progress()
+    report = train_flow(
+        symbol=symbol,
+        models=model or ["all"],
+        epochs=epochs,
+        target=target,
+        window=window,
+        test_size=test_size,
+        validation_size=validation_size,
+        as_of=_date(as_of),
+        warehouse=str(_warehouse(warehouse)),
+    )
+    print_frame(
+        report.table, title=f"{symbol}: every model beside the naive baseline (MAE, {target})"
+    )
+    if report.plot:
+        console.print(f"chart: {report.plot}")
+
+
+@app.command()
+def models(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol")],
+    limit: Annotated[int, typer.Option(help="Most rows")] = 30,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """List model runs (MAE beside naive) and the current champion."""
+    from pipeline.symbols import get_symbol
+    from warehouse.connection import connect
+    from warehouse.models import current_champion, list_runs
+
+    get_symbol(symbol)
+    with connect(_warehouse(warehouse), read_only=True) as con:
+        runs = list_runs(con, symbol, limit)
+        champion = current_champion(con, symbol)
+    print_frame(runs, fmt, title=f"{symbol}: model runs")
+    if fmt is OutputFormat.table:
+        if champion:
+            console.print(
+                f"champion: {champion['model']} (validation MAE {champion['validation_mae']:.4f}, "
+                f"run {champion['run_id']})"
+            )
+        else:
+            console.print("no champion yet: run `nextbar train --symbol " + symbol + "`")
+
+
+def _show_progress() -> None:
+    """Show per-epoch progress (``nextbar.progress``) through Prefect's console handler."""
+    import logging
+
+    logging.getLogger("nextbar").setLevel(logging.INFO)
+
+
+@app.command()
 def demo(warehouse: WarehouseOpt = None) -> None:
     """The main job offline: ingest the bundled history of every symbol and summarise it."""
     from flows.ingest import ingest as ingest_flow

@@ -10,7 +10,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Piped output is read by programs and wide screens alike: do not squeeze tables to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
@@ -26,7 +27,7 @@ def _cell(value: object) -> str:
     if isinstance(value, pd.Timestamp) and value == value.normalize():
         return value.date().isoformat()
     if isinstance(value, float):
-        return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:,.2f}"
+        return f"{value:,.4f}" if abs(value) < 1e4 else f"{value:,.2f}"
     return str(value)
 
 

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     warehouse: Path = Path("data/nextbar.duckdb")
     models_dir: Path = Path("data/models")
     plots_dir: Path = Path("data/plots")
+    splits_dir: Path = Path("data/splits")  # split arrays handed to the (GPU) trainer
     tushare_token: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TUSHARE_TOKEN", "NEXTBAR_TUSHARE_TOKEN")
     )

@@ -67,7 +67,9 @@ def store_ingest(
     return counts
 
 
-def record_failed_ingest(con: duckdb.DuckDBPyConnection, request: IngestRequest, error: str) -> None:
+def record_failed_ingest(
+    con: duckdb.DuckDBPyConnection, request: IngestRequest, error: str
+) -> None:
     """Record an ingest that stored nothing because it failed."""
     counts = IngestCounts(fetched=0, new=0, changed=0, unchanged=0, rejected=0)
     _record_run(con, request, counts, status="failed", error=error)
@@ -120,7 +122,9 @@ def _record_revisions(con: duckdb.DuckDBPyConnection, request: IngestRequest) ->
 
 def _write_bars(con: duckdb.DuckDBPyConnection, request: IngestRequest) -> None:
     columns = ", ".join(["symbol", *BAR_COLUMNS])
-    updates = ", ".join(f"{c} = excluded.{c}" for c in [*BAR_COLUMNS[1:], "ingest_run_id", "ingested_at"])
+    updates = ", ".join(
+        f"{c} = excluded.{c}" for c in [*BAR_COLUMNS[1:], "ingest_run_id", "ingested_at"]
+    )
     con.execute(
         f"""
         insert into bars ({columns}, ingest_run_id, ingested_at)
@@ -167,7 +171,9 @@ def _counts(con: duckdb.DuckDBPyConnection, *, fetched: int, rejected: int) -> I
         """
     ).fetchone()
     assert row is not None
-    return IngestCounts(fetched=fetched, new=row[0], changed=row[1], unchanged=row[2], rejected=rejected)
+    return IngestCounts(
+        fetched=fetched, new=row[0], changed=row[1], unchanged=row[2], rejected=rejected
+    )
 
 
 def _record_run(
@@ -201,7 +207,11 @@ def _record_run(
 
 
 def load_bars(
-    con: duckdb.DuckDBPyConnection, symbol: str, *, until: date | None = None, final_only: bool = True
+    con: duckdb.DuckDBPyConnection,
+    symbol: str,
+    *,
+    until: date | None = None,
+    final_only: bool = True,
 ) -> pd.DataFrame:
     """One symbol's stored bars dated <= until, ascending; partial bars left out by default."""
     frame = con.execute(

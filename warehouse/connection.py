@@ -22,11 +22,15 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     target = Path(path)
     if read_only:
         if not target.exists():
-            raise InputError(f"warehouse {target} does not exist: run `nextbar init` or `nextbar ingest` first")
+            raise InputError(
+                f"warehouse {target} does not exist: run `nextbar init` or `nextbar ingest` first"
+            )
         con = duckdb.connect(str(target), read_only=True)
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target), config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+        con = duckdb.connect(
+            str(target), config={"storage_compatibility_version": STORAGE_COMPATIBILITY}
+        )
         migrate(con)
     try:
         yield con

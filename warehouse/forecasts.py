@@ -8,14 +8,37 @@ import duckdb
 import pandas as pd
 
 FORECAST_COLUMNS = [
-    "symbol", "model", "run_id", "target", "as_of_date", "target_date", "issued_at",
-    "predicted", "lower_80", "upper_80", "lower_95", "upper_95", "last_known",
-    "is_champion", "is_replay",
+    "symbol",
+    "model",
+    "run_id",
+    "target",
+    "as_of_date",
+    "target_date",
+    "issued_at",
+    "predicted",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "last_known",
+    "is_champion",
+    "is_replay",
 ]
 # What makes two issues "the same forecast": everything but when it was issued.
 _IDENTITY = [
-    "symbol", "model", "target", "as_of_date", "target_date", "is_replay", "is_champion",
-    "predicted", "lower_80", "upper_80", "lower_95", "upper_95", "last_known",
+    "symbol",
+    "model",
+    "target",
+    "as_of_date",
+    "target_date",
+    "is_replay",
+    "is_champion",
+    "predicted",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "last_known",
 ]
 
 
@@ -66,7 +89,9 @@ def scored_history(
     ).df()
 
 
-def leaderboard(con: duckdb.DuckDBPyConnection, symbols: list[str], window_name: str = "all") -> pd.DataFrame:
+def leaderboard(
+    con: duckdb.DuckDBPyConnection, symbols: list[str], window_name: str = "all"
+) -> pd.DataFrame:
     """The ``leaderboard`` view for some symbols and one window."""
     return con.execute(
         """

@@ -39,7 +39,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute("begin transaction")
         try:
             con.execute(sql)
-            con.execute("insert into schema_migrations (version, name) values (?, ?)", [version, name])
+            con.execute(
+                "insert into schema_migrations (version, name) values (?, ?)", [version, name]
+            )
             con.execute("commit")
         except Exception:
             con.execute("rollback")

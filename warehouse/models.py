@@ -47,11 +47,22 @@ def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None
         on conflict (split_id) do nothing
         """,
         [
-            record["split_id"], record["symbol"], record["as_of_date"], record["window"],
-            list(record["features"]), record["target"], record["target_kind"],
-            record["train_start"], record["train_end"], record["validation_start"],
-            record["validation_end"], record.get("test_start"), record.get("test_end"),
-            record["first_bar_date"], json.dumps(record["scaler"]), record["data_fingerprint"],
+            record["split_id"],
+            record["symbol"],
+            record["as_of_date"],
+            record["window"],
+            list(record["features"]),
+            record["target"],
+            record["target_kind"],
+            record["train_start"],
+            record["train_end"],
+            record["validation_start"],
+            record["validation_end"],
+            record.get("test_start"),
+            record.get("test_end"),
+            record["first_bar_date"],
+            json.dumps(record["scaler"]),
+            record["data_fingerprint"],
             json.dumps(record["config"]),
         ],
     )
@@ -64,16 +75,30 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
         con.execute(
             "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                run.run_id, run.symbol, run.model, run.split_id, json.dumps(run.hyperparameters),
-                run.backend, run.device, run.epochs_run, run.train_seconds, run.started_at,
-                run.finished_at, run.status, run.error, run.artifact_uri, run.code_version,
+                run.run_id,
+                run.symbol,
+                run.model,
+                run.split_id,
+                json.dumps(run.hyperparameters),
+                run.backend,
+                run.device,
+                run.epochs_run,
+                run.train_seconds,
+                run.started_at,
+                run.finished_at,
+                run.status,
+                run.error,
+                run.artifact_uri,
+                run.code_version,
                 run.purpose,
             ],
         )
         if not run.metrics.empty:
             metrics = run.metrics[["split", "metric", "value"]]
             con.register("run_metrics", metrics)
-            con.execute("insert into metrics select ?, split, metric, value from run_metrics", [run.run_id])
+            con.execute(
+                "insert into metrics select ?, split, metric, value from run_metrics", [run.run_id]
+            )
             con.unregister("run_metrics")
         if not run.predictions.empty:
             preds = run.predictions[["split", "date", "predicted", "actual", "last_known"]]
@@ -93,26 +118,20 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
 
 
 def record_champion(
-    con: duckdb.DuckDBPyConnection, symbol: str, run_ids: list[str], chosen_at: datetime
-) -> str | None:
-    """Make the run with the lowest validation MAE among ``run_ids`` the symbol's champion."""
-    row = con.execute(
-        """
-        select r.run_id, r.model, r.split_id, m.value
-        from model_runs as r
-        join metrics as m on m.run_id = r.run_id and m.split = 'validation' and m.metric = 'mae'
-        where r.run_id in (select unnest(?::varchar[])) and r.status = 'succeeded'
-        order by m.value, r.model
-        limit 1
-        """,
-        [run_ids],
-    ).fetchone()
-    if row is None:
-        return None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    symbol: str,
+    run_id: str,
+    model: str,
+    split_id: str,
+    validation_mae: float,
+    chosen_at: datetime,
+) -> None:
+    """Record a run as the symbol's champion from now on."""
     con.execute(
-        "insert into champions values (?, ?, ?, ?, ?, ?)", [symbol, row[0], row[1], row[2], row[3], chosen_at]
+        "insert into champions values (?, ?, ?, ?, ?, ?)",
+        [symbol, run_id, model, split_id, validation_mae, chosen_at],
     )
-    return str(row[0])
 
 
 def current_champion(con: duckdb.DuckDBPyConnection, symbol: str) -> dict[str, Any] | None:
@@ -127,7 +146,7 @@ def current_champion(con: duckdb.DuckDBPyConnection, symbol: str) -> dict[str, A
         """,
         [symbol],
     ).df()
-    return None if frame.empty else frame.iloc[0].to_dict()
+    return None if frame.empty else {str(k): v for k, v in frame.iloc[0].to_dict().items()}
 
 
 def list_runs(con: duckdb.DuckDBPyConnection, symbol: str, limit: int = 50) -> pd.DataFrame:

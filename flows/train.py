@@ -1,0 +1,188 @@
+"""Flows ``train`` (split, fit, record: the single writer) and ``fit-models`` (the GPU part)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+
+from flows.common import load_settings
+from pipeline import plots, reports
+from pipeline.fitting import ModelOutcome, champion_of, fit_one, resolve_kinds
+from pipeline.settings import Settings
+from pipeline.splits import Split, SplitConfig, build_split
+from pipeline.symbols import get_symbol
+from warehouse.bars import load_bars
+from warehouse.connection import connect
+from warehouse.models import RunRecord, record_champion, record_run, record_split
+
+GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
+
+
+@dataclass
+class TrainReport:
+    """What ``train`` did: the split, every model's outcome, the champion, the chart."""
+
+    symbol: str
+    split_id: str
+    outcomes: list[ModelOutcome]
+    champion_run_id: str | None
+    table: pd.DataFrame
+    plot: str | None
+
+
+@task(name="prepare-split", task_run_name="prepare-split-{symbol}")
+def prepare_split(settings: Settings, symbol: str, config: SplitConfig, as_of: date | None) -> str:
+    """Build the split from stored final bars dated <= as_of, record it, save its arrays."""
+    with connect(settings.warehouse) as con:
+        bars = load_bars(con, symbol, until=as_of)
+        split = build_split(bars, config, symbol=symbol, as_of=as_of)
+        record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
+    return str(split.save(settings.splits_dir / f"{split.split_id}.npz"))
+
+
+@task(name="fit-model", task_run_name="fit-{kind}")
+def fit_model(split_path: str, kind: str, models_dir: str, epochs: int, seed: int) -> ModelOutcome:
+    """Train one model on the saved split and forecast the next day."""
+    return fit_one(
+        Split.load(split_path), kind, models_dir=Path(models_dir), epochs=epochs, seed=seed
+    )
+
+
+@flow(name="fit-models")
+def fit_models(
+    split_path: str, models: list[str], models_dir: str, epochs: int = 50, seed: int = 42
+) -> list[ModelOutcome]:
+    """Train models on a saved split. Never opens the warehouse: deployable to the gpu pool."""
+    return [fit_model(split_path, kind, models_dir, epochs, seed) for kind in resolve_kinds(models)]
+
+
+def dispatch_fit(
+    split_path: str, models: list[str], settings: Settings, epochs: int, seed: int
+) -> list[ModelOutcome]:
+    """Train on the gpu work pool when a deployment is configured, else in this process."""
+    params: dict[str, Any] = {
+        "split_path": split_path,
+        "models": models,
+        "models_dir": str(settings.models_dir),
+        "epochs": epochs,
+        "seed": seed,
+    }
+    deployment = os.environ.get(GPU_DEPLOYMENT_ENV)
+    if not deployment:
+        return fit_models(**params)
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(deployment, parameters=params, timeout=None)
+    return run.state.result()  # type: ignore[union-attr]
+
+
+@task(name="record-runs", task_run_name="record-runs-{symbol}")
+def record_runs(
+    settings: Settings, symbol: str, split_id: str, outcomes: list[ModelOutcome], purpose: str
+) -> str | None:
+    """Store every run with metrics and predictions; record the champion (validation MAE)."""
+    champion = champion_of(outcomes)
+    with connect(settings.warehouse) as con:
+        for o in outcomes:
+            record_run(con, _run_record(symbol, split_id, o, purpose))
+        if champion is not None:
+            record_champion(
+                con,
+                symbol=symbol,
+                run_id=champion.run_id,
+                model=champion.model,
+                split_id=split_id,
+                validation_mae=champion.metric("validation", "mae") or 0.0,
+                chosen_at=datetime.now(tz=UTC),
+            )
+    return champion.run_id if champion else None
+
+
+def _run_record(symbol: str, split_id: str, o: ModelOutcome, purpose: str) -> RunRecord:
+    return RunRecord(
+        run_id=o.run_id,
+        symbol=symbol,
+        model=o.model,
+        split_id=split_id,
+        hyperparameters=o.hyperparameters,
+        backend=o.backend,
+        device=o.device,
+        epochs_run=o.epochs_run,
+        train_seconds=o.train_seconds,
+        started_at=o.started_at,
+        finished_at=o.finished_at,
+        status=o.status,
+        error=o.error,
+        artifact_uri=o.artifact_uri,
+        code_version=version("nextbar"),
+        purpose=purpose,
+        predictions=o.predictions,
+        metrics=o.metrics,
+    )
+
+
+@task(name="plot-test-predictions")
+def plot_test_predictions(
+    settings: Settings, symbol: str, target: str, outcomes: list[ModelOutcome]
+) -> str | None:
+    """A PNG of the test range: every model, the actual prices and naive."""
+    predictions = reports.test_predictions(outcomes)
+    if predictions.empty:
+        return None
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S")
+    path = settings.plots_dir / symbol / f"train-{stamp}.png"
+    return str(plots.plot_test_predictions(predictions, symbol, target, path))
+
+
+@task(name="publish-train-report")
+def publish_train_report(symbol: str, table: pd.DataFrame) -> None:
+    """The model table (naive beside every model) as a table artifact."""
+    create_table_artifact(
+        key=f"train-{symbol.lower().replace('.', '-')}",
+        table=[{str(k): v for k, v in row.items()} for row in table.astype(str).to_dict("records")],
+        description=f"{symbol}: validation and test MAE per model beside the naive MAE",
+    )
+
+
+@flow(name="train")
+def train(
+    symbol: str,
+    models: list[str] | None = None,
+    as_of: date | None = None,
+    target: str = "close",
+    window: int = 60,
+    test_size: int = 300,
+    validation_size: int = 120,
+    features: list[str] | None = None,
+    target_kind: str = "level",
+    epochs: int = 50,
+    seed: int = 42,
+    warehouse: str | None = None,
+) -> TrainReport:
+    """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions."""
+    settings = load_settings(warehouse)
+    get_symbol(symbol)
+    config = SplitConfig(
+        window=window,
+        features=tuple(features or [target]),
+        target=target,
+        target_kind=target_kind,  # type: ignore[arg-type]
+        test_size=test_size,
+        validation_size=validation_size,
+    )
+    split_path = prepare_split(settings, symbol, config, as_of)
+    outcomes = dispatch_fit(split_path, models or ["all"], settings, epochs, seed)
+    split_id = Path(split_path).stem
+    champion = record_runs(settings, symbol, split_id, outcomes, "train")
+    table = reports.train_table(outcomes, champion)
+    plot = plot_test_predictions(settings, symbol, target, outcomes)
+    publish_train_report(symbol, table)
+    return TrainReport(symbol, split_id, outcomes, champion, table, plot)

@@ -1,0 +1,142 @@
+"""Fit several models on one split and forecast the next trading day: the GPU worker's job.
+
+Everything here takes a Split (arrays) and returns numbers and artifact paths; it never opens
+the warehouse, so it can run in another process or on another machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.forecasting import conformal_interval, forecast_next
+from pipeline.models.registry import MODEL_KINDS
+from pipeline.splits import Split
+from pipeline.training import train_model
+
+log = logging.getLogger("nextbar.progress")
+
+INTERVAL_LEVELS = (0.80, 0.95)
+
+
+@dataclass
+class ModelOutcome:
+    """One model's run: lineage, scores, and its next-day forecast. Plain data only."""
+
+    model: str
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    status: str
+    error: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    backend: str | None = None
+    device: str | None = None
+    epochs_run: int | None = None
+    train_seconds: float | None = None
+    artifact_uri: str | None = None
+    predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    next_prediction: float | None = None
+    intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
+
+    def metric(self, split: str, name: str) -> float | None:
+        """One metric value, or None when it was not computed."""
+        rows = self.metrics[(self.metrics["split"] == split) & (self.metrics["metric"] == name)]
+        return None if rows.empty else float(rows["value"].iloc[0])
+
+
+def resolve_kinds(models: list[str]) -> list[str]:
+    """Expand ``all`` and check names; naive is always included so nothing is shown without it."""
+    kinds: list[str] = []
+    for name in models:
+        if name == "all":
+            kinds += list(MODEL_KINDS)
+        elif name in MODEL_KINDS:
+            kinds.append(name)
+        else:
+            raise InputError(f"unknown model kind {name!r}; choose from {[*MODEL_KINDS, 'all']}")
+    return list(dict.fromkeys(["naive", *kinds]))
+
+
+def fit_one(
+    split: Split,
+    kind: str,
+    *,
+    models_dir: Path,
+    epochs: int,
+    seed: int = 42,
+    hyperparameters: dict[str, Any] | None = None,
+) -> ModelOutcome:
+    """Train one model, score it, forecast the next day with conformal intervals.
+
+    A failure is returned as a failed outcome (with the error), not raised, so one broken
+    model never hides the others' results.
+    """
+    run_id = str(uuid.uuid4())
+    started = datetime.now(tz=UTC)
+
+    def progress(epoch: int, logs: dict[str, float]) -> None:
+        shown = " ".join(f"{k}={v:.5f}" for k, v in logs.items())
+        log.info("%s %s epoch %d/%d %s", split.symbol, kind, epoch + 1, epochs, shown)
+
+    try:
+        result = train_model(
+            split,
+            kind,
+            run_id=run_id,
+            models_dir=models_dir,
+            epochs=epochs,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            on_epoch=progress,
+        )
+    except Exception as exc:  # reported per model; the caller decides what a failure means
+        log.warning("%s %s failed: %s", split.symbol, kind, exc)
+        return ModelOutcome(
+            model=kind,
+            run_id=run_id,
+            started_at=started,
+            finished_at=datetime.now(tz=UTC),
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+    point = forecast_next(result.model, split)
+    intervals: dict[str, float] = {}
+    for level in INTERVAL_LEVELS:
+        lower, upper = conformal_interval(point, result.validation_residuals, level)
+        pct = round(level * 100)
+        intervals[f"lower_{pct}"], intervals[f"upper_{pct}"] = lower, upper
+    return ModelOutcome(
+        model=kind,
+        run_id=run_id,
+        started_at=started,
+        finished_at=datetime.now(tz=UTC),
+        status=result.status,
+        hyperparameters=result.hyperparameters,
+        backend=result.backend,
+        device=result.device,
+        epochs_run=result.epochs_run,
+        train_seconds=result.train_seconds,
+        artifact_uri=result.artifact_uri,
+        predictions=result.predictions,
+        metrics=result.metrics,
+        next_prediction=point,
+        intervals=intervals,
+    )
+
+
+def champion_of(outcomes: list[ModelOutcome]) -> ModelOutcome | None:
+    """The succeeded model with the lowest validation MAE (never test)."""
+    scored = [
+        (o.metric("validation", "mae"), o.model, o) for o in outcomes if o.status == "succeeded"
+    ]
+    ranked = sorted((s for s in scored if s[0] is not None), key=lambda s: (s[0], s[1]))
+    return ranked[0][2] if ranked else None

@@ -1,0 +1,184 @@
+"""SimpleRNN, GRU and LSTM forecasters from one builder, in plain Keras 3.
+
+Only ``keras.*`` APIs are used, so the same code runs under KERAS_BACKEND=tensorflow, jax or
+torch. The default architecture is the tutorials': two recurrent layers (80 and 100 units), each
+followed by Dropout(0.2), then Dense(1); Adam(1e-3) on MSE, batch 64. Settings stay
+cuDNN-eligible on a GPU: tanh/sigmoid activations, GRU ``reset_after=True``, no
+``recurrent_dropout`` and no ``unroll``. ``fine_tune`` continues from the saved weights with a
+fresh Adam at ``FINE_TUNE_LR_FACTOR`` times the learning rate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+
+from pipeline.errors import InputError
+from pipeline.models.base import EpochCallback, ForecastModel
+from pipeline.splits import Split
+
+CELLS: dict[str, type[keras.layers.Layer]] = {
+    "rnn": keras.layers.SimpleRNN,
+    "gru": keras.layers.GRU,
+    "lstm": keras.layers.LSTM,
+}
+# Explicit cuDNN-eligible settings (also Keras's defaults) so a GPU worker takes the fast kernel.
+_CELL_OPTIONS: dict[str, dict[str, Any]] = {
+    "rnn": {"activation": "tanh"},
+    "gru": {"activation": "tanh", "recurrent_activation": "sigmoid", "reset_after": True},
+    "lstm": {"activation": "tanh", "recurrent_activation": "sigmoid"},
+}
+WEIGHTS_FILE = "model.keras"
+# Fine-tuning nudges weights that are already fitted: half the training learning rate keeps a
+# few epochs on the newest windows from overwriting what the full history taught.
+FINE_TUNE_LR_FACTOR = 0.5
+
+
+def build_recurrent(
+    cell: str,
+    *,
+    window: int,
+    n_features: int,
+    units: tuple[int, ...] = (80, 100),
+    dropout: float = 0.2,
+    learning_rate: float = 1e-3,
+) -> keras.Model:
+    """Stacked recurrent network predicting one scaled target per window, compiled with Adam/MSE."""
+    if cell not in CELLS:
+        raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
+    inputs = keras.Input(shape=(window, n_features))  # (batch, window, n_features)
+    x = inputs
+    for i, n_units in enumerate(units):
+        last = i == len(units) - 1
+        # Inner layers pass the whole sequence on: (batch, window, n_units); the last layer
+        # returns only its final state: (batch, n_units).
+        x = CELLS[cell](n_units, return_sequences=not last, **_CELL_OPTIONS[cell])(x)
+        x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(1)(x)  # (batch, 1)
+    model = keras.Model(inputs, outputs, name=cell)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    return model
+
+
+class RecurrentModel(ForecastModel):
+    """A recurrent forecaster; ``cell`` (rnn, gru, lstm) is its alias."""
+
+    defaults: ClassVar[dict[str, Any]] = {
+        "units": (80, 100),
+        "dropout": 0.2,
+        "learning_rate": 1e-3,
+        "batch_size": 64,
+        "patience": 10,
+    }
+
+    def __init__(self, cell: str, **hyperparameters: Any) -> None:
+        if cell not in CELLS:
+            raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
+        self.alias = cell
+        super().__init__(**hyperparameters)
+        # JSON turns tuples into lists; keep one canonical form so a reload compares equal.
+        self.hyperparameters["units"] = tuple(int(u) for u in self.hyperparameters["units"])
+
+    def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
+        hp = self.hyperparameters
+        keras.utils.set_random_seed(seed)  # weights, dropout masks and shuffling
+        _, window, n_features = split.X_train.shape
+        self.model_ = build_recurrent(
+            self.alias,
+            window=window,
+            n_features=n_features,
+            units=hp["units"],
+            dropout=hp["dropout"],
+            learning_rate=hp["learning_rate"],
+        )
+        self.history_: dict[str, list[float]] = self._train(
+            split.X_train, split.y_train, split, epochs=epochs, on_epoch=on_epoch
+        )
+        self.epochs_run_ = len(self.history_["loss"])
+
+    def _fine_tune(
+        self,
+        split: Split,
+        *,
+        epochs: int,
+        seed: int,
+        recent: int,
+        on_epoch: EpochCallback | None,
+    ) -> None:
+        """Train the current weights further on the last ``recent`` training windows.
+
+        ``history_`` gains this run's epochs at its end; ``epochs_run_`` counts this run's only.
+        """
+        keras.utils.set_random_seed(seed)  # dropout masks and shuffling
+        # A reloaded model has no optimizer (compile=False), and a fresh Adam at a lower rate
+        # suits a short warm start better than moments carried over from the full training.
+        self.model_.compile(
+            optimizer=keras.optimizers.Adam(
+                self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
+            ),
+            loss="mse",
+        )
+        history = self._train(
+            split.X_train[-recent:],
+            split.y_train[-recent:],
+            split,
+            epochs=epochs,
+            on_epoch=on_epoch,
+        )
+        self.history_ = {k: [*self.history_.get(k, []), *v] for k, v in history.items()}
+        self.epochs_run_ = len(history["loss"])
+
+    def _train(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        split: Split,
+        *,
+        epochs: int,
+        on_epoch: EpochCallback | None,
+    ) -> dict[str, list[float]]:
+        """Fit ``model_`` on (X, y), early-stopping on the split's validation range; the history."""
+        callbacks: list[keras.callbacks.Callback] = [
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=self.hyperparameters["patience"],
+                restore_best_weights=True,
+            )
+        ]
+        if on_epoch is not None:
+            callbacks.append(
+                keras.callbacks.LambdaCallback(
+                    on_epoch_end=lambda epoch, logs: on_epoch(
+                        epoch, {k: float(v) for k, v in (logs or {}).items()}
+                    )
+                )
+            )
+        # Validation data is the range carved from the end of training; test never gets here.
+        history = self.model_.fit(
+            X,
+            y,
+            validation_data=(split.X_val, split.y_val),
+            epochs=epochs,
+            batch_size=self.hyperparameters["batch_size"],
+            callbacks=callbacks,
+            verbose=0,
+        )
+        return {k: [float(v) for v in values] for k, values in history.history.items()}
+
+    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
+        # A direct call: inputs are small (one window per trading day), and model.predict would
+        # trace a new predict function for every model, which costs more than the forward pass.
+        y = keras.ops.convert_to_numpy(self.model_(np.asarray(X, dtype="float32"), training=False))
+        return self._to_prices(y[:, 0], last_known)  # y: (n, 1)
+
+    def _save_state(self, directory: Path) -> dict[str, Any]:
+        self.model_.save(directory / WEIGHTS_FILE)
+        return {"file": WEIGHTS_FILE, "history": self.history_}
+
+    def _load_state(self, directory: Path, state: dict[str, Any]) -> None:
+        # compile=False: the reloaded model only predicts; no optimizer state is needed.
+        self.model_ = keras.models.load_model(directory / state["file"], compile=False)
+        self.history_ = state["history"]

@@ -1,0 +1,130 @@
+"""The model contract for every kind, on a short real slice with tiny networks and 1 epoch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.forecasting import forecast_next
+from pipeline.metrics import evaluate
+from pipeline.models import MODEL_KINDS, load_model, make_model
+from pipeline.models.recurrent import build_recurrent
+from pipeline.models.registry import RECURRENT_KINDS
+from pipeline.splits import Split, SplitConfig, build_split
+from pipeline.training import train_model
+
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+TINY_NETWORK = {"units": (4,), "batch_size": 32, "patience": 2}
+
+
+def moutai(nrows: int | None = None) -> pd.DataFrame:
+    frame = pd.read_csv(CSV, index_col=0, nrows=nrows).drop(columns="code")
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def split() -> Split:
+    config = SplitConfig(
+        window=8,
+        features=("close", "log_return"),
+        test_size=20,
+        validation_size=20,
+        min_train_size=10,
+    )
+    return build_split(moutai(200), config, symbol="600519.SH")
+
+
+def hyperparameters(kind: str) -> dict[str, Any]:
+    return TINY_NETWORK if kind in RECURRENT_KINDS else {}
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_contract(kind: str, split: Split, tmp_path: Path) -> None:
+    model = make_model(kind, **hyperparameters(kind)).fit(split, epochs=1, seed=7)
+    predicted = model.predict(split.X_test, split.test.last_known)
+    assert model.alias == kind
+    assert predicted.shape == (len(split.test),) and np.isfinite(predicted).all()
+
+    refit = make_model(kind, **hyperparameters(kind)).fit(split, epochs=1, seed=7)
+    assert forecast_next(refit, split) == forecast_next(model, split)  # same seed, same forecast
+
+    reloaded = load_model(model.save(tmp_path / kind))
+    np.testing.assert_array_equal(reloaded.predict(split.X_test, split.test.last_known), predicted)
+    assert reloaded.hyperparameters == model.hyperparameters
+
+
+def test_fit_never_sees_the_test_range(split: Split, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[Any, ...]] = []
+    fit = keras.Model.fit
+
+    def spy(self: keras.Model, x: Any, y: Any, **kwargs: Any) -> Any:
+        seen.append((x, y, *kwargs["validation_data"]))
+        return fit(self, x, y, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    make_model("gru", units=(2,)).fit(split, epochs=1)
+    assert len(seen) == 1
+    expected = (split.X_train, split.y_train, split.X_val, split.y_val)
+    assert all(a is b for a, b in zip(seen[0], expected, strict=True))
+
+
+@pytest.mark.parametrize("kind", RECURRENT_KINDS)
+def test_default_architecture_is_the_tutorials(kind: str) -> None:
+    model = build_recurrent(kind, window=60, n_features=1)
+    recurrent, dropout = model.layers[1::2][:2], model.layers[2::2][:2]
+    assert [layer.units for layer in recurrent] == [80, 100]
+    assert [layer.rate for layer in dropout] == [0.2, 0.2]
+    assert model.output_shape == (None, 1)
+    assert model.optimizer.learning_rate.numpy() == pytest.approx(1e-3)
+
+
+def test_naive_metrics_are_exact(split: Split) -> None:
+    naive = make_model("naive").fit(split)
+    scores = evaluate(
+        split.test.actual, naive.predict(split.X_test, split.test.last_known), split.test.last_known
+    )
+    assert (
+        scores["mae"] == scores["mae_naive"] == np.mean(np.abs(np.diff(moutai(200)["close"])[-20:]))
+    )
+    assert scores["skill"] == 0.0
+
+
+def test_naive_reproduces_the_tutorial_figure() -> None:
+    # The tutorial: last 300 rows test, 60-day windows of `open` -> 240 test targets, naive 14.71.
+    config = SplitConfig(window=60, features=("open",), target="open", test_size=240)
+    split = build_split(moutai(), config, symbol="600519.SH")
+    naive = make_model("naive").fit(split)
+    scores = evaluate(
+        split.test.actual, naive.predict(split.X_test, split.test.last_known), split.test.last_known
+    )
+    assert round(scores["mae"], 2) == 14.71
+
+
+def test_train_model_scores_and_saves(split: Split, tmp_path: Path) -> None:
+    result = train_model(split, "linear", run_id="r1", models_dir=tmp_path)
+    assert Path(result.artifact_uri) == (tmp_path / "600519.SH" / "linear" / "r1").resolve()
+    assert (result.backend, result.status) == (keras.backend.backend(), "succeeded")
+    assert result.device == "cpu" or result.device.startswith("gpu:")
+    assert set(result.predictions["split"]) == {"validation", "test"}
+    assert len(result.validation_residuals) == len(split.validation)
+    test_mae = result.metrics.query("split == 'test' and metric == 'mae'")["value"].item()
+    reloaded = load_model(result.artifact_uri)
+    test = result.predictions.query("split == 'test'")
+    assert test_mae == pytest.approx(np.mean(np.abs(test["actual"] - test["predicted"])))
+    np.testing.assert_array_equal(
+        reloaded.predict(split.X_test, split.test.last_known), test["predicted"]
+    )
+
+
+def test_unknown_kind_and_hyperparameter_list_the_choices() -> None:
+    with pytest.raises(InputError, match=r"naive.*drift.*linear.*rnn.*gru.*lstm"):
+        make_model("prophet")
+    with pytest.raises(InputError, match="units"):
+        make_model("gru", unit=3)
