@@ -15,7 +15,7 @@ from prefect.artifacts import create_table_artifact
 
 from flows.common import load_settings
 from pipeline import plots, reports
-from pipeline.fitting import ModelOutcome, champion_of, fit_one, resolve_kinds
+from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
 from pipeline.settings import Settings
 from pipeline.splits import Split, SplitConfig, build_split
 from pipeline.symbols import get_symbol
@@ -48,31 +48,38 @@ def prepare_split(settings: Settings, symbol: str, config: SplitConfig, as_of: d
     return str(split.save(settings.splits_dir / f"{split.split_id}.npz"))
 
 
-@task(name="fit-model", task_run_name="fit-{kind}")
-def fit_model(split_path: str, kind: str, models_dir: str, epochs: int, seed: int) -> ModelOutcome:
-    """Train one model on the saved split and forecast the next day."""
+@task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")
+def fit_model(
+    job: FitJob, models_dir: str, epochs: int, finetune_epochs: int, seed: int
+) -> ModelOutcome:
+    """Train or fine-tune one model on its saved split and forecast the next day."""
     return fit_one(
-        Split.load(split_path), kind, models_dir=Path(models_dir), epochs=epochs, seed=seed
+        Split.load(job.split_path),
+        job,
+        models_dir=Path(models_dir),
+        epochs=epochs,
+        finetune_epochs=finetune_epochs,
+        seed=seed,
     )
 
 
 @flow(name="fit-models")
 def fit_models(
-    split_path: str, models: list[str], models_dir: str, epochs: int = 50, seed: int = 42
+    jobs: list[FitJob], models_dir: str, epochs: int = 50, finetune_epochs: int = 3, seed: int = 42
 ) -> list[ModelOutcome]:
-    """Train models on a saved split. Never opens the warehouse: deployable to the gpu pool."""
-    return [fit_model(split_path, kind, models_dir, epochs, seed) for kind in resolve_kinds(models)]
+    """Train models on saved splits. Never opens the warehouse: deployable to the gpu pool."""
+    return [fit_model(job, models_dir, epochs, finetune_epochs, seed) for job in jobs]
 
 
 def dispatch_fit(
-    split_path: str, models: list[str], settings: Settings, epochs: int, seed: int
+    jobs: list[FitJob], settings: Settings, epochs: int, seed: int, finetune_epochs: int = 3
 ) -> list[ModelOutcome]:
     """Train on the gpu work pool when a deployment is configured, else in this process."""
     params: dict[str, Any] = {
-        "split_path": split_path,
-        "models": models,
+        "jobs": jobs,
         "models_dir": str(settings.models_dir),
         "epochs": epochs,
+        "finetune_epochs": finetune_epochs,
         "seed": seed,
     }
     deployment = os.environ.get(GPU_DEPLOYMENT_ENV)
@@ -86,32 +93,32 @@ def dispatch_fit(
 
 @task(name="record-runs", task_run_name="record-runs-{symbol}")
 def record_runs(
-    settings: Settings, symbol: str, split_id: str, outcomes: list[ModelOutcome], purpose: str
+    settings: Settings, symbol: str, outcomes: list[ModelOutcome], purpose: str
 ) -> str | None:
     """Store every run with metrics and predictions; record the champion (validation MAE)."""
     champion = champion_of(outcomes)
     with connect(settings.warehouse) as con:
         for o in outcomes:
-            record_run(con, _run_record(symbol, split_id, o, purpose))
+            record_run(con, run_record(symbol, o, purpose))
         if champion is not None:
             record_champion(
                 con,
                 symbol=symbol,
                 run_id=champion.run_id,
                 model=champion.model,
-                split_id=split_id,
+                split_id=champion.split_id,
                 validation_mae=champion.metric("validation", "mae") or 0.0,
                 chosen_at=datetime.now(tz=UTC),
             )
     return champion.run_id if champion else None
 
 
-def _run_record(symbol: str, split_id: str, o: ModelOutcome, purpose: str) -> RunRecord:
+def run_record(symbol: str, o: ModelOutcome, purpose: str) -> RunRecord:
     return RunRecord(
         run_id=o.run_id,
         symbol=symbol,
         model=o.model,
-        split_id=split_id,
+        split_id=o.split_id,
         hyperparameters=o.hyperparameters,
         backend=o.backend,
         device=o.device,
@@ -124,6 +131,8 @@ def _run_record(symbol: str, split_id: str, o: ModelOutcome, purpose: str) -> Ru
         artifact_uri=o.artifact_uri,
         code_version=version("nextbar"),
         purpose=purpose,
+        training=o.training,
+        base_run_id=o.base_run_id,
         predictions=o.predictions,
         metrics=o.metrics,
     )
@@ -170,6 +179,7 @@ def train(
     """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions."""
     settings = load_settings(warehouse)
     get_symbol(symbol)
+    kinds = resolve_kinds(models or ["all"])
     config = SplitConfig(
         window=window,
         features=tuple(features or [target]),
@@ -179,10 +189,10 @@ def train(
         validation_size=validation_size,
     )
     split_path = prepare_split(settings, symbol, config, as_of)
-    outcomes = dispatch_fit(split_path, models or ["all"], settings, epochs, seed)
-    split_id = Path(split_path).stem
-    champion = record_runs(settings, symbol, split_id, outcomes, "train")
+    jobs = [FitJob(kind, split_path) for kind in kinds]
+    outcomes = dispatch_fit(jobs, settings, epochs, seed)
+    champion = record_runs(settings, symbol, outcomes, "train")
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, target, outcomes)
     publish_train_report(symbol, table)
-    return TrainReport(symbol, split_id, outcomes, champion, table, plot)
+    return TrainReport(symbol, Path(split_path).stem, outcomes, champion, table, plot)

@@ -19,11 +19,26 @@ from pipeline.errors import InputError
 from pipeline.forecasting import conformal_interval, forecast_next
 from pipeline.models.registry import MODEL_KINDS
 from pipeline.splits import Split
-from pipeline.training import train_model
+from pipeline.training import finetune_model, train_model
 
 log = logging.getLogger("nextbar.progress")
 
 INTERVAL_LEVELS = (0.80, 0.95)
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One model to fit on one saved split; with a base artifact, fine-tune it instead."""
+
+    kind: str
+    split_path: str
+    base_run_id: str | None = None
+    base_artifact: str | None = None
+
+    @property
+    def training(self) -> str:
+        """``full`` or ``fine_tune``."""
+        return "fine_tune" if self.base_artifact else "full"
 
 
 @dataclass
@@ -32,6 +47,9 @@ class ModelOutcome:
 
     model: str
     run_id: str
+    split_id: str
+    training: str
+    base_run_id: str | None
     started_at: datetime
     finished_at: datetime
     status: str
@@ -68,41 +86,59 @@ def resolve_kinds(models: list[str]) -> list[str]:
 
 def fit_one(
     split: Split,
-    kind: str,
+    job: FitJob,
     *,
     models_dir: Path,
     epochs: int,
+    finetune_epochs: int = 3,
     seed: int = 42,
     hyperparameters: dict[str, Any] | None = None,
 ) -> ModelOutcome:
-    """Train one model, score it, forecast the next day with conformal intervals.
+    """Train (or fine-tune) one model, score it, forecast the next day with conformal intervals.
 
     A failure is returned as a failed outcome (with the error), not raised, so one broken
     model never hides the others' results.
     """
-    run_id = str(uuid.uuid4())
-    started = datetime.now(tz=UTC)
+    kind, run_id, started = job.kind, str(uuid.uuid4()), datetime.now(tz=UTC)
+
+    total = finetune_epochs if job.base_artifact else epochs
 
     def progress(epoch: int, logs: dict[str, float]) -> None:
         shown = " ".join(f"{k}={v:.5f}" for k, v in logs.items())
-        log.info("%s %s epoch %d/%d %s", split.symbol, kind, epoch + 1, epochs, shown)
+        log.info(
+            "%s %s %s epoch %d/%d %s", split.symbol, kind, job.training, epoch + 1, total, shown
+        )
 
     try:
-        result = train_model(
-            split,
-            kind,
-            run_id=run_id,
-            models_dir=models_dir,
-            epochs=epochs,
-            seed=seed,
-            hyperparameters=hyperparameters,
-            on_epoch=progress,
-        )
+        if job.base_artifact:
+            result = finetune_model(
+                split,
+                Path(job.base_artifact),
+                run_id=run_id,
+                models_dir=models_dir,
+                epochs=finetune_epochs,
+                seed=seed,
+                on_epoch=progress,
+            )
+        else:
+            result = train_model(
+                split,
+                kind,
+                run_id=run_id,
+                models_dir=models_dir,
+                epochs=epochs,
+                seed=seed,
+                hyperparameters=hyperparameters,
+                on_epoch=progress,
+            )
     except Exception as exc:  # reported per model; the caller decides what a failure means
         log.warning("%s %s failed: %s", split.symbol, kind, exc)
         return ModelOutcome(
             model=kind,
             run_id=run_id,
+            split_id=split.split_id,
+            training=job.training,
+            base_run_id=job.base_run_id,
             started_at=started,
             finished_at=datetime.now(tz=UTC),
             status="failed",
@@ -117,6 +153,9 @@ def fit_one(
     return ModelOutcome(
         model=kind,
         run_id=run_id,
+        split_id=split.split_id,
+        training=job.training,
+        base_run_id=job.base_run_id,
         started_at=started,
         finished_at=datetime.now(tz=UTC),
         status=result.status,

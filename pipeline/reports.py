@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import pandas as pd
 
 from pipeline.fitting import ModelOutcome
@@ -50,3 +53,74 @@ def test_predictions(outcomes: list[ModelOutcome]) -> pd.DataFrame:
         if o.status == "succeeded" and not o.predictions.empty
     ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@dataclass
+class DailyReport:
+    """What a daily run shows: next-day forecasts beside naive, and how the last ones scored."""
+
+    forecasts: pd.DataFrame
+    last_scored: pd.DataFrame
+    plots: list[str] = field(default_factory=list)
+    days: list[Any] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        """The report as markdown, for a Prefect artifact."""
+        return (
+            "# Next trading day forecasts\n\n"
+            + _markdown_table(self.forecasts)
+            + "\n\n# Latest scored forecasts (champion beside naive)\n\n"
+            + _markdown_table(self.last_scored)
+        )
+
+
+def daily_report(latest: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> DailyReport:
+    """Champion forecasts with intervals beside naive, and each symbol's latest scored champion."""
+    champions = latest[latest["is_champion"]]
+    forecasts = pd.DataFrame(
+        {
+            "symbol": champions["symbol"],
+            "as_of": champions["as_of_date"],
+            "target_date": champions["target_date"],
+            "model": champions["model"],
+            "predicted": champions["predicted"],
+            "lower_80": champions["lower_80"],
+            "upper_80": champions["upper_80"],
+            "lower_95": champions["lower_95"],
+            "upper_95": champions["upper_95"],
+            "naive": champions["naive_predicted"],
+        }
+    ).reset_index(drop=True)
+    rows = []
+    for symbol, history in scored.items():
+        champ = history[history["is_champion"]]
+        if champ.empty:
+            continue
+        last = champ.sort_values(["target_date", "issued_at"]).iloc[-1]
+        rows.append(
+            {
+                "symbol": symbol,
+                "target_date": last["target_date"],
+                "model": last["model"],
+                "predicted": last["predicted"],
+                "actual": last["actual"],
+                "accuracy": last["accuracy"],
+                "naive_accuracy": last["naive_accuracy"],
+                "champion_accuracy_mean": champ["accuracy"].mean(),
+                "naive_accuracy_mean": champ["naive_accuracy"].mean(),
+                "n_scored": len(champ),
+            }
+        )
+    return DailyReport(forecasts=forecasts, last_scored=pd.DataFrame(rows))
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "_none_"
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = [
+        "| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *body])

@@ -1,4 +1,4 @@
-"""Fit one model on a Split, score it per range and save the artifact. No database here."""
+"""Fit or fine-tune a model on a Split, score it per range and save the artifact. No database."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import InputError
 from pipeline.metrics import evaluate
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.registry import make_model
+from pipeline.models.registry import load_model, make_model
 from pipeline.splits import Split
 
 STATUS_SUCCEEDED = "succeeded"
@@ -85,7 +86,67 @@ def train_model(
     started = time.perf_counter()
     model.fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - started
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=train_seconds,
+        hyperparameters=model.hyperparameters,
+    )
 
+
+def finetune_model(
+    split: Split,
+    artifact_dir: Path,
+    *,
+    run_id: str,
+    models_dir: Path,
+    epochs: int = 3,
+    seed: int = 42,
+    recent: int = 250,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Warm-start the model saved in ``artifact_dir``: ``fine_tune`` it on ``split`` (built with
+    its scalers), then score and save it to ``models_dir/<symbol>/<kind>/<run_id>/`` as
+    :func:`train_model` does. ``hyperparameters`` adds ``fine_tuned_from`` (the source artifact),
+    ``fine_tune_epochs`` (the most epochs asked for; ``epochs_run`` is how many ran) and
+    ``recent``."""
+    source = Path(artifact_dir).resolve()
+    model = load_model(source)
+    target = Path(models_dir) / split.symbol / model.alias / run_id
+    if target.resolve() == source:  # saving would overwrite the model it was tuned from
+        raise InputError(f"fine-tuning {source} needs a run_id other than {run_id!r}")
+    started = time.perf_counter()
+    model.fine_tune(split, epochs=epochs, seed=seed, recent=recent, on_epoch=on_epoch)
+    train_seconds = time.perf_counter() - started
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=train_seconds,
+        # Recorded beside, not in, model.hyperparameters: make_model would reject these keys.
+        hyperparameters={
+            **model.hyperparameters,
+            "fine_tuned_from": str(source),
+            "fine_tune_epochs": epochs,
+            "recent": recent,
+        },
+    )
+
+
+def _score_and_save(
+    model: ForecastModel,
+    split: Split,
+    *,
+    run_id: str,
+    models_dir: Path,
+    train_seconds: float,
+    hyperparameters: dict[str, Any],
+) -> TrainResult:
+    """Predict and score validation and test (test only to score), save the model to
+    ``models_dir/<symbol>/<alias>/<run_id>/`` and describe the run."""
     frames, rows = [], []
     for name in SCORED_PARTS:
         part = getattr(split, name)
@@ -108,12 +169,12 @@ def train_model(
     predictions = pd.concat(frames, ignore_index=True)
     validation = predictions[predictions["split"] == "validation"]
 
-    artifact = model.save(Path(models_dir) / split.symbol / kind / run_id)
+    artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
     backend, device = keras_runtime()
     return TrainResult(
         model=model,
         run_id=run_id,
-        hyperparameters=model.hyperparameters,
+        hyperparameters=hyperparameters,
         backend=backend,
         device=device,
         epochs_run=model.epochs_run_,

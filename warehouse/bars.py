@@ -161,7 +161,7 @@ def _record_rejected(
 
 
 def _counts(con: duckdb.DuckDBPyConnection, *, fetched: int, rejected: int) -> IngestCounts:
-    row = con.execute(
+    [row] = con.execute(
         """
         select
             count(*) filter (where change = 'new'),
@@ -169,8 +169,7 @@ def _counts(con: duckdb.DuckDBPyConnection, *, fetched: int, rejected: int) -> I
             count(*) filter (where change = 'unchanged')
         from classified_bars
         """
-    ).fetchone()
-    assert row is not None
+    ).fetchall()
     return IngestCounts(
         fetched=fetched, new=row[0], changed=row[1], unchanged=row[2], rejected=rejected
     )
@@ -232,8 +231,8 @@ def load_bars(
 
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:
     """The date of the newest stored bar of a symbol (partial or not), or None."""
-    row = con.execute("select max(date) from bars where symbol = ?", [symbol]).fetchone()
-    return row[0] if row else None
+    [(last,)] = con.execute("select max(date) from bars where symbol = ?", [symbol]).fetchall()
+    return last
 
 
 def bar_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

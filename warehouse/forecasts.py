@@ -49,23 +49,17 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
     con.register("issued_forecasts", frame[FORECAST_COLUMNS])
     try:
-        before = _count(con)
-        con.execute(
+        [(inserted,)] = con.execute(
             f"""
             insert into forecasts (forecast_id, {", ".join(FORECAST_COLUMNS)})
             select md5(concat_ws('|', {identity})), {", ".join(FORECAST_COLUMNS)}
             from issued_forecasts
             on conflict (forecast_id) do nothing
             """
-        )
-        return _count(con) - before
+        ).fetchall()
+        return int(inserted)
     finally:
         con.unregister("issued_forecasts")
-
-
-def _count(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("select count(*) from forecasts").fetchone()
-    return int(row[0]) if row else 0
 
 
 def latest_forecasts(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> pd.DataFrame:

@@ -54,5 +54,5 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration version (0 for an empty file)."""
-    row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
-    return int(row[0]) if row else 0
+    [(version,)] = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchall()
+    return int(version)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -31,6 +31,8 @@ class RunRecord:
     artifact_uri: str | None
     code_version: str | None
     purpose: str
+    training: str  # full or fine_tune
+    base_run_id: str | None
     predictions: pd.DataFrame  # split, date, predicted, actual, last_known
     metrics: pd.DataFrame  # split, metric, value
 
@@ -73,7 +75,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     con.execute("begin transaction")
     try:
         con.execute(
-            "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 run.symbol,
@@ -91,6 +93,8 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
                 run.artifact_uri,
                 run.code_version,
                 run.purpose,
+                run.training,
+                run.base_run_id,
             ],
         )
         if not run.metrics.empty:
@@ -161,4 +165,41 @@ def list_runs(con: duckdb.DuckDBPyConnection, symbol: str, limit: int = 50) -> p
         limit ?
         """,
         [symbol, limit],
+    ).df()
+
+
+def base_runs(con: duckdb.DuckDBPyConnection, symbol: str, before: date) -> pd.DataFrame:
+    """Per model: the newest succeeded daily/replay run on a split dated before ``before``,
+    and the as-of date of that model's newest full retrain before it."""
+    return con.execute(
+        """
+        with
+
+        runs as (
+            select r.model, r.run_id, r.artifact_uri, r.training, r.finished_at, s.as_of_date
+            from model_runs as r
+            join splits as s using (split_id)
+            where r.symbol = ? and r.status = 'succeeded' and r.purpose in ('daily', 'replay')
+              and s.as_of_date < ?
+        ),
+
+        latest as (
+            select model, arg_max(run_id, (as_of_date, finished_at)) as run_id,
+                   arg_max(artifact_uri, (as_of_date, finished_at)) as artifact_uri
+            from runs
+            group by model
+        ),
+
+        last_full as (
+            select model, max(as_of_date) as last_full_as_of
+            from runs
+            where training = 'full'
+            group by model
+        )
+
+        select latest.model, latest.run_id, latest.artifact_uri, last_full.last_full_as_of
+        from latest
+        join last_full using (model)
+        """,
+        [symbol, before],
     ).df()

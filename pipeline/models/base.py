@@ -85,7 +85,8 @@ class ForecastModel(ABC):
         ``split`` must be built with :meth:`scalers` and the same window, features, target and
         target kind, else InputError names the difference. Neural models train for up to
         ``epochs`` on the last ``recent`` training windows (all of them if fewer); the cheap
-        baselines simply refit on the whole training range.
+        baselines simply refit on the whole training range. ``epochs_run_`` then counts this
+        run's epochs only.
         """
         self._require_fitted()
         if recent < 1:
@@ -104,7 +105,7 @@ class ForecastModel(ABC):
         recent: int,
         on_epoch: EpochCallback | None,
     ) -> None:
-        """Default: a full refit, which is cheaper than any warm start for the baselines."""
+        """Default: a full refit on ``split`` (``recent`` unused); the baselines are that cheap."""
         self._fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
 
     def _require_fitted(self) -> None:

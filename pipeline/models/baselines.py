@@ -1,4 +1,7 @@
-"""Honest baselines every neural model is shown beside: naive, drift and a ridge regression."""
+"""Honest baselines every neural model is shown beside: naive, drift and a ridge regression.
+
+They are cheap to fit, so their ``fine_tune`` is the base class's full refit on the new split.
+"""
 
 from __future__ import annotations
 

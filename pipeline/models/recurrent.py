@@ -95,7 +95,10 @@ class RecurrentModel(ForecastModel):
             learning_rate=hp["learning_rate"],
         )
         self.history_: dict[str, list[float]] = self._train(
-            split.X_train, split.y_train, split, epochs=epochs, on_epoch=on_epoch
+            (split.X_train, split.y_train),
+            (split.X_val, split.y_val),
+            epochs=epochs,
+            on_epoch=on_epoch,
         )
         self.epochs_run_ = len(self.history_["loss"])
 
@@ -122,25 +125,26 @@ class RecurrentModel(ForecastModel):
             loss="mse",
         )
         history = self._train(
-            split.X_train[-recent:],
-            split.y_train[-recent:],
-            split,
+            (split.X_train[-recent:], split.y_train[-recent:]),
+            (split.X_val, split.y_val),
             epochs=epochs,
             on_epoch=on_epoch,
         )
         self.history_ = {k: [*self.history_.get(k, []), *v] for k, v in history.items()}
-        self.epochs_run_ = len(history["loss"])
+        self.epochs_run_ = len(history.get("loss", []))  # epochs=0 trains nothing, logs nothing
 
     def _train(
         self,
-        X: np.ndarray,
-        y: np.ndarray,
-        split: Split,
+        train: tuple[np.ndarray, np.ndarray],
+        validation: tuple[np.ndarray, np.ndarray],
         *,
         epochs: int,
         on_epoch: EpochCallback | None,
     ) -> dict[str, list[float]]:
-        """Fit ``model_`` on (X, y), early-stopping on the split's validation range; the history."""
+        """Fit ``model_`` on ``train`` (X, y), early-stopping on ``validation``; its history.
+
+        Only arrays come in, never the Split, so the test range cannot reach training.
+        """
         callbacks: list[keras.callbacks.Callback] = [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
@@ -156,11 +160,9 @@ class RecurrentModel(ForecastModel):
                     )
                 )
             )
-        # Validation data is the range carved from the end of training; test never gets here.
         history = self.model_.fit(
-            X,
-            y,
-            validation_data=(split.X_val, split.y_val),
+            *train,
+            validation_data=validation,
             epochs=epochs,
             batch_size=self.hyperparameters["batch_size"],
             callbacks=callbacks,

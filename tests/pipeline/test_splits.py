@@ -161,3 +161,48 @@ def test_nan_names_column_and_date() -> None:
 def test_unknown_feature_or_target_lists_choices(change: dict[str, object], listed: str) -> None:
     with pytest.raises(InputError, match=listed):
         build_split(moutai(), replace(SMALL, **change), symbol="600519.SH")  # type: ignore[arg-type]
+
+
+def test_given_scalers_are_reused_and_change_the_split_id() -> None:
+    earlier = build_split(moutai(), SMALL, symbol="600519.SH")
+    scalers = (earlier.feature_scaler, earlier.target_scaler)
+    bars = moutai(160)
+    fresh = build_split(bars, SMALL, symbol="600519.SH")
+    reused = build_split(bars, SMALL, symbol="600519.SH", scalers=scalers)
+
+    for given, used in zip(scalers, (reused.feature_scaler, reused.target_scaler), strict=True):
+        np.testing.assert_array_equal(used.data_min, given.data_min)
+        np.testing.assert_array_equal(used.data_max, given.data_max)
+    assert reused.X_train.max() > 1.0  # newer bars exceed the given range and are not refit
+    last_rows = bars[["open", "close"]].to_numpy()[-21:-1]  # each test window's last bar
+    np.testing.assert_allclose(
+        reused.X_test[:, -1], earlier.feature_scaler.transform(last_rows), rtol=1e-6
+    )
+    assert reused.split_id != fresh.split_id
+    # Even scalers equal to the ones it would fit make a split of their own.
+    own = (fresh.feature_scaler, fresh.target_scaler)
+    assert build_split(bars, SMALL, symbol="600519.SH", scalers=own).split_id != fresh.split_id
+    assert build_split(bars, SMALL, symbol="600519.SH", scalers=scalers).split_id == reused.split_id
+
+
+def test_given_scalers_keep_as_of() -> None:
+    bars = moutai(160)
+    earlier = build_split(bars, SMALL, symbol="600519.SH", as_of=bars["date"][80].date())
+    scalers = (earlier.feature_scaler, earlier.target_scaler)
+    as_of = bars["date"][120].date()
+    split = build_split(bars, SMALL, symbol="600519.SH", as_of=as_of, scalers=scalers)
+    changed = bars.copy()
+    changed.loc[121:, "close"] = 1e6
+    again = build_split(changed, SMALL, symbol="600519.SH", as_of=as_of, scalers=scalers)
+    assert split.last_bar_date == as_of and again.split_id == split.split_id
+
+
+def test_given_scalers_must_match_the_config() -> None:
+    split = build_split(moutai(), SMALL, symbol="600519.SH")
+    with pytest.raises(InputError, match=r"feature scaler covers \['open', 'close'\].*\['close'\]"):
+        build_split(
+            moutai(),
+            replace(SMALL, features=("close",)),
+            symbol="600519.SH",
+            scalers=(split.feature_scaler, split.target_scaler),
+        )

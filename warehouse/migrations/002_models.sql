@@ -43,7 +43,10 @@ create table model_runs (
     error            varchar,
     artifact_uri     varchar,
     code_version     varchar,
-    purpose          varchar not null default 'train'  -- train, daily, replay
+    purpose          varchar not null default 'train',  -- train, daily, replay
+    training         varchar not null default 'full'
+                     check (training in ('full', 'fine_tune')),
+    base_run_id      varchar  -- the run a fine-tune started from
 );
 
 -- grain: one row per run per evaluation range per metric; values in price units

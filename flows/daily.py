@@ -1,0 +1,277 @@
+"""Flows ``daily`` (ingest, split, train or fine-tune, forecast, score, report) and ``replay``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.common import load_settings
+from flows.ingest import ingest
+from flows.train import dispatch_fit, run_record
+from pipeline import plots, reports
+from pipeline.calendars import is_trading_day
+from pipeline.daily import (
+    BaseRun,
+    RetrainPolicy,
+    StepConfig,
+    forecast_rows,
+    plan_fits,
+    saved_scalers,
+)
+from pipeline.errors import InputError
+from pipeline.fitting import FitJob, ModelOutcome, champion_of, resolve_kinds
+from pipeline.ingest import today_in
+from pipeline.settings import Settings
+from pipeline.splits import build_split
+from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
+from warehouse import forecasts as wforecasts
+from warehouse.bars import load_bars
+from warehouse.connection import connect
+from warehouse.models import base_runs, record_champion, record_run, record_split
+
+
+@dataclass
+class DayResult:
+    """One symbol's daily step."""
+
+    symbol: str
+    status: str  # forecast, skipped
+    reason: str | None = None
+    as_of: date | None = None
+    champion: str | None = None
+    new_forecasts: int = 0
+    outcomes: list[ModelOutcome] = field(default_factory=list)
+
+
+@task(name="check-trading-day", task_run_name="check-trading-day-{info.symbol}")
+def check_trading_day(info: SymbolInfo) -> str | None:
+    """Why today's live run should skip (an exchange holiday or weekend), or None."""
+    today = today_in(info)
+    if is_trading_day(info, today):
+        return None
+    return (
+        f"{today} is not a {info.calendar} trading day (weekend or exchange holiday): nothing to do"
+    )
+
+
+@task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
+def prepare_day(
+    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig
+) -> tuple[date, float, list[FitJob]]:
+    """Build the day's splits from final bars dated <= as_of; plan a retrain or fine-tune per model.
+
+    Returns the as-of date used, the last known target value, and one fit job per model.
+    """
+    config = step.split_config()
+    kinds = resolve_kinds(list(step.models))
+    with connect(settings.warehouse) as con:
+        bars = load_bars(con, info.symbol, until=as_of)
+        if step.history_bars:
+            bars = bars.tail(step.history_bars)
+        fresh = build_split(bars, config, symbol=info.symbol)
+        day = fresh.as_of_date
+        bases = {
+            row["model"]: BaseRun(row["run_id"], row["artifact_uri"], row["last_full_as_of"].date())
+            for row in base_runs(con, info.symbol, day).to_dict("records")
+        }
+        plan = plan_fits(info, kinds, bases, config, day, step.policy)
+        splits = {fresh.split_id: fresh}
+        jobs = []
+        for kind, base in plan.items():
+            split = fresh
+            if base is not None:
+                split = build_split(
+                    bars, config, symbol=info.symbol, scalers=saved_scalers(base.artifact_uri)
+                )
+                splits.setdefault(split.split_id, split)
+            path = settings.splits_dir / f"{split.split_id}.npz"
+            jobs.append(
+                FitJob(
+                    kind,
+                    str(path),
+                    base.run_id if base else None,
+                    base.artifact_uri if base else None,
+                )
+            )
+        for split in splits.values():
+            record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
+            split.save(settings.splits_dir / f"{split.split_id}.npz")
+    return day, fresh.latest_known, jobs
+
+
+@task(name="record-day", task_run_name="record-day-{info.symbol}-{as_of}")
+def record_day(
+    settings: Settings,
+    info: SymbolInfo,
+    as_of: date,
+    last_known: float,
+    outcomes: list[ModelOutcome],
+    step: StepConfig,
+    is_replay: bool,
+) -> DayResult:
+    """Store the runs, the champion (live runs only) and the forecasts, in one writer."""
+    champion = champion_of(outcomes)
+    now = datetime.now(tz=UTC)
+    rows = forecast_rows(
+        info,
+        outcomes,
+        as_of=as_of,
+        target=step.target,
+        last_known=last_known,
+        champion_run_id=champion.run_id if champion else None,
+        is_replay=is_replay,
+        issued_at=now,
+    )
+    purpose = "replay" if is_replay else "daily"
+    with connect(settings.warehouse) as con:
+        for o in outcomes:
+            record_run(con, run_record(info.symbol, o, purpose))
+        if champion is not None and not is_replay:
+            record_champion(
+                con,
+                symbol=info.symbol,
+                run_id=champion.run_id,
+                model=champion.model,
+                split_id=champion.split_id,
+                validation_mae=champion.metric("validation", "mae") or 0.0,
+                chosen_at=now,
+            )
+        issued = wforecasts.issue_forecasts(con, rows)
+    return DayResult(
+        symbol=info.symbol,
+        status="forecast",
+        as_of=as_of,
+        champion=champion.model if champion else None,
+        new_forecasts=issued,
+        outcomes=outcomes,
+    )
+
+
+def run_day(
+    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig, is_replay: bool
+) -> DayResult:
+    """Split, train or fine-tune, forecast: one symbol, one day."""
+    day, last_known, jobs = prepare_day(settings, info, as_of, step)
+    outcomes = dispatch_fit(jobs, settings, step.epochs, step.seed, step.policy.finetune_epochs)
+    return record_day(settings, info, day, last_known, outcomes, step, is_replay)
+
+
+@task(name="report-forecasts")
+def report_forecasts(settings: Settings, symbols: list[str], target: str) -> reports.DailyReport:
+    """Next-day forecasts beside naive, latest scores, a chart per symbol, a Prefect artifact."""
+    with connect(settings.warehouse, read_only=True) as con:
+        latest = wforecasts.latest_forecasts(con, symbols)
+        scored = {s: wforecasts.scored_history(con, s) for s in symbols}
+        bars = {s: load_bars(con, s) for s in symbols}
+    report = reports.daily_report(latest, scored)
+    for symbol in symbols:
+        champion = latest[(latest["symbol"] == symbol) & latest["is_champion"]]
+        history = scored[symbol][scored[symbol]["is_champion"]]
+        if not champion.empty:
+            path = (
+                settings.plots_dir
+                / symbol
+                / f"forecast-{champion['as_of_date'].iloc[0]:%Y-%m-%d}.png"
+            )
+            report.plots.append(
+                str(plots.plot_forecasts(bars[symbol], history, champion, symbol, target, path))
+            )
+    create_markdown_artifact(
+        key="next-day-forecasts", markdown=report.markdown(), description="nextbar daily"
+    )
+    return report
+
+
+@flow(name="daily")
+def daily(
+    symbols: list[str] | None = None,
+    source: str | None = None,
+    as_of: date | None = None,
+    models: list[str] | None = None,
+    retrain_every: int = 5,
+    finetune_epochs: int = 3,
+    epochs: int = 50,
+    target: str = "close",
+    window: int = 60,
+    history_bars: int | None = None,
+    skip_ingest: bool = False,
+    warehouse: str | None = None,
+) -> reports.DailyReport:
+    """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
+
+    With ``as_of`` the step runs as of that day (bars dated later are ignored); without it, as of
+    the newest stored bar, and a symbol whose market is closed today is skipped.
+    """
+    settings = load_settings(warehouse)
+    infos = [get_symbol(s) for s in symbols] if symbols else list(DEFAULT_SYMBOLS)
+    step = _step(models, target, window, history_bars, epochs, retrain_every, finetune_epochs)
+    if not skip_ingest:
+        ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))
+    results = []
+    for info in infos:
+        reason = None if as_of or source == "bundled" else check_trading_day(info)
+        if reason:
+            get_run_logger().info("%s: %s", info.symbol, reason)
+            results.append(DayResult(info.symbol, "skipped", reason))
+            continue
+        results.append(run_day(settings, info, as_of, step, is_replay=False))
+    report = report_forecasts(
+        settings, [r.symbol for r in results if r.status == "forecast"], target
+    )
+    report.days = results
+    return report
+
+
+@flow(name="replay")
+def replay(
+    symbol: str,
+    start: date,
+    end: date,
+    retrain_every: int = 5,
+    models: list[str] | None = None,
+    finetune_epochs: int = 3,
+    epochs: int = 50,
+    target: str = "close",
+    window: int = 60,
+    history_bars: int | None = None,
+    warehouse: str | None = None,
+) -> list[DayResult]:
+    """Walk forward: run the daily step as of each stored trading day in [start, end].
+
+    Day d sees only bars dated <= d, so its forecasts are exactly what a live run would have
+    issued; they are marked as replays and scored from the stored bars.
+    """
+    settings = load_settings(warehouse)
+    info = get_symbol(symbol)
+    if start > end:
+        raise InputError(f"start {start} is after end {end}: give a range with start <= end")
+    step = _step(models, target, window, history_bars, epochs, retrain_every, finetune_epochs)
+    with connect(settings.warehouse, read_only=True) as con:
+        days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]
+    if not days:
+        raise InputError(
+            f"{symbol} has no stored bars between {start} and {end}: ingest them first"
+        )
+    return [run_day(settings, info, day, step, is_replay=True) for day in days]
+
+
+def _step(
+    models: list[str] | None,
+    target: str,
+    window: int,
+    history_bars: int | None,
+    epochs: int,
+    retrain_every: int,
+    finetune_epochs: int,
+) -> StepConfig:
+    return StepConfig(
+        models=tuple(models) if models else StepConfig.models,
+        target=target,
+        window=window,
+        history_bars=history_bars,
+        epochs=epochs,
+        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+    )

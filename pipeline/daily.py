@@ -1,0 +1,145 @@
+"""The daily step's decisions: retrain or fine-tune, which split each model gets, forecast rows."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.calendars import next_trading_day, trading_days
+from pipeline.fitting import ModelOutcome
+from pipeline.models.base import META_FILE
+from pipeline.models.registry import RECURRENT_KINDS
+from pipeline.splits import MinMaxParams, SplitConfig
+from pipeline.symbols import SymbolInfo
+
+
+@dataclass(frozen=True)
+class RetrainPolicy:
+    """Full retrain every ``retrain_every`` trading days; in between, fine-tune the latest model."""
+
+    retrain_every: int = 5
+    finetune_epochs: int = 3
+
+
+@dataclass(frozen=True)
+class BaseRun:
+    """The newest earlier run of a model that a fine-tune may start from."""
+
+    run_id: str
+    artifact_uri: str
+    last_full_as_of: date  # as-of date of the full retrain its lineage started from
+
+
+def wants_fine_tune(
+    info: SymbolInfo, kind: str, base: BaseRun | None, as_of: date, policy: RetrainPolicy
+) -> bool:
+    """Fine-tune when a neural base exists and its last full retrain is recent enough."""
+    if kind not in RECURRENT_KINDS or base is None or policy.retrain_every <= 1:
+        return False
+    if base.last_full_as_of >= as_of:  # never start from a model that saw later bars
+        return False
+    since = len(trading_days(info, base.last_full_as_of, as_of)) - 1
+    return since < policy.retrain_every and Path(base.artifact_uri, META_FILE).is_file()
+
+
+def saved_scalers(artifact_uri: str) -> tuple[MinMaxParams, MinMaxParams]:
+    """The (feature, target) scalers a saved model was trained with, without loading it."""
+    meta = json.loads(Path(artifact_uri, META_FILE).read_text())
+    return MinMaxParams.from_dict(meta["scaler"]["features"]), MinMaxParams.from_dict(
+        meta["scaler"]["target"]
+    )
+
+
+def saved_config(artifact_uri: str) -> SplitConfig:
+    """The split config a saved model was trained with."""
+    meta = json.loads(Path(artifact_uri, META_FILE).read_text())
+    return SplitConfig.from_dict(meta["split_config"])
+
+
+def same_inputs(a: SplitConfig, b: SplitConfig) -> bool:
+    """Whether two configs give models the same inputs and target (sizes may differ)."""
+    keys = ("window", "features", "target", "target_kind", "scaler")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def forecast_rows(
+    info: SymbolInfo,
+    outcomes: list[ModelOutcome],
+    *,
+    as_of: date,
+    target: str,
+    last_known: float,
+    champion_run_id: str | None,
+    is_replay: bool,
+    issued_at: datetime,
+) -> pd.DataFrame:
+    """One forecast row per succeeded model for the next trading day after ``as_of``."""
+    target_date = next_trading_day(info, as_of)
+    rows: list[dict[str, Any]] = [
+        {
+            "symbol": info.symbol,
+            "model": o.model,
+            "run_id": o.run_id,
+            "target": target,
+            "as_of_date": as_of,
+            "target_date": target_date,
+            "issued_at": issued_at,
+            "predicted": o.next_prediction,
+            **o.intervals,
+            "last_known": last_known,
+            "is_champion": o.run_id == champion_run_id,
+            "is_replay": is_replay,
+        }
+        for o in outcomes
+        if o.status == "succeeded" and o.next_prediction is not None
+    ]
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class StepConfig:
+    """How one daily step splits and trains."""
+
+    models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm")
+    target: str = "close"
+    window: int = 60
+    validation_size: int = 120
+    history_bars: int | None = None  # train on the newest N bars only (None: all)
+    epochs: int = 50
+    seed: int = 42
+    policy: RetrainPolicy = RetrainPolicy()
+
+    def split_config(self) -> SplitConfig:
+        """The daily split: no test range (tomorrow is the test), validation for early stopping
+        and the conformal intervals."""
+        return SplitConfig(
+            window=self.window,
+            features=(self.target,),
+            target=self.target,
+            test_size=0,
+            validation_size=self.validation_size,
+        )
+
+
+def plan_fits(
+    info: SymbolInfo,
+    kinds: list[str],
+    bases: dict[str, BaseRun],
+    config: SplitConfig,
+    as_of: date,
+    policy: RetrainPolicy,
+) -> dict[str, BaseRun | None]:
+    """Per model: the base run to fine-tune from, or None for a full retrain."""
+    plan: dict[str, BaseRun | None] = {}
+    for kind in kinds:
+        base = bases.get(kind)
+        fine = base is not None and wants_fine_tune(info, kind, base, as_of, policy)
+        plan[kind] = (
+            base if fine and base and same_inputs(saved_config(base.artifact_uri), config) else None
+        )
+    return plan
