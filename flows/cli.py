@@ -14,10 +14,13 @@ from flows.output import OutputFormat, console, err_console, print_frame
 
 if TYPE_CHECKING:
     from flows.ingest import SymbolIngest
+    from pipeline.reports import DailyReport
 
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# TensorFlow's C++ start-up chatter (no CUDA on a CPU machine, CPU features) is not for users.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 app = typer.Typer(
     help="nextbar: next-trading-day price forecasts, always beside the naive baseline.",
@@ -32,6 +35,9 @@ WarehouseOpt = Annotated[
         envvar="NEXTBAR_WAREHOUSE",
         help="DuckDB file [default: ./data/nextbar.duckdb]",
     ),
+]
+PresetOpt = Annotated[
+    str, typer.Option(help="default (the best found on validation) | seed (the tutorials' setup)")
 ]
 SymbolsOpt = Annotated[
     list[str] | None, typer.Option("--symbol", "-s", help="Symbol (repeatable); default all")
@@ -124,11 +130,19 @@ def train(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to train")],
     model: Annotated[
         list[str] | None,
-        typer.Option("--model", "-m", help="gru|lstm|rnn|naive|drift|linear|all (repeatable)"),
+        typer.Option(
+            "--model", "-m", help="gru|lstm|rnn|naive|drift|linear|ensemble|all (repeatable)"
+        ),
     ] = None,
-    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping on validation)")] = 50,
+    preset: PresetOpt = "default",
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Most epochs, early stopping on validation [default: preset's]"),
+    ] = None,
     target: Annotated[str, typer.Option(help="close | open | high | low")] = "close",
-    window: Annotated[int, typer.Option(help="Bars per input window")] = 60,
+    window: Annotated[
+        int | None, typer.Option(help="Bars per input window [default: preset's]")
+    ] = None,
     test_size: Annotated[
         int, typer.Option("--test-size", help="Last N targets scored as test")
     ] = 300,
@@ -149,6 +163,7 @@ def train(
         models=model or ["all"],
         epochs=epochs,
         target=target,
+        preset=preset,
         window=window,
         test_size=test_size,
         validation_size=validation_size,
@@ -198,24 +213,214 @@ def _show_progress() -> None:
     logging.getLogger("nextbar").setLevel(logging.INFO)
 
 
+ModelsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--models", "-m", help="Model kinds (repeatable) [default: naive drift linear gru lstm]"
+    ),
+]
+RetrainOpt = Annotated[
+    int, typer.Option("--retrain-every", help="Full retrain every N trading days")
+]
+FinetuneOpt = Annotated[
+    int, typer.Option("--finetune-epochs", help="Epochs of a warm-start fine-tune")
+]
+EpochsOpt = Annotated[
+    int | None, typer.Option("--epochs", help="Most epochs of a full retrain [default: preset's]")
+]
+HistoryOpt = Annotated[
+    int | None, typer.Option("--history-bars", help="Train on the newest N bars only")
+]
+
+
 @app.command()
-def demo(warehouse: WarehouseOpt = None) -> None:
-    """The main job offline: ingest the bundled history of every symbol and summarise it."""
+def run(
+    symbol: SymbolsOpt = None,
+    source: Annotated[
+        str | None, typer.Option(help="tushare | yfinance | bundled; default per symbol")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Run as of this day (default: newest bar)")
+    ] = None,
+    models: ModelsOpt = None,
+    retrain_every: RetrainOpt = 5,
+    finetune_epochs: FinetuneOpt = 3,
+    epochs: EpochsOpt = None,
+    history_bars: HistoryOpt = None,
+    target: Annotated[str, typer.Option(help="close | open")] = "close",
+    preset: PresetOpt = "default",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
+    from flows.daily import daily
+
+    _show_progress()
+    report = daily(
+        symbols=symbol,
+        source=source,
+        as_of=_date(as_of),
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        history_bars=history_bars,
+        target=target,
+        preset=preset,
+        warehouse=str(_warehouse(warehouse)),
+    )
+    print_daily(report, _warehouse(warehouse))
+
+
+@app.command()
+def replay(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to replay")],
+    start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
+    models: ModelsOpt = None,
+    retrain_every: RetrainOpt = 5,
+    finetune_epochs: FinetuneOpt = 3,
+    epochs: EpochsOpt = None,
+    history_bars: HistoryOpt = None,
+    target: Annotated[str, typer.Option(help="close | open")] = "close",
+    preset: PresetOpt = "default",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
+    from flows.daily import replay as replay_flow
+
+    _show_progress()
+    start_day, end_day = _date(start), _date(end)
+    assert start_day is not None and end_day is not None
+    days = replay_flow(
+        symbol=symbol,
+        start=start_day,
+        end=end_day,
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        history_bars=history_bars,
+        target=target,
+        preset=preset,
+        warehouse=str(_warehouse(warehouse)),
+    )
+    console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
+    print_leaderboard(_warehouse(warehouse), [symbol])
+
+
+@app.command()
+def serve(
+    warehouse: WarehouseOpt = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Most runs at once [default: 1, one writer]")
+    ] = None,
+) -> None:
+    """Run every deployment on its schedule in this process (Ctrl-C stops); no work pool needed."""
+    from flows.serve import serve_deployments
+
+    # Served runs log to the Prefect UI; the temporary server (no PREFECT_API_URL) can take
+    # longer than Prefect's default 20 s to start on a small machine.
+    os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    serve_deployments(warehouse=str(warehouse) if warehouse else None, limit=limit)
+
+
+def print_daily(report: DailyReport, path: Path) -> None:
+    """Next-day forecasts, the latest scores and the leaderboard, naive beside every model."""
+    for day in report.days:
+        if day.status == "skipped":
+            console.print(f"{day.symbol}: skipped: {day.reason}")
+    print_frame(report.forecasts, title="next trading day: champion forecast, intervals, naive")
+    print_frame(report.last_scored, title="latest scored champion forecast (accuracy beside naive)")
+    print_leaderboard(path, list(report.forecasts["symbol"]))
+    for plot in report.plots:
+        console.print(f"chart: {plot}")
+
+
+def print_leaderboard(path: Path, symbols: list[str]) -> None:
+    """Every model's scored forecasts beside naive (all windows)."""
+    from warehouse.connection import connect
+    from warehouse.forecasts import leaderboard
+
+    with connect(path, read_only=True) as con:
+        board = leaderboard(con, symbols)
+    columns = [
+        "symbol",
+        "model",
+        "n",
+        "mae",
+        "naive_mae",
+        "skill_vs_naive",
+        "is_beating_naive",
+        "mean_accuracy",
+        "naive_mean_accuracy",
+        "direction_accuracy",
+        "coverage_80",
+        "coverage_95",
+    ]
+    print_frame(board[columns], title="leaderboard: scored forecasts, every model beside naive")
+
+
+@app.command()
+def demo(
+    replay_days: Annotated[int, typer.Option("--replay-days", help="Trading days to replay")] = 20,
+    epochs: EpochsOpt = None,
+    history_bars: HistoryOpt = 1000,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The main job offline on the bundled history: ingest, replay, today's step, report."""
+    from flows.daily import daily
+    from flows.daily import replay as replay_flow
     from flows.ingest import ingest as ingest_flow
-    from warehouse.bars import bar_summary
+    from pipeline.symbols import DEFAULT_SYMBOLS
+    from warehouse.bars import bar_summary, load_bars
     from warehouse.connection import connect
 
+    _show_progress()
     path = _warehouse(warehouse)
+    # Fine-tune between full retrains for the whole replay, as a daily schedule would.
+    retrain_every = replay_days + 5
     console.rule("1. ingest the bundled real history")
-    results = ingest_flow(source="bundled", warehouse=str(path))
-    print_ingest(results)
+    print_ingest(ingest_flow(source="bundled", warehouse=str(path)))
     with connect(path, read_only=True) as con:
         print_frame(bar_summary(con), title="bars per symbol")
+        days = {s.symbol: list(load_bars(con, s.symbol)["date"].dt.date) for s in DEFAULT_SYMBOLS}
+    for symbol, dates in days.items():
+        start, end = dates[-replay_days - 1], dates[-2]
+        console.rule(f"2. replay {symbol}: {replay_days} trading days, {start} .. {end}")
+        replay_flow(
+            symbol=symbol,
+            start=start,
+            end=end,
+            retrain_every=retrain_every,
+            epochs=epochs,
+            history_bars=history_bars,
+            warehouse=str(path),
+        )
+    console.rule("3. the day's step as of the last bundled bar")
+    report = daily(
+        source="bundled",
+        skip_ingest=True,
+        retrain_every=retrain_every,
+        epochs=epochs,
+        history_bars=history_bars,
+        warehouse=str(path),
+    )
+    print_daily(report, path)
     console.rule("query it")
-    console.print(f'  nextbar sql "{EXAMPLE_QUERY}"')
+    for query in EXAMPLE_QUERIES:
+        console.print(f'  nextbar sql "{query}"', highlight=False, soft_wrap=True)
+    console.print(f"  duckdb -readonly {path}", highlight=False)
 
 
-EXAMPLE_QUERY = "select symbol, count(*), min(date), max(date) from bars group by 1"
+EXAMPLE_QUERIES = (
+    "select symbol, count(*), min(date), max(date) from bars group by 1",
+    "select * from latest_forecasts where is_champion or model = 'naive'",
+    "select symbol, target_date, model, predicted, actual, accuracy, naive_accuracy"
+    " from forecast_accuracy where is_champion order by target_date desc limit 10",
+    "select symbol, model, n, mae, naive_mae, skill_vs_naive from leaderboard"
+    " where window_name = 'all' order by symbol, mae",
+)
 
 
 def print_ingest(results: list[SymbolIngest]) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from prefect import Task
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
+from flows.concurrency import warehouse_writer
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
+from warehouse.connection import connect
 
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=10)
@@ -46,3 +51,16 @@ def _secret_block_token() -> SecretStr | None:
     except (ValueError, RuntimeError):
         return None
     return SecretStr(str(block.get()))  # type: ignore[union-attr]
+
+
+@contextmanager
+def open_warehouse(
+    settings: Settings, *, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, opened while holding the ``warehouse-writer`` slot where one is configured.
+
+    DuckDB lets one process hold the file; runs are processes, so every opening waits its turn
+    (readers too: a read-only open fails while another process writes).
+    """
+    with warehouse_writer(), connect(settings.warehouse, read_only=read_only) as con:
+        yield con

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import load_settings
+from flows.common import load_settings, open_warehouse
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
 from pipeline import plots, reports
@@ -29,7 +29,6 @@ from pipeline.splits import build_split
 from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.connection import connect
 from warehouse.models import base_runs, record_champion, record_run, record_split
 
 
@@ -67,7 +66,7 @@ def prepare_day(
     """
     config = step.split_config()
     kinds = resolve_kinds(list(step.models))
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         bars = load_bars(con, info.symbol, until=as_of)
         if step.history_bars:
             bars = bars.tail(step.history_bars)
@@ -94,6 +93,7 @@ def prepare_day(
                     str(path),
                     base.run_id if base else None,
                     base.artifact_uri if base else None,
+                    step.hyperparameters_for(kind),
                 )
             )
         for split in splits.values():
@@ -126,9 +126,9 @@ def record_day(
         issued_at=now,
     )
     purpose = "replay" if is_replay else "daily"
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         for o in outcomes:
-            record_run(con, run_record(info.symbol, o, purpose))
+            record_run(con, run_record(info.symbol, o, purpose, step.preset))
         if champion is not None and not is_replay:
             record_champion(
                 con,
@@ -155,14 +155,16 @@ def run_day(
 ) -> DayResult:
     """Split, train or fine-tune, forecast: one symbol, one day."""
     day, last_known, jobs = prepare_day(settings, info, as_of, step)
-    outcomes = dispatch_fit(jobs, settings, step.epochs, step.seed, step.policy.finetune_epochs)
+    outcomes = dispatch_fit(
+        jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
+    )
     return record_day(settings, info, day, last_known, outcomes, step, is_replay)
 
 
 @task(name="report-forecasts")
 def report_forecasts(settings: Settings, symbols: list[str], target: str) -> reports.DailyReport:
     """Next-day forecasts beside naive, latest scores, a chart per symbol, a Prefect artifact."""
-    with connect(settings.warehouse, read_only=True) as con:
+    with open_warehouse(settings, read_only=True) as con:
         latest = wforecasts.latest_forecasts(con, symbols)
         scored = {s: wforecasts.scored_history(con, s) for s in symbols}
         bars = {s: load_bars(con, s) for s in symbols}
@@ -193,9 +195,10 @@ def daily(
     models: list[str] | None = None,
     retrain_every: int = 5,
     finetune_epochs: int = 3,
-    epochs: int = 50,
+    epochs: int | None = None,
     target: str = "close",
-    window: int = 60,
+    preset: str = "default",
+    window: int | None = None,
     history_bars: int | None = None,
     skip_ingest: bool = False,
     warehouse: str | None = None,
@@ -207,7 +210,15 @@ def daily(
     """
     settings = load_settings(warehouse)
     infos = [get_symbol(s) for s in symbols] if symbols else list(DEFAULT_SYMBOLS)
-    step = _step(models, target, window, history_bars, epochs, retrain_every, finetune_epochs)
+    step = StepConfig(
+        models=tuple(models) if models else StepConfig.models,
+        target=target,
+        preset=preset,
+        window=window,
+        history_bars=history_bars,
+        epochs=epochs,
+        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+    )
     if not skip_ingest:
         ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))
     results = []
@@ -233,9 +244,10 @@ def replay(
     retrain_every: int = 5,
     models: list[str] | None = None,
     finetune_epochs: int = 3,
-    epochs: int = 50,
+    epochs: int | None = None,
     target: str = "close",
-    window: int = 60,
+    preset: str = "default",
+    window: int | None = None,
     history_bars: int | None = None,
     warehouse: str | None = None,
 ) -> list[DayResult]:
@@ -248,30 +260,19 @@ def replay(
     info = get_symbol(symbol)
     if start > end:
         raise InputError(f"start {start} is after end {end}: give a range with start <= end")
-    step = _step(models, target, window, history_bars, epochs, retrain_every, finetune_epochs)
-    with connect(settings.warehouse, read_only=True) as con:
+    step = StepConfig(
+        models=tuple(models) if models else StepConfig.models,
+        target=target,
+        preset=preset,
+        window=window,
+        history_bars=history_bars,
+        epochs=epochs,
+        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+    )
+    with open_warehouse(settings, read_only=True) as con:
         days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]
     if not days:
         raise InputError(
             f"{symbol} has no stored bars between {start} and {end}: ingest them first"
         )
     return [run_day(settings, info, day, step, is_replay=True) for day in days]
-
-
-def _step(
-    models: list[str] | None,
-    target: str,
-    window: int,
-    history_bars: int | None,
-    epochs: int,
-    retrain_every: int,
-    finetune_epochs: int,
-) -> StepConfig:
-    return StepConfig(
-        models=tuple(models) if models else StepConfig.models,
-        target=target,
-        window=window,
-        history_bars=history_bars,
-        epochs=epochs,
-        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
-    )

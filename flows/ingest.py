@@ -10,14 +10,13 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import RETRIES, RETRY_DELAYS, load_settings, retry_transient_only
+from flows.common import RETRIES, RETRY_DELAYS, load_settings, open_warehouse, retry_transient_only
 from pipeline import ingest as plan
 from pipeline.calendars import find_gaps
 from pipeline.settings import Settings
 from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
 from pipeline.validation import validate_bars
 from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
-from warehouse.connection import connect
 from warehouse.symbols import sync_symbols
 
 
@@ -42,7 +41,7 @@ class SymbolIngest:
 @task(name="prepare-warehouse")
 def prepare_warehouse(settings: Settings, symbols: list[SymbolInfo]) -> None:
     """Create or upgrade the warehouse and register the symbols."""
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         sync_symbols(con, symbols)
 
 
@@ -51,7 +50,7 @@ def plan_range(
     info: SymbolInfo, settings: Settings, start: date | None, end: date | None
 ) -> tuple[date, date]:
     """Decide which dates to fetch."""
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         last = last_bar_date(con, info.symbol)
     return plan.plan_range(info, last, settings, start=start, end=end)
 
@@ -76,7 +75,7 @@ def store_bars(
 ) -> SymbolIngest:
     """Validate, then upsert in one transaction; report counts and gaps."""
     checked = validate_bars(fetched.bars, today=plan.today_in(info))
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         counts = store_ingest(con, request, checked.valid, checked.rejected)
         stored = con.execute(
             "select date from bars where symbol = ? order by date", [info.symbol]
@@ -103,7 +102,7 @@ def store_bars(
 @task(name="record-failure", task_run_name="record-failure-{request.symbol}")
 def record_failure(settings: Settings, request: IngestRequest, error: str) -> None:
     """Note in ``ingest_runs`` that this symbol's ingest stored nothing."""
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         record_failed_ingest(con, request, error)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -13,14 +13,15 @@ import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import load_settings
+from flows.common import load_settings, open_warehouse
+from flows.concurrency import gpu_slot
 from pipeline import plots, reports
 from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
+from pipeline.presets import get_preset
 from pipeline.settings import Settings
 from pipeline.splits import Split, SplitConfig, build_split
 from pipeline.symbols import get_symbol
 from warehouse.bars import load_bars
-from warehouse.connection import connect
 from warehouse.models import RunRecord, record_champion, record_run, record_split
 
 GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
@@ -41,7 +42,7 @@ class TrainReport:
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
 def prepare_split(settings: Settings, symbol: str, config: SplitConfig, as_of: date | None) -> str:
     """Build the split from stored final bars dated <= as_of, record it, save its arrays."""
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         bars = load_bars(con, symbol, until=as_of)
         split = build_split(bars, config, symbol=symbol, as_of=as_of)
         record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
@@ -53,14 +54,15 @@ def fit_model(
     job: FitJob, models_dir: str, epochs: int, finetune_epochs: int, seed: int
 ) -> ModelOutcome:
     """Train or fine-tune one model on its saved split and forecast the next day."""
-    return fit_one(
-        Split.load(job.split_path),
-        job,
-        models_dir=Path(models_dir),
-        epochs=epochs,
-        finetune_epochs=finetune_epochs,
-        seed=seed,
-    )
+    with gpu_slot():
+        return fit_one(
+            Split.load(job.split_path),
+            job,
+            models_dir=Path(models_dir),
+            epochs=epochs,
+            finetune_epochs=finetune_epochs,
+            seed=seed,
+        )
 
 
 @flow(name="fit-models")
@@ -93,13 +95,13 @@ def dispatch_fit(
 
 @task(name="record-runs", task_run_name="record-runs-{symbol}")
 def record_runs(
-    settings: Settings, symbol: str, outcomes: list[ModelOutcome], purpose: str
+    settings: Settings, symbol: str, outcomes: list[ModelOutcome], purpose: str, preset: str
 ) -> str | None:
     """Store every run with metrics and predictions; record the champion (validation MAE)."""
     champion = champion_of(outcomes)
-    with connect(settings.warehouse) as con:
+    with open_warehouse(settings) as con:
         for o in outcomes:
-            record_run(con, run_record(symbol, o, purpose))
+            record_run(con, run_record(symbol, o, purpose, preset))
         if champion is not None:
             record_champion(
                 con,
@@ -113,13 +115,13 @@ def record_runs(
     return champion.run_id if champion else None
 
 
-def run_record(symbol: str, o: ModelOutcome, purpose: str) -> RunRecord:
+def run_record(symbol: str, o: ModelOutcome, purpose: str, preset: str) -> RunRecord:
     return RunRecord(
         run_id=o.run_id,
         symbol=symbol,
         model=o.model,
         split_id=o.split_id,
-        hyperparameters=o.hyperparameters,
+        hyperparameters={**o.hyperparameters, "preset": preset},
         backend=o.backend,
         device=o.device,
         epochs_run=o.epochs_run,
@@ -167,31 +169,39 @@ def train(
     models: list[str] | None = None,
     as_of: date | None = None,
     target: str = "close",
-    window: int = 60,
+    preset: str = "default",
+    window: int | None = None,
     test_size: int = 300,
     validation_size: int = 120,
     features: list[str] | None = None,
-    target_kind: str = "level",
-    epochs: int = 50,
+    target_kind: str | None = None,
+    epochs: int | None = None,
     seed: int = 42,
     warehouse: str | None = None,
 ) -> TrainReport:
-    """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions."""
+    """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions.
+
+    ``preset`` (``default``, the best found on validation, or ``seed``, the tutorials' setup)
+    gives the window, features, target kind, epochs and hyperparameters; the other arguments
+    override it when given.
+    """
     settings = load_settings(warehouse)
     get_symbol(symbol)
     kinds = resolve_kinds(models or ["all"])
-    config = SplitConfig(
-        window=window,
-        features=tuple(features or [target]),
-        target=target,
-        target_kind=target_kind,  # type: ignore[arg-type]
-        test_size=test_size,
-        validation_size=validation_size,
-    )
+    chosen = get_preset(preset)
+    config = chosen.split_config(target, test_size=test_size, validation_size=validation_size)
+    overrides: dict[str, Any] = {
+        "window": window,
+        "target_kind": target_kind,
+        "features": tuple(features) if features else None,
+    }
+    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     split_path = prepare_split(settings, symbol, config, as_of)
-    jobs = [FitJob(kind, split_path) for kind in kinds]
-    outcomes = dispatch_fit(jobs, settings, epochs, seed)
-    champion = record_runs(settings, symbol, outcomes, "train")
+    jobs = [
+        FitJob(kind, split_path, hyperparameters=chosen.hyperparameters_for(kind)) for kind in kinds
+    ]
+    outcomes = dispatch_fit(jobs, settings, epochs or chosen.epochs, seed)
+    champion = record_runs(settings, symbol, outcomes, "train", preset)
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, target, outcomes)
     publish_train_report(symbol, table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from pipeline.calendars import next_trading_day, trading_days
 from pipeline.fitting import ModelOutcome
 from pipeline.models.base import META_FILE
 from pipeline.models.registry import RECURRENT_KINDS
+from pipeline.presets import get_preset
 from pipeline.splits import MinMaxParams, SplitConfig
 from pipeline.symbols import SymbolInfo
 
@@ -107,23 +108,29 @@ class StepConfig:
 
     models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm")
     target: str = "close"
-    window: int = 60
+    preset: str = "default"
+    window: int | None = None  # None: the preset's
     validation_size: int = 120
     history_bars: int | None = None  # train on the newest N bars only (None: all)
-    epochs: int = 50
+    epochs: int | None = None  # None: the preset's
     seed: int = 42
     policy: RetrainPolicy = RetrainPolicy()
 
     def split_config(self) -> SplitConfig:
         """The daily split: no test range (tomorrow is the test), validation for early stopping
         and the conformal intervals."""
-        return SplitConfig(
-            window=self.window,
-            features=(self.target,),
-            target=self.target,
-            test_size=0,
-            validation_size=self.validation_size,
+        config = get_preset(self.preset).split_config(
+            self.target, test_size=0, validation_size=self.validation_size
         )
+        return replace(config, window=self.window) if self.window else config
+
+    def full_epochs(self) -> int:
+        """Most epochs of a full retrain."""
+        return self.epochs or get_preset(self.preset).epochs
+
+    def hyperparameters_for(self, kind: str) -> dict[str, Any]:
+        """The preset's hyperparameters of a model kind."""
+        return get_preset(self.preset).hyperparameters_for(kind)
 
 
 def plan_fits(

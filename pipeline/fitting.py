@@ -16,24 +16,26 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.forecasting import conformal_interval, forecast_next
-from pipeline.models.registry import MODEL_KINDS
+from pipeline.forecasting import INTERVAL_LEVELS, conformal_interval, forecast_next
+from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
 from pipeline.splits import Split
 from pipeline.training import finetune_model, train_model
 
 log = logging.getLogger("nextbar.progress")
 
-INTERVAL_LEVELS = (0.80, 0.95)
-
 
 @dataclass(frozen=True)
 class FitJob:
-    """One model to fit on one saved split; with a base artifact, fine-tune it instead."""
+    """One model to fit on one saved split; with a base artifact, fine-tune it instead.
+
+    ``hyperparameters`` (e.g. from a preset) go to ``make_model``; empty means its defaults.
+    """
 
     kind: str
     split_path: str
     base_run_id: str | None = None
     base_artifact: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def training(self) -> str:
@@ -72,11 +74,12 @@ class ModelOutcome:
 
 
 def resolve_kinds(models: list[str]) -> list[str]:
-    """Expand ``all`` and check names; naive is always included so nothing is shown without it."""
+    """Expand ``all`` (every single model, not the ensemble) and check names; naive is always
+    included so nothing is shown without it."""
     kinds: list[str] = []
     for name in models:
         if name == "all":
-            kinds += list(MODEL_KINDS)
+            kinds += list(SINGLE_KINDS)
         elif name in MODEL_KINDS:
             kinds.append(name)
         else:
@@ -92,7 +95,6 @@ def fit_one(
     epochs: int,
     finetune_epochs: int = 3,
     seed: int = 42,
-    hyperparameters: dict[str, Any] | None = None,
 ) -> ModelOutcome:
     """Train (or fine-tune) one model, score it, forecast the next day with conformal intervals.
 
@@ -128,7 +130,7 @@ def fit_one(
                 models_dir=models_dir,
                 epochs=epochs,
                 seed=seed,
-                hyperparameters=hyperparameters,
+                hyperparameters=job.hyperparameters,
                 on_epoch=progress,
             )
     except Exception as exc:  # reported per model; the caller decides what a failure means

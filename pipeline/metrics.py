@@ -12,6 +12,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn import metrics as skm
 
+from pipeline.significance import diebold_mariano
+
 
 def mae(actual: ArrayLike, predicted: ArrayLike) -> float:
     """Mean absolute error."""
@@ -73,3 +75,15 @@ def evaluate(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> 
     out["mae_naive"] = mae(actual, last_known)
     out["skill"] = skill(out["mae"], out["mae_naive"])
     return out
+
+
+def significance_vs_naive(
+    actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike
+) -> dict[str, float]:
+    """Diebold-Mariano test against naive on absolute errors: ``dm_statistic`` below 0 with a
+    small ``dm_p_value_better`` means significantly better than naive (NaN for naive itself).
+    Empty for fewer than two targets, which cannot be tested."""
+    if np.size(actual) < 2:
+        return {}
+    dm = diebold_mariano(actual, predicted, last_known)
+    return {"dm_statistic": dm.statistic, "dm_p_value_better": dm.p_value_better}

@@ -1,8 +1,10 @@
 """Turn a bar frame into scaled, windowed train | validation | test arrays with no look-ahead.
 
 Sample ``i`` ends at bar ``t``: ``X`` holds the features of bars ``t-window+1 .. t``, ``y`` is the
-target at bar ``t+1`` (the next trading day: bars only hold trading days) and ``last_known`` is
-the target column at bar ``t`` (what the naive forecast predicts). Samples are ordered by target
+target at bar ``t+1`` (the next trading day: bars only hold trading days), ``last_known`` is the
+target column at bar ``t`` (what the naive forecast predicts) and ``anchor`` is the price at bar
+``t`` a return target is measured from (``last_known``, or the close for
+``log_return_from_close``). Samples are ordered by target
 date; the test range is the last ``test_size`` targets, validation the ``validation_size``
 targets before it, training the rest. Scalers are fit on training data only, unless a fitted
 model's scalers are passed in (to fine-tune it on inputs scaled as it was trained).
@@ -26,11 +28,12 @@ from sklearn.preprocessing import MinMaxScaler
 from pipeline.bars import PRICE_COLUMNS
 from pipeline.errors import InputError, InsufficientDataError
 
-TargetKind = Literal["level", "log_return"]
-TARGET_KINDS: tuple[str, ...] = ("level", "log_return")
+TargetKind = Literal["level", "log_return", "log_return_from_close"]
+TARGET_KINDS: tuple[str, ...] = ("level", "log_return", "log_return_from_close")
 TARGETS: tuple[str, ...] = tuple(PRICE_COLUMNS)  # predictions are prices, so targets are too
 SCALERS: tuple[str, ...] = ("minmax",)
 _BAR_FEATURE_COLUMNS = (*PRICE_COLUMNS, "volume")
+VOLUME_Z_WINDOW = 20  # trailing bars (about a trading month) for the volume z-score
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,69 @@ def _log_return(bars: pd.DataFrame, target: str) -> np.ndarray:
     return out
 
 
-# The feature registry: add derived features here (issue 6) without touching build_split.
+def _log_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):  # bad prices are reported by name later
+        return np.asarray(np.log(numerator / denominator), dtype="float64")
+
+
+def _gap(bars: pd.DataFrame, _target: str) -> np.ndarray:
+    """Overnight move: log(open_t / close_{t-1})."""
+    out = np.full(len(bars), np.nan)
+    out[1:] = _log_ratio(
+        bars["open"].to_numpy("float64")[1:], bars["close"].to_numpy("float64")[:-1]
+    )
+    return out
+
+
+def _intraday(bars: pd.DataFrame, _target: str) -> np.ndarray:
+    """Move within the bar: log(close_t / open_t)."""
+    return _log_ratio(bars["close"].to_numpy("float64"), bars["open"].to_numpy("float64"))
+
+
+def _range_rel(bars: pd.DataFrame, _target: str) -> np.ndarray:
+    """The bar's high-low range relative to its close."""
+    high, low, close = (bars[c].to_numpy("float64") for c in ("high", "low", "close"))
+    return (high - low) / close
+
+
+def _volume_z(bars: pd.DataFrame, _target: str) -> np.ndarray:
+    """z-score of log volume against the trailing VOLUME_Z_WINDOW bars ending at this one.
+
+    Only bars up to t are read, so no look-ahead. Log volume because volume is heavy-tailed
+    (one spike would dominate a raw z-score); log1p so a zero-volume bar stays finite; a flat
+    window (zero spread) scores 0 rather than dividing by zero.
+    """
+    log_volume = np.log1p(bars["volume"].to_numpy("float64"))
+    rolling = pd.Series(log_volume).rolling(VOLUME_Z_WINDOW)
+    mean, std = rolling.mean().to_numpy(), rolling.std(ddof=0).to_numpy()
+    return (log_volume - mean) / np.where(std > 0, std, np.inf)
+
+
+def _day_of_week(trig: Callable[[np.ndarray], np.ndarray]) -> Feature:
+    # A point on the weekly circle: Friday sits next to Monday, unlike a 0..4 integer.
+    return Feature(
+        reads=lambda _target: (),
+        lookback=0,
+        compute=lambda bars, _target: trig(
+            2 * np.pi * pd.to_datetime(bars["date"]).dt.day_of_week.to_numpy("float64") / 7
+        ),
+    )
+
+
+# The feature registry: add derived features here without touching build_split. No "previous
+# close" entry: a window ending at bar t already holds close_t when ``close`` is a feature, and
+# that is exactly "the last close" for a next-open target.
 FEATURES: dict[str, Feature] = {
     **{column: _bar_column(column) for column in _BAR_FEATURE_COLUMNS},
     "log_return": Feature(reads=lambda target: (target,), lookback=1, compute=_log_return),
+    "gap": Feature(reads=lambda _t: ("open", "close"), lookback=1, compute=_gap),
+    "intraday": Feature(reads=lambda _t: ("open", "close"), lookback=0, compute=_intraday),
+    "range_rel": Feature(reads=lambda _t: ("high", "low", "close"), lookback=0, compute=_range_rel),
+    "volume_z": Feature(
+        reads=lambda _t: ("volume",), lookback=VOLUME_Z_WINDOW - 1, compute=_volume_z
+    ),
+    "dow_sin": _day_of_week(np.sin),
+    "dow_cos": _day_of_week(np.cos),
 }
 
 
@@ -125,10 +187,20 @@ class SplitConfig:
         """Leading bars consumed by derived features before the first usable row."""
         return max(FEATURES[f].lookback for f in self.features)
 
+    @property
+    def anchor_column(self) -> str:
+        """The bar column a return target is measured from (the target itself for levels)."""
+        return "close" if self.target_kind == "log_return_from_close" else self.target
+
+    @property
+    def target_name(self) -> str:
+        """The target scaler's column: the target, or ``<target>_<target_kind>`` for returns."""
+        return self.target if self.target_kind == "level" else f"{self.target}_{self.target_kind}"
+
     def used_columns(self) -> list[str]:
-        """Bar columns read by the features and the target, sorted."""
+        """Bar columns read by the features, the target and its anchor, sorted."""
         reads = {c for f in self.features for c in FEATURES[f].reads(self.target)}
-        return sorted(reads | {self.target})
+        return sorted(reads | {self.target, self.anchor_column})
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,13 +250,13 @@ class MinMaxParams:
 
 
 def target_to_prices(
-    y_scaled: np.ndarray, last_known: np.ndarray, target_scaler: MinMaxParams, target_kind: str
+    y_scaled: np.ndarray, anchor: np.ndarray, target_scaler: MinMaxParams, target_kind: str
 ) -> np.ndarray:
-    """Map scaled targets back to prices: a level directly, a log return as last_known*exp(r)."""
+    """Map scaled targets back to prices: a level directly, a log return as anchor*exp(r)."""
     y = target_scaler.inverse_transform(np.asarray(y_scaled, dtype="float64").reshape(-1, 1))[:, 0]
-    if target_kind == "log_return":
-        return np.asarray(last_known, dtype="float64") * np.exp(y)
-    return y
+    if target_kind == "level":
+        return y
+    return np.asarray(anchor, dtype="float64") * np.exp(y)
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +268,7 @@ class SplitPart:
     dates: np.ndarray  # (n,) datetime64[D], the target bar's date
     last_known: np.ndarray  # (n,) float64, target column at the window's last bar
     actual: np.ndarray  # (n,) float64, target column at the target bar (a price)
+    anchor: np.ndarray  # (n,) float64, the config's anchor column at the window's last bar
 
     def __len__(self) -> int:
         return len(self.y)
@@ -212,7 +285,7 @@ class SplitPart:
 
 
 _PARTS = ("train", "validation", "test")
-_PART_ARRAYS = ("X", "y", "dates", "last_known", "actual")
+_PART_ARRAYS = ("X", "y", "dates", "last_known", "actual", "anchor")
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,6 +306,7 @@ class Split:
     target_scaler: MinMaxParams
     latest_window: np.ndarray  # (1, window, n_features): forecasts the bar after last_bar_date
     latest_known: float
+    latest_anchor: float
 
     # The names the rest of the project uses for the arrays.
     @property
@@ -268,9 +342,9 @@ class Split:
             "target": self.target_scaler.to_dict(),
         }
 
-    def inverse_target(self, y_scaled: np.ndarray, last_known: np.ndarray) -> np.ndarray:
-        """Scaled model outputs (levels or log returns) -> prices."""
-        return target_to_prices(y_scaled, last_known, self.target_scaler, self.config.target_kind)
+    def inverse_target(self, y_scaled: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """Scaled model outputs (levels or log returns from ``anchor``) -> prices."""
+        return target_to_prices(y_scaled, anchor, self.target_scaler, self.config.target_kind)
 
     def to_record(self) -> dict[str, Any]:
         """One warehouse row describing this split (no arrays)."""
@@ -305,6 +379,7 @@ class Split:
             "last_bar_date": self.last_bar_date.isoformat(),
             "scaler": self.scaler_params,
             "latest_known": self.latest_known,
+            "latest_anchor": self.latest_anchor,
         }
         arrays = {
             f"{part}_{name}": getattr(getattr(self, part), name)
@@ -344,6 +419,7 @@ class Split:
             target_scaler=MinMaxParams.from_dict(meta["scaler"]["target"]),
             latest_window=latest_window,
             latest_known=float(meta["latest_known"]),
+            latest_anchor=float(meta["latest_anchor"]),
         )
 
 
@@ -406,7 +482,7 @@ def build_split(
     outside [0, 1]. They become part of the split_id.
     """
     config.validate()
-    target_name = config.target if config.target_kind == "level" else f"{config.target}_log_return"
+    target_name = config.target_name
     if scalers is not None:
         _check_scaler_columns(scalers, config.features, (target_name,))
     missing = [c for c in ["date", *config.used_columns()] if c not in bars]
@@ -436,9 +512,10 @@ def build_split(
     raw = bars[used].to_numpy(dtype="float64")
     _check_finite(raw, bar_dates, used, symbol)
     features = np.column_stack([FEATURES[f].compute(bars, config.target) for f in config.features])
-    levels = bars[config.target].to_numpy(dtype="float64")
+    levels = bars[config.target].to_numpy(dtype="float64")[lookback:]
+    anchors = bars[config.anchor_column].to_numpy(dtype="float64")[lookback:]
     # Drop the leading rows where derived features are undefined; nothing reads them.
-    features, levels, dates = features[lookback:], levels[lookback:], bar_dates[lookback:]
+    features, dates = features[lookback:], bar_dates[lookback:]
     _check_finite(features, dates, list(config.features), symbol)
 
     window = config.window
@@ -446,13 +523,13 @@ def build_split(
     n_test, n_val = config.test_size, config.validation_size
     n_train = n_samples - n_val - n_test
     last_known = levels[window - 1 : -1]
+    anchor = anchors[window - 1 : -1]
     actual = levels[window:]
-    if config.target_kind == "log_return":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = np.log(actual / last_known)
-        _check_finite(y.reshape(-1, 1), dates[window:], [f"log_return of {config.target}"], symbol)
-    else:
+    if config.target_kind == "level":
         y = actual
+    else:
+        y = _log_ratio(actual, anchor)
+        _check_finite(y.reshape(-1, 1), dates[window:], [target_name], symbol)
 
     if scalers is not None:
         feature_scaler, target_scaler = scalers
@@ -480,6 +557,7 @@ def build_split(
             dates=target_dates[s],
             last_known=last_known[s],
             actual=actual[s],
+            anchor=anchor[s],
         )
         for name, s in bounds.items()
     }
@@ -515,4 +593,5 @@ def build_split(
         target_scaler=target_scaler,
         latest_window=np.ascontiguousarray(windows[-1:]),
         latest_known=float(levels[-1]),
+        latest_anchor=float(anchors[-1]),
     )

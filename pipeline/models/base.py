@@ -1,10 +1,12 @@
 """The contract every forecasting model follows (statsforecast-like: alias, fit, predict).
 
-Models read scaled windows from a Split and always return PRICES. Fitted state lives in
-attributes ending with ``_``. ``save`` writes ``model.json`` (kind, hyperparameters, split config,
-scaler parameters) plus whatever the subclass needs; ``pipeline.models.registry.load_model``
-reads it back. ``fine_tune`` continues training a fitted or reloaded model on a split built with
-its own scalers (``build_split(..., scalers=model.scalers())``).
+Models read scaled windows from a Split and always return PRICES: ``predict(X, last_known,
+anchor)`` maps a return target back from ``anchor`` (the split part's array of that name).
+Fitted state lives in attributes ending with ``_``. ``save`` writes ``model.json`` (kind,
+hyperparameters, split config, scaler parameters) plus whatever the subclass needs;
+``pipeline.models.registry.load_model`` reads it back. ``fine_tune`` continues training a fitted
+or reloaded model on a split built with its own scalers
+(``build_split(..., scalers=model.scalers())``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from pipeline.errors import InputError
-from pipeline.splits import MinMaxParams, Split, SplitConfig, target_to_prices
+from pipeline.splits import MinMaxParams, Split, SplitConfig, SplitPart, target_to_prices
 
 EpochCallback = Callable[[int, dict[str, float]], None]  # (epoch, logs such as loss/val_loss)
 META_FILE = "model.json"
@@ -128,14 +130,38 @@ class ForecastModel(ABC):
                 "build the split with scalers=model.scalers()"
             )
 
-    @abstractmethod
-    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
+    def predict(
+        self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray | None = None
+    ) -> np.ndarray:
         """Prices for windows ``X`` (n, window, n_features) whose last target values are
-        ``last_known`` (n,)."""
+        ``last_known`` (n,); ``anchor`` (n,) is the price a return target is measured from.
 
-    def _to_prices(self, y_scaled: np.ndarray, last_known: np.ndarray) -> np.ndarray:
+        ``anchor`` may be left out when it equals ``last_known`` (level and log_return targets);
+        a target anchored elsewhere (``log_return_from_close``) raises InputError without it.
+        """
+        self._require_fitted()
+        if anchor is None:
+            if self.split_config_.anchor_column != self.split_config_.target:
+                raise InputError(
+                    f"{self.alias} predicts {self.split_config_.target_name}: pass the "
+                    f"{self.split_config_.anchor_column} prices as anchor"
+                )
+            anchor = last_known
+        return self._predict(
+            X, np.asarray(last_known, dtype="float64"), np.asarray(anchor, dtype="float64")
+        )
+
+    def predict_part(self, part: SplitPart) -> np.ndarray:
+        """Prices for every sample of one split range."""
+        return self.predict(part.X, part.last_known, part.anchor)
+
+    @abstractmethod
+    def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """Subclass prediction; arrays as in :meth:`predict`, ``anchor`` always given."""
+
+    def _to_prices(self, y_scaled: np.ndarray, anchor: np.ndarray) -> np.ndarray:
         return target_to_prices(
-            y_scaled, last_known, self.target_scaler_, self.split_config_.target_kind
+            y_scaled, anchor, self.target_scaler_, self.split_config_.target_kind
         )
 
     def save(self, directory: Path | str) -> Path:

@@ -24,8 +24,8 @@ class NaiveModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         """Nothing to learn."""
 
-    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
-        return np.asarray(last_known, dtype="float64").copy()
+    def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        return last_known.copy()
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         return {}
@@ -42,8 +42,8 @@ class DriftModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         self.drift_ = float(np.mean(split.train.actual - split.train.last_known))
 
-    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
-        return np.asarray(last_known, dtype="float64") + self.drift_
+    def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        return last_known + self.drift_
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         return {"drift": self.drift_}
@@ -71,7 +71,7 @@ class LinearModel(ForecastModel):
 
         def validation_mae(alpha: float) -> tuple[float, Ridge]:
             ridge = Ridge(alpha=alpha).fit(X_train, split.y_train)
-            predicted = self._to_prices(ridge.predict(X_val), split.validation.last_known)
+            predicted = self._to_prices(ridge.predict(X_val), split.validation.anchor)
             return float(np.mean(np.abs(predicted - split.validation.actual))), ridge
 
         _, best = min((validation_mae(a) for a in alphas), key=lambda pair: pair[0])
@@ -79,8 +79,8 @@ class LinearModel(ForecastModel):
         self.coef_ = best.coef_.astype("float64")
         self.intercept_ = float(best.intercept_)
 
-    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
-        return self._to_prices(_flatten(X) @ self.coef_ + self.intercept_, last_known)
+    def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        return self._to_prices(_flatten(X) @ self.coef_ + self.intercept_, anchor)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         return {"alpha": self.alpha_, "coef": self.coef_.tolist(), "intercept": self.intercept_}

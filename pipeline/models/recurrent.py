@@ -116,14 +116,14 @@ class RecurrentModel(ForecastModel):
         ``history_`` gains this run's epochs at its end; ``epochs_run_`` counts this run's only.
         """
         keras.utils.set_random_seed(seed)  # dropout masks and shuffling
-        # A reloaded model has no optimizer (compile=False), and a fresh Adam at a lower rate
-        # suits a short warm start better than moments carried over from the full training.
-        self.model_.compile(
-            optimizer=keras.optimizers.Adam(
-                self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
-            ),
-            loss="mse",
-        )
+        rate = self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
+        if self.model_.optimizer is None:
+            # Reloaded with compile=False: a fresh Adam at a lower rate for a short warm start.
+            self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
+        else:
+            # Still compiled in this process (kept warm by pipeline.training): keep the traced
+            # training step, since recompiling re-traces it, which costs seconds a day.
+            self.model_.optimizer.learning_rate.assign(rate)
         history = self._train(
             (split.X_train[-recent:], split.y_train[-recent:]),
             (split.X_val, split.y_val),
@@ -170,11 +170,11 @@ class RecurrentModel(ForecastModel):
         )
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
-    def predict(self, X: np.ndarray, last_known: np.ndarray) -> np.ndarray:
+    def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
         # A direct call: inputs are small (one window per trading day), and model.predict would
         # trace a new predict function for every model, which costs more than the forward pass.
         y = keras.ops.convert_to_numpy(self.model_(np.asarray(X, dtype="float32"), training=False))
-        return self._to_prices(y[:, 0], last_known)  # y: (n, 1)
+        return self._to_prices(y[:, 0], anchor)  # y: (n, 1)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
         self.model_.save(directory / WEIGHTS_FILE)

@@ -41,7 +41,12 @@ def split() -> Split:
     return build_split(moutai(200), config, symbol="600519.SH")
 
 
+TINY_ENSEMBLE = {"members": ["linear", "gru"], "member_hyperparameters": {"gru": TINY_NETWORK}}
+
+
 def hyperparameters(kind: str) -> dict[str, Any]:
+    if kind == "ensemble":
+        return {**TINY_ENSEMBLE, "top_k": 2}
     return TINY_NETWORK if kind in RECURRENT_KINDS else {}
 
 
@@ -128,3 +133,25 @@ def test_unknown_kind_and_hyperparameter_list_the_choices() -> None:
         make_model("prophet")
     with pytest.raises(InputError, match="units"):
         make_model("gru", unit=3)
+
+
+def test_a_close_anchored_model_needs_the_anchor() -> None:
+    config = SplitConfig(
+        window=5,
+        features=("open", "close"),
+        target="open",
+        target_kind="log_return_from_close",
+        test_size=20,
+        validation_size=20,
+        min_train_size=10,
+    )
+    split = build_split(moutai(120), config, symbol="600519.SH")
+    model = make_model("linear").fit(split)
+    with pytest.raises(InputError, match="close prices as anchor"):
+        model.predict(split.X_test, split.test.last_known)
+    # Predicting a zero return from the close gives the last close back.
+    zero = split.target_scaler.transform(np.zeros((1, 1)))[0, 0]
+    model.coef_, model.intercept_ = np.zeros_like(model.coef_), float(zero)
+    np.testing.assert_allclose(model.predict_part(split.test), split.test.anchor, rtol=1e-12)
+    naive = make_model("naive").fit(split)  # persistence stays "next open = this open"
+    np.testing.assert_array_equal(naive.predict_part(split.test), split.test.last_known)

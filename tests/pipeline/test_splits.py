@@ -206,3 +206,43 @@ def test_given_scalers_must_match_the_config() -> None:
             symbol="600519.SH",
             scalers=(split.feature_scaler, split.target_scaler),
         )
+
+
+def test_return_from_close_round_trip_is_exact() -> None:
+    config = replace(SMALL, target="open", target_kind="log_return_from_close")
+    bars = moutai()
+    split = build_split(bars, config, symbol="600519.SH")
+    opens, closes, w = bars["open"].to_numpy(), bars["close"].to_numpy(), SMALL.window
+    ends = range(w - 1, len(bars) - 1)
+    np.testing.assert_array_equal(all_parts(split, "anchor"), [closes[t] for t in ends])
+    np.testing.assert_array_equal(all_parts(split, "last_known"), [opens[t] for t in ends])
+    assert (split.latest_anchor, split.latest_known) == (closes[-1], opens[-1])
+    # Unscaled: the price, its log return from the close and back agree to rounding.
+    returns = np.log(opens[w:] / closes[w - 1 : -1])
+    scaled = split.target_scaler.transform(returns.reshape(-1, 1))[:, 0]
+    np.testing.assert_allclose(
+        split.inverse_target(scaled, closes[w - 1 : -1]), opens[w:], rtol=1e-12
+    )
+    # Stored float32 targets round trip to float32 precision.
+    np.testing.assert_allclose(
+        split.inverse_target(all_parts(split, "y"), all_parts(split, "anchor")),
+        all_parts(split, "actual"),
+        rtol=1e-6,
+    )
+
+
+def test_close_anchored_return_of_close_is_the_log_return() -> None:
+    bars = moutai()
+    plain = build_split(bars, replace(SMALL, target_kind="log_return"), symbol="X")
+    anchored = build_split(bars, replace(SMALL, target_kind="log_return_from_close"), symbol="X")
+    np.testing.assert_array_equal(all_parts(anchored, "y"), all_parts(plain, "y"))
+    np.testing.assert_array_equal(all_parts(anchored, "anchor"), all_parts(plain, "last_known"))
+
+
+def test_save_load_keeps_the_anchor(tmp_path: Path) -> None:
+    config = replace(SMALL, target="open", target_kind="log_return_from_close")
+    split = build_split(moutai(), config, symbol="X")
+    loaded = Split.load(split.save(tmp_path / "split.npz"))
+    np.testing.assert_array_equal(all_parts(loaded, "anchor"), all_parts(split, "anchor"))
+    assert loaded.latest_anchor == split.latest_anchor
+    assert loaded.target_scaler.columns == ("open_log_return_from_close",)

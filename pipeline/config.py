@@ -1,0 +1,196 @@
+"""The optional ``nextbar.toml``: symbols, sources, model and split defaults, retraining policy.
+
+Precedence, highest first: environment (``NEXTBAR_*``; nested keys with ``__``, e.g.
+``NEXTBAR_MODEL__EPOCHS=5``, lists and tables as JSON), the file, the defaults below. The file is
+``$NEXTBAR_CONFIG`` or, when that is unset, ``./nextbar.toml`` if it exists.
+deploy/nextbar.example.toml documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.errors import InputError
+from pipeline.ingest import SOURCE_NAMES
+from pipeline.models.registry import MODEL_KINDS
+from pipeline.splits import TARGETS
+from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo
+
+CONFIG_ENV = "NEXTBAR_CONFIG"
+DEFAULT_CONFIG_PATH = Path("nextbar.toml")
+
+_Strict = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent default
+
+
+class SymbolConfig(BaseModel):
+    """One ``[[symbols]]`` table: the fields of pipeline.symbols.SymbolInfo."""
+
+    model_config = _Strict
+
+    symbol: str
+    name: str
+    calendar: Literal["XSHG", "24/7"]  # pipeline.symbols.XSHG or ALWAYS_OPEN
+    currency: str
+    timezone: str
+    session_close: time
+    tushare_code: str | None = None
+    yahoo_ticker: str | None = None
+    default_source: str = "yfinance"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return _check_source(value)
+
+    def to_info(self) -> SymbolInfo:
+        """The SymbolInfo the flows use."""
+        return SymbolInfo(**self.model_dump())
+
+
+class SourcesConfig(BaseModel):
+    """``[sources]``: where bars come from."""
+
+    model_config = _Strict
+
+    # one source for every symbol (e.g. "bundled" offline); None: each symbol's default_source
+    default: str | None = None
+
+    @field_validator("default")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        return None if value is None else _check_source(value)
+
+
+class ModelConfig(BaseModel):
+    """``[model]``: which models the daily step fits, and how long."""
+
+    model_config = _Strict
+
+    models: list[str] = Field(default_factory=lambda: ["naive", "drift", "linear", "gru", "lstm"])
+    epochs: int = Field(default=50, ge=1)
+    seed: int = 42
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m not in (*MODEL_KINDS, "all")]
+        if unknown or not value:
+            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {MODEL_KINDS}")
+        return value
+
+
+class SplitDefaults(BaseModel):
+    """``[split]``: how bars become training samples."""
+
+    model_config = _Strict
+
+    target: str = "close"
+    window: int = Field(default=60, ge=1)
+    validation_size: int = Field(default=120, ge=1)
+    test_size: int = Field(default=300, ge=0)  # train flow only: the daily step tests tomorrow
+    history_bars: int | None = Field(default=None, ge=1)  # newest N bars only; None: all
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        if value not in TARGETS:
+            raise ValueError(f"unknown target {value!r}; choose from {list(TARGETS)}")
+        return value
+
+
+class RetrainConfig(BaseModel):
+    """``[retrain]``: full retrain every N trading days, fine-tune in between."""
+
+    model_config = _Strict
+
+    retrain_every: int = Field(default=5, ge=1)
+    finetune_epochs: int = Field(default=3, ge=0)
+
+
+class Config(BaseSettings):
+    """Everything ``nextbar.toml`` may set; load it with :func:`load_config`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEXTBAR_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    symbols: list[SymbolConfig] = Field(default_factory=list)  # empty: the built-in symbols
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    split: SplitDefaults = Field(default_factory=SplitDefaults)
+    retrain: RetrainConfig = Field(default_factory=RetrainConfig)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # earlier sources win: the environment over the file over the field defaults
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+def config_path() -> Path:
+    """``$NEXTBAR_CONFIG``, else ./nextbar.toml (which need not exist)."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_config() -> Config:
+    """The configuration: environment over the file over the defaults.
+
+    Raises InputError when NEXTBAR_CONFIG names a missing file, or a value is invalid.
+    """
+    path = config_path()
+    if os.environ.get(CONFIG_ENV) and not path.is_file():
+        raise InputError(f"{CONFIG_ENV}={path}: no such file")
+    try:
+        return Config()
+    except ValueError as exc:  # pydantic's ValidationError, or a TOML syntax error
+        message = f"invalid configuration (file {path}, or NEXTBAR_* variables): {exc}"
+        raise InputError(message) from None
+
+
+def configured_symbols(config: Config | None = None) -> tuple[SymbolInfo, ...]:
+    """The configured symbols, or pipeline.symbols.DEFAULT_SYMBOLS when none are configured."""
+    config = config or load_config()
+    if not config.symbols:
+        return DEFAULT_SYMBOLS
+    infos = tuple(s.to_info() for s in config.symbols)
+    names = [i.symbol for i in infos]
+    if len(set(names)) != len(names):
+        raise InputError(f"symbols are configured more than once: {sorted(names)}")
+    return infos
+
+
+def _check_source(value: str) -> str:
+    if value not in SOURCE_NAMES:
+        raise ValueError(f"unknown source {value!r}; choose from {list(SOURCE_NAMES)}")
+    return value

@@ -1,0 +1,143 @@
+"""A small, budgeted search over split and model settings, scored on validation only.
+
+The test range never reaches the search: :func:`search` drops the last ``test_size`` bars before
+building any split, so every candidate trains on the training range and is ranked by its
+validation MAE in prices on the very same validation targets (they do not depend on the window
+or the features). The table it returns records the date ranges each candidate used.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.metrics import mae
+from pipeline.models.registry import RECURRENT_KINDS, make_model
+from pipeline.splits import Split, SplitConfig, TargetKind, build_split
+
+# Level inputs (the tutorials'), and scale-free ones that suit return targets.
+OHLC = ("open", "high", "low", "close")
+RETURNS = ("log_return", "gap", "intraday", "range_rel")
+RETURNS_CONTEXT = (*RETURNS, "volume_z", "dow_sin", "dow_cos")
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The values tried; the grid is their product (split settings x the kind's settings)."""
+
+    windows: tuple[int, ...] = (10, 20, 60)
+    feature_sets: tuple[tuple[str, ...], ...] = (OHLC, RETURNS, RETURNS_CONTEXT)
+    target_kinds: tuple[TargetKind, ...] = ("log_return_from_close", "log_return", "level")
+    units: tuple[tuple[int, ...], ...] = ((16,), (32,), (64, 64))
+    dropouts: tuple[float, ...] = (0.0, 0.2)
+    learning_rates: tuple[float, ...] = (1e-3, 3e-3)
+
+    def grid(self, kind: str, base: SplitConfig) -> list[Candidate]:
+        """Every candidate of ``kind``: split settings on top of ``base``, then model settings.
+
+        Ridge (``linear``) picks its own alpha on validation, so only the split varies for it.
+        """
+        splits = [
+            replace(base, window=w, features=f, target_kind=t)
+            for w, f, t in itertools.product(self.windows, self.feature_sets, self.target_kinds)
+        ]
+        if kind not in RECURRENT_KINDS:
+            return [Candidate(kind, config) for config in splits]
+        return [
+            Candidate(kind, config, {"units": u, "dropout": d, "learning_rate": lr})
+            for config, u, d, lr in itertools.product(
+                splits, self.units, self.dropouts, self.learning_rates
+            )
+        ]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One model kind on one split config with its hyperparameters."""
+
+    kind: str
+    config: SplitConfig
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    """The best candidate by validation MAE and one row per candidate tried, best first."""
+
+    best: Candidate
+    table: pd.DataFrame
+
+
+def search(
+    bars: pd.DataFrame,
+    base: SplitConfig,
+    *,
+    symbol: str,
+    kinds: tuple[str, ...] = ("linear", "gru", "lstm"),
+    space: SearchSpace | None = None,
+    budget: int = 8,
+    epochs: int = 30,
+    seed: int = 42,
+    fixed: dict[str, dict[str, Any]] | None = None,
+) -> SearchResult:
+    """Try at most ``budget`` candidates per kind (a seeded random draw from the grid when it
+    is larger) and rank them by validation MAE.
+
+    ``base`` gives the target and the range sizes; its ``test_size`` last bars are removed
+    before anything is built. ``epochs`` caps each neural fit (early stopping on validation).
+    ``fixed`` adds hyperparameters per kind that are not searched (e.g. ``batch_size``).
+    """
+    space = space or SearchSpace()
+    history = bars.iloc[: len(bars) - base.test_size]  # the test bars never reach a split
+    base = replace(base, test_size=0)
+    rng = np.random.default_rng(seed)
+    fixed = fixed or {}
+    splits: dict[SplitConfig, Split] = {}  # one split per config, shared by the kinds
+    rows = []
+    for kind in kinds:
+        grid = space.grid(kind, base)
+        chosen = (
+            sorted(rng.choice(len(grid), size=budget, replace=False))
+            if budget < len(grid)
+            else range(len(grid))
+        )
+        for index in chosen:
+            candidate = grid[index]
+            if candidate.config not in splits:
+                splits[candidate.config] = build_split(history, candidate.config, symbol=symbol)
+            split = splits[candidate.config]
+            rows.append(_score(candidate, split, epochs, seed, fixed.get(kind, {})))
+    table = pd.DataFrame(rows).sort_values("validation_mae", kind="stable", ignore_index=True)
+    return SearchResult(best=table["candidate"].iloc[0], table=table)
+
+
+def _score(
+    candidate: Candidate, split: Split, epochs: int, seed: int, fixed: dict[str, Any]
+) -> dict[str, Any]:
+    """Fit on training, predict validation; one table row (the test range is not in ``split``)."""
+    started = time.perf_counter()
+    model = make_model(candidate.kind, **fixed, **candidate.hyperparameters)
+    model.fit(split, epochs=epochs, seed=seed)
+    part = split.validation
+    config = candidate.config
+    return {
+        "kind": candidate.kind,
+        "window": config.window,
+        "features": ",".join(config.features),
+        "target_kind": config.target_kind,
+        **{k: str(v) for k, v in candidate.hyperparameters.items()},
+        "validation_mae": mae(part.actual, model.predict_part(part)),
+        "validation_naive_mae": mae(part.actual, part.last_known),
+        "epochs_run": model.epochs_run_,
+        "seconds": time.perf_counter() - started,
+        "train_start": split.train.start,
+        "train_end": split.train.end,
+        "validation_start": part.start,
+        "validation_end": part.end,
+        "candidate": candidate,
+    }

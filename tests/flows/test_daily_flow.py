@@ -1,0 +1,161 @@
+"""The daily loop on real bundled bars: forecasts, scoring once the actual arrives, replay."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.daily import daily, replay
+from flows.ingest import ingest
+from pipeline.errors import InputError, UnknownSymbolError
+from warehouse.connection import connect
+
+SMALL = {"window": 20, "history_bars": 400, "epochs": 1}
+BASELINES = ["naive", "drift", "linear"]
+
+
+def _df(path: Path, sql: str) -> pd.DataFrame:
+    with connect(path, read_only=True) as con:
+        return con.execute(sql).df()
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Moutai ingested, then four trading days replayed with a GRU beside the baselines."""
+    path = tmp_path_factory.mktemp("daily") / "nextbar.duckdb"
+    ingest(symbols=["600519.SH"], source="bundled", warehouse=str(path))
+    replay(
+        symbol="600519.SH",
+        start=date(2020, 4, 14),
+        end=date(2020, 4, 17),
+        retrain_every=3,
+        models=[*BASELINES, "gru"],
+        warehouse=str(path),
+        **SMALL,
+    )
+    return path
+
+
+def test_replay_forecasts_each_day_from_bars_known_that_day(replayed: Path) -> None:
+    rows = _df(
+        replayed,
+        """select f.as_of_date, f.target_date, s.as_of_date as split_as_of, s.validation_end,
+                  s.first_bar_date, s.test_start
+           from forecasts f join model_runs r using (run_id) join splits s using (split_id)""",
+    )
+    assert sorted(rows["as_of_date"].dt.date.unique()) == [
+        date(2020, 4, 14),
+        date(2020, 4, 15),
+        date(2020, 4, 16),
+        date(2020, 4, 17),
+    ]
+    assert (rows["split_as_of"] == rows["as_of_date"]).all()
+    assert (rows["validation_end"] <= rows["as_of_date"]).all()
+    assert (
+        rows["test_start"].isna().all()
+    )  # the daily split keeps nothing back: tomorrow is the test
+    # 2020-04-17 is a Friday: its forecast is for Monday 2020-04-20.
+    assert set(rows.loc[rows["as_of_date"] == "2020-04-17", "target_date"]) == {
+        pd.Timestamp("2020-04-20")
+    }
+
+
+def test_the_policy_fine_tunes_between_full_retrains(replayed: Path) -> None:
+    runs = _df(
+        replayed,
+        """select s.as_of_date, r.training, r.base_run_id is not null as has_base
+           from model_runs r join splits s using (split_id) where r.model = 'gru'
+           order by s.as_of_date""",
+    )
+    # retrain_every=3: full on the 14th, fine-tunes on the 15th and 16th, full again on the 17th.
+    assert runs["training"].tolist() == ["full", "fine_tune", "fine_tune", "full"]
+    assert runs["has_base"].tolist() == [False, True, True, False]
+
+
+def test_scores_equal_a_hand_computation(replayed: Path) -> None:
+    scored = _df(
+        replayed,
+        "select * from forecast_accuracy where model = 'naive' order by target_date",
+    )
+    bars = _df(
+        replayed, "select date, close from bars where date between '2020-04-14' and '2020-04-20'"
+    )
+    close = dict(zip(bars["date"], bars["close"], strict=True))
+    for row in scored.itertuples():
+        assert row.predicted == close[row.as_of_date]  # naive: tomorrow = today
+        assert row.actual == close[row.target_date]
+        assert row.accuracy == pytest.approx(1 - abs(row.actual - row.predicted) / row.actual)
+    assert len(scored) == 4
+
+
+def test_naive_skill_is_exactly_zero_and_every_model_is_on_the_leaderboard(replayed: Path) -> None:
+    board = _df(replayed, "select * from leaderboard where window_name = 'all'")
+    assert set(board["model"]) == {*BASELINES, "gru"}
+    naive = board[board["model"] == "naive"].iloc[0]
+    assert naive["skill_vs_naive"] == 0
+    assert naive["n"] == 4
+    assert board["naive_mae"].nunique() == 1
+
+
+def test_intervals_are_nested_and_around_the_forecast(replayed: Path) -> None:
+    f = _df(replayed, "select * from forecasts")
+    assert (f["lower_95"] <= f["lower_80"]).all() and (f["lower_80"] <= f["predicted"]).all()
+    assert (f["predicted"] <= f["upper_80"]).all() and (f["upper_80"] <= f["upper_95"]).all()
+
+
+def test_a_forecast_is_scored_once_its_bar_arrives_and_rescored_on_revision(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "nextbar.duckdb"
+    ingest(symbols=["BTC-USD"], source="bundled", warehouse=str(path))
+    live = {
+        "symbols": ["BTC-USD"],
+        "source": "bundled",
+        "models": BASELINES,
+        "warehouse": str(path),
+    }
+    daily(**live, **SMALL)
+    latest = _df(path, "select * from latest_forecasts where model = 'naive'").iloc[0]
+    # The bundled file's last bar (2024-05-27) is partial: the forecast is for that day, unscored.
+    assert latest["target_date"] == pd.Timestamp("2024-05-27") and not latest["is_scored"]
+
+    again = daily(**live, **SMALL, skip_ingest=True)
+    assert all(d.new_forecasts == 0 for d in again.days)  # same bars, same baselines: idempotent
+
+    final = tmp_path / "final.csv"
+    final.write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-05-27,68512.18,70597.88,68232.50,69394.55,69394.55,25870990717\n"
+    )
+    ingest(symbols=["BTC-USD"], file=str(final), warehouse=str(path))
+    scored = _df(path, "select * from forecast_accuracy where model = 'naive'").iloc[0]
+    assert scored["actual"] == 69394.55
+
+    final.write_text(final.read_text().replace("69394.55,69394.55", "69400.00,69400.00"))
+    ingest(symbols=["BTC-USD"], file=str(final), warehouse=str(path))
+    rescored = _df(path, "select * from forecast_accuracy where model = 'naive'").iloc[0]
+    assert rescored["actual"] == 69400.0
+    revisions = _df(path, "select reason, old_close from bar_revisions where date = '2024-05-27'")
+    assert revisions["old_close"].tolist() == [pytest.approx(70009.664063), 69394.55]
+
+
+def test_bad_input_fails_clearly(replayed: Path) -> None:
+    with pytest.raises(UnknownSymbolError, match="known symbols"):
+        daily(symbols=["AAPL"], warehouse=str(replayed))
+    with pytest.raises(InputError, match="after end"):
+        replay(
+            symbol="600519.SH",
+            start=date(2020, 4, 17),
+            end=date(2020, 4, 1),
+            warehouse=str(replayed),
+        )
+    with pytest.raises(InputError, match="no stored bars"):
+        replay(
+            symbol="600519.SH",
+            start=date(2021, 1, 4),
+            end=date(2021, 1, 8),
+            warehouse=str(replayed),
+        )
