@@ -64,14 +64,14 @@ def _root(
 @app.command()
 def init(warehouse: WarehouseOpt = None) -> None:
     """Create or upgrade the warehouse and register the configured symbols."""
-    from pipeline.symbols import DEFAULT_SYMBOLS
+    from flows.common import resolve_symbols
     from warehouse.connection import connect
     from warehouse.migrate import schema_version
     from warehouse.symbols import sync_symbols
 
     path = _warehouse(warehouse)
     with connect(path) as con:
-        sync_symbols(con, DEFAULT_SYMBOLS)
+        sync_symbols(con, resolve_symbols(None))
         version = schema_version(con)
     console.print(f"warehouse {path} ready (schema version {version})")
 
@@ -187,11 +187,11 @@ def models(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """List model runs (MAE beside naive) and the current champion."""
-    from pipeline.symbols import get_symbol
+    from flows.common import resolve_symbols
     from warehouse.connection import connect
     from warehouse.models import current_champion, list_runs
 
-    get_symbol(symbol)
+    resolve_symbols([symbol])
     with connect(_warehouse(warehouse), read_only=True) as con:
         runs = list_runs(con, symbol, limit)
         champion = current_champion(con, symbol)
@@ -369,10 +369,10 @@ def demo(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The main job offline on the bundled history: ingest, replay, today's step, report."""
+    from flows.common import resolve_symbols
     from flows.daily import daily
     from flows.daily import replay as replay_flow
     from flows.ingest import ingest as ingest_flow
-    from pipeline.symbols import DEFAULT_SYMBOLS
     from warehouse.bars import bar_summary, load_bars
     from warehouse.connection import connect
 
@@ -384,7 +384,9 @@ def demo(
     print_ingest(ingest_flow(source="bundled", warehouse=str(path)))
     with connect(path, read_only=True) as con:
         print_frame(bar_summary(con), title="bars per symbol")
-        days = {s.symbol: list(load_bars(con, s.symbol)["date"].dt.date) for s in DEFAULT_SYMBOLS}
+        days = {
+            s.symbol: list(load_bars(con, s.symbol)["date"].dt.date) for s in resolve_symbols(None)
+        }
     for symbol, dates in days.items():
         start, end = dates[-replay_days - 1], dates[-2]
         console.rule(f"2. replay {symbol}: {replay_days} trading days, {start} .. {end}")

@@ -13,8 +13,10 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import warehouse_writer
+from pipeline.config import configured_symbols
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
+from pipeline.symbols import SymbolInfo, get_symbol
 from warehouse.connection import connect
 
 RETRIES = 3
@@ -64,3 +66,9 @@ def open_warehouse(
     """
     with warehouse_writer(), connect(settings.warehouse, read_only=read_only) as con:
         yield con
+
+
+def resolve_symbols(symbols: list[str] | None) -> list[SymbolInfo]:
+    """The named symbols (each must be configured), or every configured one."""
+    known = configured_symbols()
+    return [get_symbol(s, known) for s in symbols] if symbols else list(known)

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import load_settings, open_warehouse
+from flows.common import load_settings, open_warehouse, resolve_symbols
+from flows.events import emit_interval_breaches
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
 from pipeline import plots, reports
@@ -26,7 +27,7 @@ from pipeline.fitting import FitJob, ModelOutcome, champion_of, resolve_kinds
 from pipeline.ingest import today_in
 from pipeline.settings import Settings
 from pipeline.splits import build_split
-from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
+from pipeline.symbols import SymbolInfo
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
 from warehouse.models import base_runs, record_champion, record_run, record_split
@@ -161,6 +162,15 @@ def run_day(
     return record_day(settings, info, day, last_known, outcomes, step, is_replay)
 
 
+@task(name="alert-interval-breaches")
+def alert_interval_breaches(settings: Settings, symbols: list[str], since: datetime) -> int:
+    """A Prefect event per live forecast, scored by this run's ingest, outside its 95% interval."""
+    with open_warehouse(settings, read_only=True) as con:
+        rows = wforecasts.interval_breaches(con, symbols, since)
+    emit_interval_breaches(rows.to_dict("records"))
+    return len(rows)
+
+
 @task(name="report-forecasts")
 def report_forecasts(settings: Settings, symbols: list[str], target: str) -> reports.DailyReport:
     """Next-day forecasts beside naive, latest scores, a chart per symbol, a Prefect artifact."""
@@ -209,7 +219,7 @@ def daily(
     the newest stored bar, and a symbol whose market is closed today is skipped.
     """
     settings = load_settings(warehouse)
-    infos = [get_symbol(s) for s in symbols] if symbols else list(DEFAULT_SYMBOLS)
+    infos = resolve_symbols(symbols)
     step = StepConfig(
         models=tuple(models) if models else StepConfig.models,
         target=target,
@@ -220,7 +230,9 @@ def daily(
         policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
     )
     if not skip_ingest:
+        since = datetime.now(tz=UTC)
         ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))
+        alert_interval_breaches(settings, [i.symbol for i in infos], since)
     results = []
     for info in infos:
         reason = None if as_of or source == "bundled" else check_trading_day(info)
@@ -257,7 +269,7 @@ def replay(
     issued; they are marked as replays and scored from the stored bars.
     """
     settings = load_settings(warehouse)
-    info = get_symbol(symbol)
+    [info] = resolve_symbols([symbol])
     if start > end:
         raise InputError(f"start {start} is after end {end}: give a range with start <= end")
     step = StepConfig(

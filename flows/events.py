@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ _PAYLOAD_KEYS = (
 )
 
 
-def emit_interval_breaches(breaches: list[dict[str, Any]]) -> None:
+def emit_interval_breaches(breaches: Sequence[Mapping[Any, Any]]) -> None:
     """Emit one ``nextbar.forecast.outside-95`` event per scored forecast outside its 95% interval.
 
     Each breach is a ``forecast_accuracy`` row (needs ``forecast_id``, ``symbol``, ``model``,

@@ -10,11 +10,18 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import RETRIES, RETRY_DELAYS, load_settings, open_warehouse, retry_transient_only
+from flows.common import (
+    RETRIES,
+    RETRY_DELAYS,
+    load_settings,
+    open_warehouse,
+    resolve_symbols,
+    retry_transient_only,
+)
 from pipeline import ingest as plan
 from pipeline.calendars import find_gaps
 from pipeline.settings import Settings
-from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
+from pipeline.symbols import SymbolInfo
 from pipeline.validation import validate_bars
 from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
 from warehouse.symbols import sync_symbols
@@ -117,8 +124,8 @@ def ingest(
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file."""
     settings = load_settings(warehouse)
-    infos = [get_symbol(s) for s in symbols] if symbols else list(DEFAULT_SYMBOLS)
-    prepare_warehouse(settings, list(DEFAULT_SYMBOLS))
+    infos = resolve_symbols(symbols)
+    prepare_warehouse(settings, resolve_symbols(None))
     results = [ingest_symbol(info, source, start, end, file, settings) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]

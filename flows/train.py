@@ -13,14 +13,13 @@ import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import load_settings, open_warehouse
+from flows.common import load_settings, open_warehouse, resolve_symbols
 from flows.concurrency import gpu_slot
 from pipeline import plots, reports
 from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
 from pipeline.presets import get_preset
 from pipeline.settings import Settings
 from pipeline.splits import Split, SplitConfig, build_split
-from pipeline.symbols import get_symbol
 from warehouse.bars import load_bars
 from warehouse.models import RunRecord, record_champion, record_run, record_split
 
@@ -186,7 +185,7 @@ def train(
     override it when given.
     """
     settings = load_settings(warehouse)
-    get_symbol(symbol)
+    resolve_symbols([symbol])
     kinds = resolve_kinds(models or ["all"])
     chosen = get_preset(preset)
     config = chosen.split_config(target, test_size=test_size, validation_size=validation_size)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -93,4 +93,21 @@ def leaderboard(
         where symbol in (select unnest(?::varchar[])) and window_name = ?
         """,
         [symbols, window_name],
+    ).df()
+
+
+def interval_breaches(
+    con: duckdb.DuckDBPyConnection, symbols: list[str], since: datetime
+) -> pd.DataFrame:
+    """Live forecasts scored by bars stored since ``since`` whose actual fell outside the 95%."""
+    return con.execute(
+        """
+        select a.*
+        from forecast_accuracy as a
+        join bars as b on b.symbol = a.symbol and b.date = a.target_date
+        where a.symbol in (select unnest(?::varchar[]))
+          and not a.is_inside_95 and not a.is_replay and a.is_latest_issue
+          and b.ingested_at >= ?
+        """,
+        [symbols, since],
     ).df()

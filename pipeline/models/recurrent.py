@@ -117,7 +117,7 @@ class RecurrentModel(ForecastModel):
         """
         keras.utils.set_random_seed(seed)  # dropout masks and shuffling
         rate = self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
-        if self.model_.optimizer is None:
+        if getattr(self.model_, "optimizer", None) is None:
             # Reloaded with compile=False: a fresh Adam at a lower rate for a short warm start.
             self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
         else:

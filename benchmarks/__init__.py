@@ -1,0 +1,1 @@
+"""Speed and accuracy benchmarks (``make bench``); results are kept in BENCHMARKS.md."""
