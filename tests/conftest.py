@@ -15,9 +15,6 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ["NEXTBAR_NO_SECRET_BLOCK"] = "1"
 os.environ.pop("TUSHARE_TOKEN", None)
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-BUNDLED = Path(__file__).resolve().parents[1] / "pipeline" / "bundled"
-
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
