@@ -13,9 +13,11 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import warehouse_writer
+from pipeline.calendars import use_extra_sessions
 from pipeline.config import configured_symbols
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
+from pipeline.sources.tushare_pro import TushareSource
 from pipeline.symbols import SymbolInfo, get_symbol
 from warehouse.connection import connect
 
@@ -41,6 +43,10 @@ def load_settings(warehouse: str | None = None) -> Settings:
         settings = settings.model_copy(update={"warehouse": Path(warehouse)})
     if settings.tushare_token is None and not os.environ.get("NEXTBAR_NO_SECRET_BLOCK"):
         settings = settings.model_copy(update={"tushare_token": _secret_block_token()})
+    if settings.tushare_token is not None:
+        # XSHG holidays are published yearly: past the library's last year, ask tushare.
+        token = settings.tushare_token.get_secret_value()
+        use_extra_sessions(TushareSource(token).trade_cal)
     return settings
 
 

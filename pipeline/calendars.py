@@ -183,11 +183,26 @@ class TradingCalendar:
         return [d for year in years for d in self._extra_years[year] if start <= d <= end]
 
 
-@lru_cache(maxsize=32)
+_default_extra_sessions: list[ExtraSessions] = []  # set once a tushare token is known
+
+
+def use_extra_sessions(extra_sessions: ExtraSessions | None) -> None:
+    """Make ``extra_sessions`` (e.g. tushare's ``trade_cal``) the default beyond the library's
+    range, for every calendar asked for without one; None goes back to weekdays."""
+    _default_extra_sessions[:] = [extra_sessions] if extra_sessions else []
+    _trading_calendar.cache_clear()
+
+
 def trading_calendar(
     info: SymbolInfo, extra_sessions: ExtraSessions | None = None
 ) -> TradingCalendar:
     """The (cached) TradingCalendar of a symbol."""
+    default = _default_extra_sessions[0] if _default_extra_sessions else None
+    return _trading_calendar(info, extra_sessions or default)
+
+
+@lru_cache(maxsize=32)
+def _trading_calendar(info: SymbolInfo, extra_sessions: ExtraSessions | None) -> TradingCalendar:
     return TradingCalendar(info, extra_sessions)
 
 

@@ -199,3 +199,20 @@ def test_a_long_range_is_fast_enough_for_the_ingest_loop() -> None:
     days = trading_days(MOUTAI, date(2000, 1, 1), date(2026, 12, 31))
     assert len(days) > 6000
     assert datetime.now() - start < timedelta(seconds=1)
+
+
+@pytest.mark.usefixtures("xshg_until_2026")
+def test_a_default_extra_sessions_source_serves_every_calendar() -> None:
+    # What flows do once a tushare token is configured: trade_cal becomes the default.
+    def trade_cal(start: date, end: date) -> list[date]:
+        return [date(2027, 1, 4)]
+
+    calendars.use_extra_sessions(trade_cal)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CalendarFallbackWarning)
+            assert calendars.next_trading_day(MOUTAI, date(2026, 12, 31)) == date(2027, 1, 4)
+    finally:
+        calendars.use_extra_sessions(None)
+    with pytest.warns(CalendarFallbackWarning):
+        assert calendars.next_trading_day(MOUTAI, date(2026, 12, 31)) == date(2027, 1, 1)
