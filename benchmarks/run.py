@@ -183,13 +183,19 @@ def policy(days: int = 20, **_: object) -> pd.DataFrame:
 
 
 def walkforward(days: int = 240, **_: object) -> pd.DataFrame:
-    """Walk-forward replays: Moutai open and close over ``days``, BTC-USD close over 365."""
+    """Walk-forward replays over the last ``days`` trading days of Moutai (open and close
+    targets) and BTC-USD (close). The issue's full run is ``--days 240`` (BTC: 365).
+
+    The ensemble is left out: it retrains all its members every day (no fine-tuning), which
+    multiplies a replay's cost; its figures come from the single-split benchmark instead.
+    """
     rows = []
-    models = ["naive", "drift", "linear", "gru", "lstm", "ensemble"]
+    models = ["naive", "drift", "linear", "gru", "lstm"]
+    btc_days = 365 if days >= 240 else days
     for symbol, target, n in (
         ("600519.SH", "open", days),
         ("600519.SH", "close", days),
-        ("BTC-USD", "close", max(days, 365)),
+        ("BTC-USD", "close", btc_days),
     ):
         board, seconds = _replay(symbol, n, target, 20, models)
         for row in board[board["window_name"] == "all"].to_dict("records"):
