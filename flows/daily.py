@@ -16,7 +16,6 @@ from pipeline import plots, reports
 from pipeline.calendars import is_trading_day
 from pipeline.daily import (
     BaseRun,
-    RetrainPolicy,
     StepConfig,
     forecast_rows,
     plan_fits,
@@ -220,14 +219,8 @@ def daily(
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols)
-    step = StepConfig(
-        models=tuple(models) if models else StepConfig.models,
-        target=target,
-        preset=preset,
-        window=window,
-        history_bars=history_bars,
-        epochs=epochs,
-        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+    step = StepConfig.build(
+        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
     )
     if not skip_ingest:
         since = datetime.now(tz=UTC)
@@ -272,14 +265,8 @@ def replay(
     [info] = resolve_symbols([symbol])
     if start > end:
         raise InputError(f"start {start} is after end {end}: give a range with start <= end")
-    step = StepConfig(
-        models=tuple(models) if models else StepConfig.models,
-        target=target,
-        preset=preset,
-        window=window,
-        history_bars=history_bars,
-        epochs=epochs,
-        policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+    step = StepConfig.build(
+        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
     )
     with open_warehouse(settings, read_only=True) as con:
         days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]

@@ -116,6 +116,29 @@ class StepConfig:
     seed: int = 42
     policy: RetrainPolicy = RetrainPolicy()
 
+    @classmethod
+    def build(
+        cls,
+        models: list[str] | None,
+        target: str,
+        preset: str,
+        window: int | None,
+        history_bars: int | None,
+        epochs: int | None,
+        retrain_every: int,
+        finetune_epochs: int,
+    ) -> StepConfig:
+        """From flow parameters (None: the default)."""
+        return cls(
+            models=tuple(models) if models else cls.models,
+            target=target,
+            preset=preset,
+            window=window,
+            history_bars=history_bars,
+            epochs=epochs,
+            policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+        )
+
     def split_config(self) -> SplitConfig:
         """The daily split: no test range (tomorrow is the test), validation for early stopping
         and the conformal intervals."""
