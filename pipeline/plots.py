@@ -61,8 +61,8 @@ def plot_forecasts(
     """The last ``days`` actual prices, past champion forecasts, and the new one with its intervals.
 
     ``bars``: date and the target column. ``history``: scored forecasts (target_date,
-    predicted, naive_predicted). ``latest``: one row per new forecast (target_date, predicted,
-    lower_80, upper_80, lower_95, upper_95).
+    predicted, actual, naive_predicted). ``latest``: one row per new forecast (target_date,
+    predicted, lower_80, upper_80, lower_95, upper_95).
     """
     recent = bars.tail(days)
     fig, ax = plt.subplots(figsize=(11, 5))
@@ -71,8 +71,15 @@ def plot_forecasts(
         history[history["target_date"] >= recent["date"].min()] if not history.empty else history
     )
     if not shown.empty:
+        mae = (shown["actual"] - shown["predicted"]).abs().mean()
+        naive_mae = (shown["actual"] - shown["naive_predicted"]).abs().mean()
+        verdict = "beats naive" if mae < naive_mae else "LOSES to naive"
         ax.scatter(
-            shown["target_date"], shown["predicted"], s=12, color="tab:blue", label="past forecasts"
+            shown["target_date"],
+            shown["predicted"],
+            s=12,
+            color="tab:blue",
+            label=f"past champion forecasts (MAE {mae:,.2f}, {verdict})",
         )
         ax.scatter(
             shown["target_date"],
@@ -80,7 +87,7 @@ def plot_forecasts(
             s=10,
             color="grey",
             marker="x",
-            label="naive forecasts",
+            label=f"naive forecasts (MAE {naive_mae:,.2f})",
         )
     for row in latest.to_dict("records"):
         x, y = pd.Timestamp(row["target_date"]), float(row["predicted"])
