@@ -28,6 +28,7 @@ def train_table(outcomes: list[ModelOutcome], champion_run_id: str | None) -> pd
                 "test_naive_mae": o.metric("test", "mae_naive"),
                 "skill": o.metric(scored, "skill"),
                 "direction_acc": o.metric(scored, "direction_accuracy"),
+                "dm_p_better": o.metric(scored, "dm_p_value_better"),
                 "verdict": _verdict(o, mae, naive),
                 "champion": o.run_id == champion_run_id,
             }

@@ -157,8 +157,8 @@ def list_runs(con: duckdb.DuckDBPyConnection, symbol: str, limit: int = 50) -> p
     """Recent runs of a symbol with validation and test MAE beside the naive MAE."""
     return con.execute(
         """
-        select model, split, mae, naive_mae, skill_vs_naive, is_beating_naive, is_champion,
-               purpose, finished_at, run_id
+        select model, split, mae, naive_mae, skill_vs_naive, is_beating_naive,
+               dm_p_value_better, is_champion, purpose, finished_at, run_id
         from model_scoreboard
         where symbol = ?
         order by finished_at desc, split, mae

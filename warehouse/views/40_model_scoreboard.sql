@@ -1,5 +1,6 @@
 -- model_scoreboard — grain: one row per model run and evaluation range: its MAE beside the
--- naive MAE on the same targets, and whether it is the symbol's current champion.
+-- naive MAE on the same targets, a Diebold-Mariano test against naive, and whether it is the
+-- symbol's current champion.
 create or replace view model_scoreboard as
 with
 
@@ -12,7 +13,9 @@ pivoted as (
         max(value) filter (where metric = 'mape') as mape,
         max(value) filter (where metric = 'direction_accuracy') as direction_accuracy,
         max(value) filter (where metric = 'mae_naive') as naive_mae,
-        max(value) filter (where metric = 'skill') as skill_vs_naive
+        max(value) filter (where metric = 'skill') as skill_vs_naive,
+        max(value) filter (where metric = 'dm_statistic') as dm_statistic,
+        max(value) filter (where metric = 'dm_p_value_better') as dm_p_value_better
     from metrics
     group by run_id, split
 ),
@@ -34,6 +37,9 @@ select
     pivoted.rmse,
     pivoted.mape,
     pivoted.direction_accuracy,
+    -- Diebold-Mariano vs naive: a small p says the lower MAE is unlikely to be luck
+    pivoted.dm_statistic,
+    pivoted.dm_p_value_better,
     current_champions.run_id is not null as is_champion,
     runs.purpose,
     runs.finished_at,
