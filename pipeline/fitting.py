@@ -10,6 +10,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,16 @@ def fit_one(
     A failure is returned as a failed outcome (with the error), not raised, so one broken
     model never hides the others' results.
     """
-    kind, run_id, started = job.kind, str(uuid.uuid4()), datetime.now(tz=UTC)
+    kind, run_id = job.kind, str(uuid.uuid4())
+    outcome = partial(
+        ModelOutcome,
+        model=kind,
+        run_id=run_id,
+        split_id=split.split_id,
+        training=job.training,
+        base_run_id=job.base_run_id,
+        started_at=datetime.now(tz=UTC),
+    )
 
     total = finetune_epochs if job.base_artifact else epochs
 
@@ -135,13 +145,7 @@ def fit_one(
             )
     except Exception as exc:  # reported per model; the caller decides what a failure means
         log.warning("%s %s failed: %s", split.symbol, kind, exc)
-        return ModelOutcome(
-            model=kind,
-            run_id=run_id,
-            split_id=split.split_id,
-            training=job.training,
-            base_run_id=job.base_run_id,
-            started_at=started,
+        return outcome(
             finished_at=datetime.now(tz=UTC),
             status="failed",
             error=f"{type(exc).__name__}: {exc}",
@@ -152,13 +156,7 @@ def fit_one(
         lower, upper = conformal_interval(point, result.validation_residuals, level)
         pct = round(level * 100)
         intervals[f"lower_{pct}"], intervals[f"upper_{pct}"] = lower, upper
-    return ModelOutcome(
-        model=kind,
-        run_id=run_id,
-        split_id=split.split_id,
-        training=job.training,
-        base_run_id=job.base_run_id,
-        started_at=started,
+    return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,
         hyperparameters=result.hyperparameters,
