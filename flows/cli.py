@@ -152,9 +152,18 @@ def train(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
     ] = None,
+    search_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--search-budget",
+            help="Configs drawn per model (linear, gru, lstm) beside the preset's own, ranked on "
+            "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
+        ),
+    ] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Rebuild the split, train models, store runs; print each model beside naive."""
+    """Rebuild the split, pick configs on validation, train models, store runs; print each
+    model beside naive."""
     from flows.train import train as train_flow
 
     _show_progress()
@@ -168,8 +177,14 @@ def train(
         test_size=test_size,
         validation_size=validation_size,
         as_of=_date(as_of),
+        search_budget=search_budget,
         warehouse=str(_warehouse(warehouse)),
     )
+    if not report.search.empty:
+        print_frame(
+            report.search.drop(columns=["run_id", "status"]),
+            title=f"{symbol}: configs tried on validation only (the test range unseen)",
+        )
     print_frame(
         report.table, title=f"{symbol}: every model beside the naive baseline (MAE, {target})"
     )

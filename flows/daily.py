@@ -14,6 +14,8 @@ from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
 from pipeline import plots, reports
 from pipeline.calendars import is_trading_day
+from pipeline.calibration import CALIBRATION_WINDOW
+from pipeline.combine import combine_top_k
 from pipeline.daily import (
     BaseRun,
     StepConfig,
@@ -22,8 +24,9 @@ from pipeline.daily import (
     saved_scalers,
 )
 from pipeline.errors import InputError
-from pipeline.fitting import FitJob, ModelOutcome, champion_of, resolve_kinds
+from pipeline.fitting import FitJob, ModelOutcome, champion_of
 from pipeline.ingest import today_in
+from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.settings import Settings
 from pipeline.splits import build_split
 from pipeline.symbols import SymbolInfo
@@ -45,6 +48,16 @@ class DayResult:
     outcomes: list[ModelOutcome] = field(default_factory=list)
 
 
+@dataclass
+class DayPlan:
+    """One symbol's day before fitting: what is known, and what to fit."""
+
+    as_of: date
+    last_known: float  # the as-of value of the target: the naive forecast
+    jobs: list[FitJob]
+    ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
+
+
 @task(name="check-trading-day", task_run_name="check-trading-day-{info.symbol}")
 def check_trading_day(info: SymbolInfo) -> str | None:
     """Why today's live run should skip (an exchange holiday or weekend), or None."""
@@ -59,13 +72,11 @@ def check_trading_day(info: SymbolInfo) -> str | None:
 @task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
 def prepare_day(
     settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig
-) -> tuple[date, float, list[FitJob]]:
-    """Build the day's splits from final bars dated <= as_of; plan a retrain or fine-tune per model.
-
-    Returns the as-of date used, the last known target value, and one fit job per model.
-    """
+) -> DayPlan:
+    """Build the day's splits from final bars dated <= as_of; plan a retrain or fine-tune per
+    model, each with its latest scored errors to calibrate its intervals on."""
     config = step.split_config()
-    kinds = resolve_kinds(list(step.models))
+    kinds = step.fitted_kinds()
     with open_warehouse(settings) as con:
         bars = load_bars(con, info.symbol, until=as_of)
         if step.history_bars:
@@ -76,6 +87,7 @@ def prepare_day(
             row["model"]: BaseRun(row["run_id"], row["artifact_uri"], row["last_full_as_of"].date())
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
+        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, CALIBRATION_WINDOW)
         plan = plan_fits(info, kinds, bases, config, day, step.policy)
         splits = {fresh.split_id: fresh}
         jobs = []
@@ -94,12 +106,28 @@ def prepare_day(
                     base.run_id if base else None,
                     base.artifact_uri if base else None,
                     step.hyperparameters_for(kind),
+                    errors.get(kind, {}),
                 )
             )
         for split in splits.values():
             record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
             split.save(settings.splits_dir / f"{split.split_id}.npz")
-    return day, fresh.latest_known, jobs
+    ensemble_errors = errors.get(ENSEMBLE_KIND, {}) if step.wants_ensemble() else None
+    return DayPlan(day, fresh.latest_known, jobs, ensemble_errors)
+
+
+@task(name="combine-ensemble")
+def combine_ensemble(
+    plan: DayPlan, outcomes: list[ModelOutcome], top_k: int
+) -> ModelOutcome | None:
+    """The mean of the day's ``top_k`` best models by validation MAE (None: too few fitted)."""
+    try:
+        return combine_top_k(
+            outcomes, last_known=plan.last_known, top_k=top_k, recent_errors=plan.ensemble_errors
+        )
+    except InputError as exc:
+        get_run_logger().warning("no ensemble on %s: %s", plan.as_of, exc)
+        return None
 
 
 @task(name="record-day", task_run_name="record-day-{info.symbol}-{as_of}")
@@ -154,11 +182,14 @@ def run_day(
     settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig, is_replay: bool
 ) -> DayResult:
     """Split, train or fine-tune, forecast: one symbol, one day."""
-    day, last_known, jobs = prepare_day(settings, info, as_of, step)
+    plan = prepare_day(settings, info, as_of, step)
     outcomes = dispatch_fit(
-        jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
+        plan.jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
     )
-    return record_day(settings, info, day, last_known, outcomes, step, is_replay)
+    if plan.ensemble_errors is not None:
+        ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k())
+        outcomes = [*outcomes, ensemble] if ensemble else outcomes
+    return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
 
 
 @task(name="alert-interval-breaches")

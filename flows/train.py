@@ -17,7 +17,8 @@ from flows.common import load_settings, open_warehouse, resolve_symbols
 from flows.concurrency import gpu_slot
 from pipeline import plots, reports
 from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
-from pipeline.presets import get_preset
+from pipeline.presets import Preset, get_preset
+from pipeline.search import Candidate, best_by_kind, search_history
 from pipeline.settings import Settings
 from pipeline.splits import Split, SplitConfig, build_split
 from warehouse.bars import load_bars
@@ -28,7 +29,8 @@ GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on
 
 @dataclass
 class TrainReport:
-    """What ``train`` did: the split, every model's outcome, the champion, the chart."""
+    """What ``train`` did: the split, every model's outcome, the champion, the chart, and the
+    configs tried on validation (empty without a search)."""
 
     symbol: str
     split_id: str
@@ -36,6 +38,62 @@ class TrainReport:
     champion_run_id: str | None
     table: pd.DataFrame
     plot: str | None
+    search: pd.DataFrame
+
+
+@task(name="prepare-search", task_run_name="prepare-search-{symbol}")
+def prepare_search(
+    settings: Settings,
+    symbol: str,
+    base: SplitConfig,
+    as_of: date | None,
+    candidates: list[Candidate],
+) -> list[str]:
+    """One saved split per candidate config, built from the bars before the test range only
+    (final bars dated <= as_of, less the last ``base.test_size``)."""
+    with open_warehouse(settings) as con:
+        history = search_history(load_bars(con, symbol, until=as_of), base)
+        paths: dict[SplitConfig, str] = {}
+        for config in dict.fromkeys(c.config for c in candidates):
+            split = build_split(history, config, symbol=symbol)
+            record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
+            paths[config] = str(split.save(settings.splits_dir / f"{split.split_id}.npz"))
+    return [paths[c.config] for c in candidates]
+
+
+def search_configs(
+    settings: Settings,
+    symbol: str,
+    config: SplitConfig,
+    as_of: date | None,
+    chosen: Preset,
+    kinds: list[str],
+    budget: int,
+    epochs: int,
+    seed: int,
+) -> tuple[dict[str, Candidate], pd.DataFrame]:
+    """Fit the preset's candidates on the training range, rank them on validation, record each
+    trial as a ``search`` run; the best candidate per kind and the trials table."""
+    candidates = chosen.candidates(kinds, config, budget=budget, seed=seed)
+    if not candidates:
+        return {}, pd.DataFrame()
+    paths = prepare_search(settings, symbol, config, as_of, candidates)
+    jobs = [
+        FitJob(
+            c.kind,
+            path,
+            hyperparameters={**chosen.hyperparameters_for(c.kind), **c.hyperparameters},
+        )
+        for c, path in zip(candidates, paths, strict=True)
+    ]
+    trials = dispatch_fit(jobs, settings, epochs, seed)
+    record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
+    scores = [
+        float("inf") if (mae := t.metric("validation", "mae")) is None else mae for t in trials
+    ]
+    best = best_by_kind(candidates, scores)
+    table = reports.search_table(candidates, trials, best)
+    return best, table
 
 
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
@@ -94,24 +152,35 @@ def dispatch_fit(
 
 @task(name="record-runs", task_run_name="record-runs-{symbol}")
 def record_runs(
-    settings: Settings, symbol: str, outcomes: list[ModelOutcome], purpose: str, preset: str
+    settings: Settings,
+    symbol: str,
+    outcomes: list[ModelOutcome],
+    purpose: str,
+    preset: str,
+    *,
+    champion: bool = True,
+    selection: dict[str, dict[str, Any]] | None = None,
 ) -> str | None:
-    """Store every run with metrics and predictions; record the champion (validation MAE)."""
-    champion = champion_of(outcomes)
+    """Store every run with metrics and predictions; record the champion (validation MAE)
+    unless ``champion`` is False. ``selection`` adds, per model, how its config was chosen."""
+    best = champion_of(outcomes) if champion else None
     with open_warehouse(settings) as con:
         for o in outcomes:
-            record_run(con, run_record(symbol, o, purpose, preset))
-        if champion is not None:
+            record = run_record(symbol, o, purpose, preset)
+            if selection and o.model in selection:
+                record.hyperparameters["search"] = selection[o.model]
+            record_run(con, record)
+        if best is not None:
             record_champion(
                 con,
                 symbol=symbol,
-                run_id=champion.run_id,
-                model=champion.model,
-                split_id=champion.split_id,
-                validation_mae=champion.metric("validation", "mae") or 0.0,
+                run_id=best.run_id,
+                model=best.model,
+                split_id=best.split_id,
+                validation_mae=best.metric("validation", "mae") or 0.0,
                 chosen_at=datetime.now(tz=UTC),
             )
-    return champion.run_id if champion else None
+    return best.run_id if best else None
 
 
 def run_record(symbol: str, o: ModelOutcome, purpose: str, preset: str) -> RunRecord:
@@ -176,13 +245,17 @@ def train(
     target_kind: str | None = None,
     epochs: int | None = None,
     seed: int = 42,
+    search_budget: int | None = None,
     warehouse: str | None = None,
 ) -> TrainReport:
     """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions.
 
     ``preset`` (``default``, the best found on validation, or ``seed``, the tutorials' setup)
     gives the window, features, target kind, epochs and hyperparameters; the other arguments
-    override it when given.
+    override it when given. A preset with a search space (``default``) first tries its own
+    config and ``search_budget`` draws (None: the preset's budget; 0: no search) per searchable
+    kind on the training range, and each kind keeps the config with the lowest validation MAE;
+    the test range is not seen until the final fits are scored.
     """
     settings = load_settings(warehouse)
     resolve_symbols([symbol])
@@ -195,13 +268,32 @@ def train(
         "features": tuple(features) if features else None,
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    split_path = prepare_split(settings, symbol, config, as_of)
+    most_epochs = epochs or chosen.epochs
+    budget = chosen.search_budget if search_budget is None else search_budget
+    picked, trials = search_configs(
+        settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
+    )
+    configs = {
+        kind: replace(picked[kind].config, test_size=config.test_size) if kind in picked else config
+        for kind in kinds
+    }
+    paths = {c: prepare_split(settings, symbol, c, as_of) for c in dict.fromkeys(configs.values())}
     jobs = [
-        FitJob(kind, split_path, hyperparameters=chosen.hyperparameters_for(kind)) for kind in kinds
+        FitJob(
+            kind,
+            paths[configs[kind]],
+            hyperparameters={
+                **chosen.hyperparameters_for(kind),
+                **(picked[kind].hyperparameters if kind in picked else {}),
+            },
+        )
+        for kind in kinds
     ]
-    outcomes = dispatch_fit(jobs, settings, epochs or chosen.epochs, seed)
-    champion = record_runs(settings, symbol, outcomes, "train", preset)
+    outcomes = dispatch_fit(jobs, settings, most_epochs, seed)
+    selection = reports.selection_notes(trials)
+    champion = record_runs(settings, symbol, outcomes, "train", preset, selection=selection)
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, target, outcomes)
     publish_train_report(symbol, table)
-    return TrainReport(symbol, Path(split_path).stem, outcomes, champion, table, plot)
+    split_id = Path(paths[configs["naive"]]).stem  # naive (always trained) keeps the preset's
+    return TrainReport(symbol, split_id, outcomes, champion, table, plot, trials)

@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline.calendars import next_trading_day, trading_days
-from pipeline.fitting import ModelOutcome
+from pipeline.fitting import ModelOutcome, resolve_kinds
 from pipeline.models.base import META_FILE
-from pipeline.models.registry import RECURRENT_KINDS
+from pipeline.models.ensemble import EnsembleModel
+from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
 from pipeline.presets import get_preset
 from pipeline.splits import MinMaxParams, SplitConfig
 from pipeline.symbols import SymbolInfo
@@ -106,7 +107,7 @@ def forecast_rows(
 class StepConfig:
     """How one daily step splits and trains."""
 
-    models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm")
+    models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm", "ensemble")
     target: str = "close"
     preset: str = "default"
     window: int | None = None  # None: the preset's
@@ -154,6 +155,26 @@ class StepConfig:
     def hyperparameters_for(self, kind: str) -> dict[str, Any]:
         """The preset's hyperparameters of a model kind."""
         return get_preset(self.preset).hyperparameters_for(kind)
+
+    def wants_ensemble(self) -> bool:
+        """Whether the day combines an ``ensemble`` from its fitted models."""
+        return ENSEMBLE_KIND in resolve_kinds(list(self.models))
+
+    def fitted_kinds(self) -> list[str]:
+        """The kinds to fit: those asked for, with the ensemble's members in its place (it is
+        combined from the day's fits, never trained on its own)."""
+        kinds = resolve_kinds(list(self.models))
+        if ENSEMBLE_KIND not in kinds:
+            return kinds
+        members = self._ensemble_settings().get("members", EnsembleModel.defaults["members"])
+        return [k for k in dict.fromkeys([*kinds, *members]) if k != ENSEMBLE_KIND]
+
+    def ensemble_top_k(self) -> int:
+        """How many of the day's best models the ensemble averages."""
+        return int(self._ensemble_settings().get("top_k", EnsembleModel.defaults["top_k"]))
+
+    def _ensemble_settings(self) -> dict[str, Any]:
+        return get_preset(self.preset).hyperparameters.get(ENSEMBLE_KIND, {})
 
 
 def plan_fits(

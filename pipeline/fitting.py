@@ -16,8 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.calibration import calibration_pool, interval_bounds
 from pipeline.errors import InputError
-from pipeline.forecasting import INTERVAL_LEVELS, conformal_interval, forecast_next
+from pipeline.forecasting import forecast_next
 from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
 from pipeline.splits import Split
 from pipeline.training import finetune_model, train_model
@@ -30,6 +31,8 @@ class FitJob:
     """One model to fit on one saved split; with a base artifact, fine-tune it instead.
 
     ``hyperparameters`` (e.g. from a preset) go to ``make_model``; empty means its defaults.
+    ``recent_errors`` maps an ISO target day to the relative error of the forecast this model
+    issued for it (see ``pipeline.calibration``): its intervals are calibrated on them.
     """
 
     kind: str
@@ -37,6 +40,7 @@ class FitJob:
     base_run_id: str | None = None
     base_artifact: str | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    recent_errors: dict[str, float] = field(default_factory=dict)
 
     @property
     def training(self) -> str:
@@ -69,7 +73,9 @@ class ModelOutcome:
     intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
 
     def metric(self, split: str, name: str) -> float | None:
-        """One metric value, or None when it was not computed."""
+        """One metric value, or None when it was not computed (or the run failed)."""
+        if self.metrics.empty:
+            return None
         rows = self.metrics[(self.metrics["split"] == split) & (self.metrics["metric"] == name)]
         return None if rows.empty else float(rows["value"].iloc[0])
 
@@ -151,11 +157,8 @@ def fit_one(
             error=f"{type(exc).__name__}: {exc}",
         )
     point = forecast_next(result.model, split)
-    intervals: dict[str, float] = {}
-    for level in INTERVAL_LEVELS:
-        lower, upper = conformal_interval(point, result.validation_residuals, level)
-        pct = round(level * 100)
-        intervals[f"lower_{pct}"], intervals[f"upper_{pct}"] = lower, upper
+    validation = result.predictions[result.predictions["split"] == "validation"]
+    pool = calibration_pool(validation, job.recent_errors)
     return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,
@@ -168,7 +171,7 @@ def fit_one(
         predictions=result.predictions,
         metrics=result.metrics,
         next_prediction=point,
-        intervals=intervals,
+        intervals=interval_bounds(point, split.latest_known, pool),
     )
 
 

@@ -9,13 +9,15 @@ every split setting with ``linear``, then 6 draws per neural kind from ``DEFAULT
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
-from pipeline.search import OHLC, RETURNS, RETURNS_CONTEXT, SearchSpace
+from pipeline.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpace, draw
 from pipeline.splits import SplitConfig, TargetKind
+
+SEARCHABLE_KINDS = ("linear", "gru", "lstm")  # what ``train`` searches (the issue's kinds)
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Preset:
     epochs: int
     hyperparameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     features_by_target: dict[str, tuple[str, ...]] = field(default_factory=dict)  # overrides
+    # What ``train`` searches on validation before its final fits (None: the preset as it is)
+    search: SearchSpace | None = None
+    search_budget: int = 0  # candidates drawn per kind, besides the preset's own
 
     def split_config(self, target: str, *, test_size: int, validation_size: int) -> SplitConfig:
         """The split for ``target`` with the caller's range sizes."""
@@ -40,6 +45,19 @@ class Preset:
             test_size=test_size,
             validation_size=validation_size,
         )
+
+    def candidates(
+        self, kinds: list[str], config: SplitConfig, *, budget: int, seed: int = 42
+    ) -> list[Candidate]:
+        """What ``train`` tries on validation for ``kinds``: per searchable kind, ``config`` as
+        it is, then ``budget`` draws from the preset's search space (no test range in any)."""
+        searchable = tuple(k for k in kinds if k in SEARCHABLE_KINDS)
+        if self.search is None or budget <= 0 or not searchable:
+            return []
+        own = [Candidate(kind, replace(config, test_size=0)) for kind in searchable]
+        drawn = draw(self.search, searchable, config, budget=budget, seed=seed)
+        unique = {(c.kind, c.config, repr(sorted(c.hyperparameters.items()))): c for c in drawn}
+        return own + [c for c in unique.values() if c not in own]
 
     def hyperparameters_for(self, kind: str) -> dict[str, Any]:
         """``kind``'s hyperparameters; an ensemble's members get theirs from this preset too."""
@@ -85,6 +103,17 @@ DEFAULT = Preset(
         "gru": {"units": (32,), "dropout": 0.2, "learning_rate": 1e-3, **_SEARCHED},
         "lstm": {"units": (32,), "dropout": 0.0, "learning_rate": 1e-3, **_SEARCHED},
     },
+    # ``train`` re-checks these choices on the data it is given: the neighbours of the values
+    # above, 4 draws per kind beside the preset's own config, ranked on validation only.
+    search=SearchSpace(
+        windows=(10, 20),
+        feature_sets=(OHLC, RETURNS_CONTEXT),
+        target_kinds=("log_return_from_close",),
+        units=((32,), (64,)),
+        dropouts=(0.0, 0.2),
+        learning_rates=(1e-3, 3e-3),
+    ),
+    search_budget=4,
 )
 PRESETS: dict[str, Preset] = {p.name: p for p in (SEED, DEFAULT)}
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.fitting import ModelOutcome
+from pipeline.search import Candidate
 
 
 def train_table(outcomes: list[ModelOutcome], champion_run_id: str | None) -> pd.DataFrame:
@@ -44,6 +45,61 @@ def _verdict(outcome: ModelOutcome, mae: float | None, naive: float | None) -> s
     if mae is None or naive is None:
         return ""
     return "beats naive" if mae < naive else "LOSES to naive"
+
+
+def search_table(
+    candidates: list[Candidate], trials: list[ModelOutcome], best: dict[str, Candidate]
+) -> pd.DataFrame:
+    """One row per config tried on validation, best first per kind: its settings, validation
+    MAE beside naive's, the date ranges it used, and whether it was chosen."""
+    rows = []
+    for candidate, trial in zip(candidates, trials, strict=True):
+        config = candidate.config
+        validation = (
+            trial.predictions[trial.predictions["split"] == "validation"]
+            if len(trial.predictions)
+            else pd.DataFrame({"date": pd.to_datetime([])})
+        )
+        rows.append(
+            {
+                "model": candidate.kind,
+                "window": config.window,
+                "features": ",".join(config.features),
+                "target_kind": config.target_kind,
+                **{k: str(v) for k, v in candidate.hyperparameters.items()},
+                "val_mae": trial.metric("validation", "mae"),
+                "val_naive_mae": trial.metric("validation", "mae_naive"),
+                "validation_start": validation["date"].min().date() if len(validation) else None,
+                "validation_end": validation["date"].max().date() if len(validation) else None,
+                "chosen": best.get(candidate.kind) is candidate,
+                "status": trial.status,
+                "run_id": trial.run_id,
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    return table.sort_values(["model", "val_mae"], kind="stable", ignore_index=True)
+
+
+def selection_notes(search: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per model, how its config was chosen, as recorded with its run."""
+    if search.empty:
+        return {}
+    notes = {}
+    for model, tried in search.groupby("model"):
+        chosen = tried[tried["chosen"]].iloc[0]
+        notes[str(model)] = {
+            "selected_on": "validation",
+            "trials": len(tried),
+            "trial_run_id": chosen["run_id"],
+            "validation_mae": float(chosen["val_mae"]),
+            "validation_range": [str(chosen["validation_start"]), str(chosen["validation_end"])],
+            "window": int(chosen["window"]),
+            "features": str(chosen["features"]).split(","),
+            "target_kind": chosen["target_kind"],
+        }
+    return notes
 
 
 def test_predictions(outcomes: list[ModelOutcome]) -> pd.DataFrame:

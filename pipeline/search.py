@@ -73,6 +73,44 @@ class SearchResult:
     table: pd.DataFrame
 
 
+def search_history(bars: pd.DataFrame, base: SplitConfig) -> pd.DataFrame:
+    """``bars`` without the last ``base.test_size`` (the test range): all a search may see."""
+    return bars.iloc[: len(bars) - base.test_size]
+
+
+def draw(
+    space: SearchSpace,
+    kinds: tuple[str, ...],
+    base: SplitConfig,
+    *,
+    budget: int,
+    seed: int = 42,
+) -> list[Candidate]:
+    """At most ``budget`` candidates per kind: a seeded random draw from the grid when it is
+    larger, else the whole grid. Their configs have no test range (``test_size=0``)."""
+    base = replace(base, test_size=0)
+    rng = np.random.default_rng(seed)
+    candidates = []
+    for kind in kinds:
+        grid = space.grid(kind, base)
+        chosen = (
+            sorted(rng.choice(len(grid), size=budget, replace=False))
+            if budget < len(grid)
+            else range(len(grid))
+        )
+        candidates += [grid[index] for index in chosen]
+    return candidates
+
+
+def best_by_kind(candidates: list[Candidate], scores: list[float]) -> dict[str, Candidate]:
+    """Per kind, the candidate with the lowest validation score (ties: the first listed)."""
+    best: dict[str, tuple[float, Candidate]] = {}
+    for candidate, score in zip(candidates, scores, strict=True):
+        if candidate.kind not in best or score < best[candidate.kind][0]:
+            best[candidate.kind] = (score, candidate)
+    return {kind: candidate for kind, (_, candidate) in best.items()}
+
+
 def search(
     bars: pd.DataFrame,
     base: SplitConfig,
@@ -85,33 +123,22 @@ def search(
     seed: int = 42,
     fixed: dict[str, dict[str, Any]] | None = None,
 ) -> SearchResult:
-    """Try at most ``budget`` candidates per kind (a seeded random draw from the grid when it
-    is larger) and rank them by validation MAE.
+    """Try at most ``budget`` candidates per kind (see :func:`draw`) in this process and rank
+    them by validation MAE.
 
     ``base`` gives the target and the range sizes; its ``test_size`` last bars are removed
     before anything is built. ``epochs`` caps each neural fit (early stopping on validation).
     ``fixed`` adds hyperparameters per kind that are not searched (e.g. ``batch_size``).
     """
-    space = space or SearchSpace()
-    history = bars.iloc[: len(bars) - base.test_size]  # the test bars never reach a split
-    base = replace(base, test_size=0)
-    rng = np.random.default_rng(seed)
+    history = search_history(bars, base)  # the test bars never reach a split
     fixed = fixed or {}
     splits: dict[SplitConfig, Split] = {}  # one split per config, shared by the kinds
     rows = []
-    for kind in kinds:
-        grid = space.grid(kind, base)
-        chosen = (
-            sorted(rng.choice(len(grid), size=budget, replace=False))
-            if budget < len(grid)
-            else range(len(grid))
-        )
-        for index in chosen:
-            candidate = grid[index]
-            if candidate.config not in splits:
-                splits[candidate.config] = build_split(history, candidate.config, symbol=symbol)
-            split = splits[candidate.config]
-            rows.append(_score(candidate, split, epochs, seed, fixed.get(kind, {})))
+    for candidate in draw(space or SearchSpace(), kinds, base, budget=budget, seed=seed):
+        if candidate.config not in splits:
+            splits[candidate.config] = build_split(history, candidate.config, symbol=symbol)
+        split = splits[candidate.config]
+        rows.append(_score(candidate, split, epochs, seed, fixed.get(candidate.kind, {})))
     table = pd.DataFrame(rows).sort_values("validation_mae", kind="stable", ignore_index=True)
     return SearchResult(best=table["candidate"].iloc[0], table=table)
 

@@ -111,3 +111,32 @@ def interval_breaches(
         """,
         [symbols, since],
     ).df()
+
+
+def recent_errors(
+    con: duckdb.DuckDBPyConnection, symbol: str, target: str, as_of: date, window: int
+) -> dict[str, dict[str, float]]:
+    """Per model: its last ``window`` scored forecasts' relative errors
+    (``(actual - predicted) / last_known``) by ISO target day, target days on or before
+    ``as_of`` only (what was known that day). A day forecast live and in a replay counts once,
+    live first."""
+    rows = con.execute(
+        """
+        with one_per_day as (
+            select model, target_date, (actual - predicted) / abs(last_known) as relative_error
+            from forecast_accuracy
+            where symbol = ? and target = ? and is_latest_issue and target_date <= ?
+            qualify row_number() over (
+                partition by model, target_date order by is_replay, issued_at desc
+            ) = 1
+        )
+        select model, strftime(target_date, '%Y-%m-%d'), relative_error
+        from one_per_day
+        qualify row_number() over (partition by model order by target_date desc) <= ?
+        """,
+        [symbol, target, as_of, window],
+    ).fetchall()
+    out: dict[str, dict[str, float]] = {}
+    for model, day, error in rows:
+        out.setdefault(model, {})[day] = float(error)
+    return out

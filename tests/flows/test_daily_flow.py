@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 from flows.daily import daily, replay
 from flows.ingest import ingest
+from pipeline.calibration import calibration_pool, interval_bounds
 from pipeline.errors import InputError, UnknownSymbolError
 from warehouse.connection import connect
 
@@ -24,7 +26,8 @@ def _df(path: Path, sql: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Moutai ingested, then four trading days replayed with a GRU beside the baselines."""
+    """Moutai ingested, then four trading days replayed with a GRU beside the baselines, and
+    the ensemble (which adds its missing member, lstm)."""
     path = tmp_path_factory.mktemp("daily") / "nextbar.duckdb"
     ingest(symbols=["600519.SH"], source="bundled", warehouse=str(path))
     replay(
@@ -32,7 +35,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         start=date(2020, 4, 14),
         end=date(2020, 4, 17),
         retrain_every=3,
-        models=[*BASELINES, "gru"],
+        models=[*BASELINES, "gru", "ensemble"],
         warehouse=str(path),
         **SMALL,
     )
@@ -93,11 +96,57 @@ def test_scores_equal_a_hand_computation(replayed: Path) -> None:
 
 def test_naive_skill_is_exactly_zero_and_every_model_is_on_the_leaderboard(replayed: Path) -> None:
     board = _df(replayed, "select * from leaderboard where window_name = 'all'")
-    assert set(board["model"]) == {*BASELINES, "gru"}
+    assert set(board["model"]) == {*BASELINES, "gru", "lstm", "ensemble"}
     naive = board[board["model"] == "naive"].iloc[0]
     assert naive["skill_vs_naive"] == 0
     assert naive["n"] == 4
     assert board["naive_mae"].nunique() == 1
+
+
+def test_the_ensemble_is_the_mean_of_the_days_top_three_on_validation(replayed: Path) -> None:
+    runs = _df(
+        replayed,
+        """select s.as_of_date, r.model, r.run_id, r.hyperparameters, m.value as val_mae
+           from model_runs r join splits s using (split_id)
+           join metrics m on m.run_id = r.run_id and m.split = 'validation' and m.metric = 'mae'""",
+    )
+    forecasts = _df(replayed, "select run_id, as_of_date, model, predicted from forecasts")
+    predicted = dict(zip(forecasts["run_id"], forecasts["predicted"], strict=True))
+    for day, group in runs.groupby("as_of_date"):
+        members = group[group["model"] != "ensemble"].sort_values("val_mae", kind="stable")
+        [ensemble] = group[group["model"] == "ensemble"].itertuples()
+        lineage = json.loads(ensemble.hyperparameters)["combined_from"]
+        assert [m["run_id"] for m in lineage] == members["run_id"].head(3).tolist(), day
+        expected = sum(predicted[r] for r in members["run_id"].head(3)) / 3
+        assert predicted[ensemble.run_id] == pytest.approx(expected)
+
+
+def test_intervals_calibrate_on_the_errors_scored_by_that_day(replayed: Path) -> None:
+    """The last day's gru interval: its validation errors, replaced where the gru's own issued
+    forecasts were already scored (target days up to that day), conformal at 80%."""
+    last = date(2020, 4, 17)
+    [forecast] = _df(
+        replayed, f"select * from forecasts where model = 'gru' and as_of_date = '{last}'"
+    ).itertuples()
+    validation = _df(
+        replayed,
+        f"select date, actual, predicted, last_known from predictions "
+        f"where run_id = '{forecast.run_id}' and split = 'validation'",
+    )
+    scored = _df(
+        replayed,
+        f"""select strftime(target_date, '%Y-%m-%d') as day, actual, predicted, last_known
+            from forecast_accuracy where model = 'gru' and target_date <= '{last}'""",
+    )
+    assert len(scored) == 3  # issued on the 14th, 15th and 16th
+    realized = {r.day: (r.actual - r.predicted) / r.last_known for r in scored.itertuples()}
+    pool = calibration_pool(validation, realized)
+    assert len(pool) == 60
+    bounds = interval_bounds(forecast.predicted, forecast.last_known, pool)
+    assert forecast.upper_80 == pytest.approx(bounds["upper_80"])
+    assert forecast.lower_95 == pytest.approx(bounds["lower_95"])
+    # the newest errors in the pool are the gru's scored forecasts, not its validation errors
+    assert pool[-3:].tolist() == [realized[day] for day in sorted(realized)]
 
 
 def test_intervals_are_nested_and_around_the_forecast(replayed: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
         test_size=60,
         validation_size=60,
         epochs=1,
+        search_budget=1,
         warehouse=str(path),
     )
     return path, report
@@ -41,7 +43,11 @@ def _df(path: Path, sql: str) -> pd.DataFrame:
 
 def test_every_model_is_stored_with_naive_beside_it(trained: tuple[Path, object]) -> None:
     path, _ = trained
-    runs = _df(path, "select model, status, backend, device from model_runs order by model")
+    runs = _df(
+        path,
+        "select model, status, backend, device from model_runs where purpose = 'train'"
+        " order by model",
+    )
     assert runs["model"].tolist() == ["gru", "linear", "naive"]
     assert set(runs["status"]) == {"succeeded"}
     assert runs.loc[runs["model"] == "gru", "device"].item() == "cpu"
@@ -77,7 +83,11 @@ def test_naive_metrics_equal_a_hand_computation(trained: tuple[Path, object]) ->
 
 def test_the_split_is_recorded_without_look_ahead(trained: tuple[Path, object]) -> None:
     path, _ = trained
-    split = _df(path, "select * from splits").iloc[0]
+    split = _df(
+        path,
+        "select s.* from splits s join model_runs r using (split_id)"
+        " where r.model = 'naive' and r.purpose = 'train'",
+    ).iloc[0]
     assert split["train_end"] < split["validation_start"] <= split["validation_end"]
     assert split["validation_end"] < split["test_start"]
     assert split["test_end"] <= pd.Timestamp(AS_OF)
@@ -89,9 +99,42 @@ def test_the_champion_is_chosen_on_validation(trained: tuple[Path, object]) -> N
     best = _df(
         path,
         """select r.run_id from metrics m join model_runs r using (run_id)
-           where m.split = 'validation' and m.metric = 'mae' order by m.value limit 1""",
+           where m.split = 'validation' and m.metric = 'mae' and r.purpose = 'train'
+           order by m.value limit 1""",
     )
     assert champion["run_id"].tolist() == best["run_id"].tolist()
+
+
+def test_configs_are_picked_on_validation_without_the_test_range(
+    trained: tuple[Path, object],
+) -> None:
+    path, report = trained
+    trials = _df(
+        path,
+        """select r.model, r.run_id, s.validation_end, s.test_start, s.window_length, s.features
+           from model_runs r join splits s using (split_id) where r.purpose = 'search'""",
+    )
+    # linear and gru: the preset's own config plus one draw each
+    assert sorted(trials["model"]) == ["gru", "gru", "linear", "linear"]
+    assert trials["test_start"].isna().all()  # a trial's split has no test range at all
+    final = _df(
+        path,
+        """select r.model, r.hyperparameters, s.test_start, s.window_length
+           from model_runs r join splits s using (split_id) where r.purpose = 'train'""",
+    )
+    first_test_day = final["test_start"].min()
+    assert (final["test_start"] == first_test_day).all()  # every model scored on the same days
+    assert (trials["validation_end"] < first_test_day).all()
+    for row in final[final["model"].isin(["linear", "gru"])].itertuples():
+        chosen = json.loads(row.hyperparameters)["search"]
+        assert chosen["selected_on"] == "validation" and chosen["trials"] == 2
+        assert chosen["trial_run_id"] in set(trials["run_id"])
+        assert chosen["window"] == row.window_length
+        tried = trials[trials["model"] == row.model]
+        assert chosen["validation_mae"] == pytest.approx(
+            report.search.loc[report.search["model"] == row.model, "val_mae"].min()  # type: ignore[attr-defined]
+        )
+        assert set(tried["window_length"]) >= {row.window_length}
 
 
 def test_the_report_has_a_chart_and_a_verdict_per_model(trained: tuple[Path, object]) -> None:

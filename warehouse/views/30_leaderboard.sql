@@ -1,7 +1,8 @@
 -- leaderboard — grain: one row per symbol, model and window ('all' scored forecasts, or the
 -- 'last_30' scored target days of that symbol). Live and replayed forecasts both count; a
 -- re-issued forecast counts once (its latest issue). skill_vs_naive = 1 - mae / naive_mae:
--- below 0 means the model lost to "next = last known" over that window.
+-- below 0 means the model lost to "next = last known" over that window. dm_statistic and
+-- dm_p_value_better test that against luck (Diebold-Mariano, absolute errors, vs naive).
 create or replace view leaderboard as
 with
 
@@ -34,14 +35,45 @@ aggregated as (
         avg(is_inside_80::int) as coverage_80,
         avg(is_inside_95::int) as coverage_95,
         avg(naive_abs_error) as naive_mae,
-        avg(naive_accuracy) as naive_mean_accuracy
+        avg(naive_accuracy) as naive_mean_accuracy,
+        -- Diebold-Mariano on absolute errors: loss difference d = |error| - |naive error|
+        avg(abs_error - naive_abs_error) as mean_loss_difference,
+        var_pop(abs_error - naive_abs_error) as loss_difference_variance
     from windowed
     group by symbol, model, window_name
+),
+
+tested as (
+    select
+        *,
+        -- one-step DM statistic with the Harvey-Leybourne-Newbold factor sqrt((n - 1) / n);
+        -- null when the losses never differ (naive itself) or n < 2
+        case when n >= 2 and loss_difference_variance > 0 then
+            mean_loss_difference / sqrt(loss_difference_variance / n) * sqrt((n - 1) / n)
+        end as dm_statistic
+    from aggregated
 )
 
 select
-    *,
+    symbol,
+    model,
+    window_name,
+    n,
+    first_target_date,
+    last_target_date,
+    mae,
+    mape,
+    mean_accuracy,
+    direction_accuracy,
+    coverage_80,
+    coverage_95,
+    naive_mae,
+    naive_mean_accuracy,
     case when naive_mae > 0 then 1 - mae / naive_mae end as skill_vs_naive,
-    mae <= naive_mae as is_beating_naive
-from aggregated
+    mae <= naive_mae as is_beating_naive,
+    dm_statistic,
+    -- one-sided p of "the model's expected |error| is below naive's" (normal approximation
+    -- to Student's t with n - 1 degrees of freedom): small means the win is unlikely luck
+    standard_normal_cdf(dm_statistic) as dm_p_value_better
+from tested
 order by symbol, window_name, mae

@@ -1,0 +1,101 @@
+"""Rolling interval calibration and the daily ensemble, on small hand-checked examples."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.calibration import calibration_pool, interval_bounds, relative_errors
+from pipeline.combine import combine_top_k
+from pipeline.errors import InputError
+from pipeline.fitting import ModelOutcome
+
+DATES = pd.date_range("2024-01-01", periods=5, freq="D")
+ACTUAL = np.array([101.0, 99.0, 102.0, 100.0, 103.0])
+LAST_KNOWN = np.array([100.0, 101.0, 99.0, 102.0, 100.0])
+
+
+def _validation(predicted: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "split": "validation",
+            "date": DATES,
+            "predicted": predicted,
+            "actual": ACTUAL,
+            "last_known": LAST_KNOWN,
+        }
+    )
+
+
+def test_relative_errors_are_shares_of_the_price_they_started_from() -> None:
+    assert relative_errors([110.0, 90.0], [100.0, 100.0], [100.0, 50.0]).tolist() == [0.1, -0.2]
+
+
+def test_scored_forecasts_replace_validation_errors_and_the_window_keeps_the_newest() -> None:
+    validation = _validation(LAST_KNOWN)  # naive: errors 1/100, -2/101, 3/99, -2/102, 3/100
+    pool = calibration_pool(validation, {"2024-01-05": 0.5, "2024-01-04": -0.25}, window=3)
+    assert pool.tolist() == pytest.approx([3 / 99, -0.25, 0.5])
+    # a scored day older than the validation range still sorts by date
+    pool = calibration_pool(validation, {"2023-12-31": 9.0}, window=6)
+    assert pool[0] == 9.0 and len(pool) == 6
+
+
+def test_interval_bounds_scale_the_conformal_quantile_by_the_last_price() -> None:
+    pool = np.arange(1, 20) / 100  # |errors| 1%..19%, n = 19
+    # 80%: rank ceil(20 * 0.8) = 16 -> 16%; 95%: rank ceil(19) = 19 -> 19%.
+    bounds = interval_bounds(210.0, 200.0, pool)
+    assert bounds == pytest.approx(
+        {"lower_80": 178.0, "upper_80": 242.0, "lower_95": 172.0, "upper_95": 248.0}
+    )
+    assert set(interval_bounds(210.0, 200.0, pool[:9])) == {"lower_80", "upper_80"}
+
+
+def _outcome(model: str, predicted: np.ndarray, forecast: float) -> ModelOutcome:
+    now = datetime.now(tz=UTC)
+    mae = float(np.mean(np.abs(ACTUAL - predicted)))
+    return ModelOutcome(
+        model=model,
+        run_id=f"run-{model}",
+        split_id="split",
+        training="full",
+        base_run_id=None,
+        started_at=now,
+        finished_at=now,
+        status="succeeded",
+        predictions=_validation(predicted),
+        metrics=pd.DataFrame([{"split": "validation", "metric": "mae", "value": mae}]),
+        next_prediction=forecast,
+    )
+
+
+def test_the_ensemble_averages_the_top_k_by_validation_mae() -> None:
+    outcomes = [
+        _outcome("naive", LAST_KNOWN, 103.0),  # mae 2.2
+        _outcome("good", ACTUAL + 0.5, 104.0),  # mae 0.5
+        _outcome("fair", ACTUAL - 1.0, 106.0),  # mae 1.0
+        _outcome("poor", ACTUAL + 5.0, 200.0),  # mae 5.0
+    ]
+    ensemble = combine_top_k(outcomes, last_known=103.0, top_k=2)
+    assert ensemble.model == "ensemble"
+    assert ensemble.next_prediction == pytest.approx(105.0)
+    lineage = ensemble.hyperparameters["combined_from"]
+    assert [m["model"] for m in lineage] == ["good", "fair"]
+    assert ensemble.predictions["predicted"].tolist() == pytest.approx((ACTUAL - 0.25).tolist())
+    assert ensemble.metric("validation", "mae") == pytest.approx(0.25)
+    assert ensemble.metric("validation", "mae_naive") == pytest.approx(2.2)
+    assert {"lower_80", "upper_80"} <= set(ensemble.intervals)
+
+
+def test_an_ensemble_of_identical_outcomes_equals_the_outcome() -> None:
+    same = [_outcome("linear", ACTUAL + 0.5, 104.0) for _ in range(3)]
+    ensemble = combine_top_k(same, last_known=103.0, top_k=3)
+    assert ensemble.next_prediction == 104.0
+    assert ensemble.metric("validation", "mae") == same[0].metric("validation", "mae")
+
+
+def test_an_ensemble_needs_enough_fitted_models() -> None:
+    with pytest.raises(InputError, match="top 3 needs 3"):
+        combine_top_k([_outcome("naive", LAST_KNOWN, 103.0)], last_known=103.0, top_k=3)

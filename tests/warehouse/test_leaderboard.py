@@ -1,0 +1,102 @@
+"""The leaderboard's Diebold-Mariano test and recent errors, checked by hand on a real file."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from pipeline.significance import diebold_mariano
+from warehouse.connection import connect
+from warehouse.forecasts import FORECAST_COLUMNS, issue_forecasts, recent_errors
+
+DAYS = 40
+START = date(2024, 1, 1)
+
+
+def _store(con: duckdb.DuckDBPyConnection, closes: np.ndarray, predicted: np.ndarray) -> None:
+    """BTC-USD bars with these closes, and a 'model' forecast of each next close."""
+    con.execute(
+        "insert into symbols values ('BTC-USD', 'Bitcoin', '24/7', 'USD', 'UTC', null, 'BTC-USD')"
+        " on conflict do nothing"
+    )
+    dates = [START + timedelta(days=i) for i in range(len(closes))]
+    con.executemany(
+        "insert into bars values (?, ?, ?, ?, ?, ?, 1, null, null, false, 'usd', 'none',"
+        " 'test', 'run', now())",
+        [("BTC-USD", d, c, c, c, c) for d, c in zip(dates, closes, strict=True)],
+    )
+    issued = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = [
+        {
+            "symbol": "BTC-USD",
+            "model": model,
+            "run_id": None,
+            "target": "close",
+            "as_of_date": dates[i],
+            "target_date": dates[i + 1],
+            "issued_at": issued,
+            "predicted": value,
+            "lower_80": value - 1,
+            "upper_80": value + 1,
+            "lower_95": value - 2,
+            "upper_95": value + 2,
+            "last_known": closes[i],
+            "is_champion": False,
+            "is_replay": True,
+        }
+        for model, values in (("model", predicted), ("naive", closes[:-1]))
+        for i, value in enumerate(values)
+    ]
+    issue_forecasts(con, pd.DataFrame(rows, columns=FORECAST_COLUMNS))
+
+
+@pytest.fixture
+def stored(warehouse_path: Path) -> tuple[Path, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    closes = 100 + np.cumsum(rng.normal(0, 1, DAYS + 1))
+    predicted = closes[:-1] + 0.6 * np.diff(closes) + rng.normal(0, 0.5, DAYS)
+    with connect(warehouse_path) as con:
+        _store(con, closes, predicted)
+    return warehouse_path, closes, predicted
+
+
+def test_the_leaderboard_dm_statistic_matches_the_python_test(
+    stored: tuple[Path, np.ndarray, np.ndarray],
+) -> None:
+    path, closes, predicted = stored
+    with connect(path, read_only=True) as con:
+        board = con.execute(
+            "select * from leaderboard where window_name = 'all' order by model"
+        ).df()
+    model = board[board["model"] == "model"].iloc[0]
+    naive = board[board["model"] == "naive"].iloc[0]
+    dm = diebold_mariano(closes[1:], predicted, closes[:-1])
+    assert model["n"] == DAYS
+    assert model["dm_statistic"] == pytest.approx(dm.statistic, rel=1e-9)
+    # normal approximation of Student's t with n - 1 degrees of freedom
+    assert model["dm_p_value_better"] == pytest.approx(stats.norm.cdf(dm.statistic), abs=1e-6)
+    assert model["dm_p_value_better"] == pytest.approx(dm.p_value_better, abs=0.01)
+    assert model["dm_statistic"] < 0 and model["is_beating_naive"]
+    assert pd.isna(naive["dm_statistic"]) and pd.isna(naive["dm_p_value_better"])
+
+
+def test_recent_errors_are_the_latest_known_on_the_day(
+    stored: tuple[Path, np.ndarray, np.ndarray],
+) -> None:
+    path, closes, predicted = stored
+    as_of = START + timedelta(days=20)
+    with connect(path, read_only=True) as con:
+        errors = recent_errors(con, "BTC-USD", "close", as_of, window=5)
+    days = [START + timedelta(days=i) for i in range(16, 21)]
+    assert list(errors["model"]) == [d.isoformat() for d in reversed(days)]
+    i = 20  # the forecast for day 20 was issued on day 19 from close 19
+    assert errors["model"][as_of.isoformat()] == pytest.approx(
+        (closes[i] - predicted[i - 1]) / closes[i - 1]
+    )
+    assert set(errors) == {"model", "naive"}
