@@ -231,7 +231,9 @@ def _show_progress() -> None:
 ModelsOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--models", "-m", help="Model kinds (repeatable) [default: naive drift linear gru lstm]"
+        "--models",
+        "-m",
+        help="Model kinds (repeatable) [default: naive drift linear gru lstm ensemble]",
     ),
 ]
 RetrainOpt = Annotated[

@@ -114,3 +114,19 @@ def test_presets_seed_is_the_tutorials_and_default_was_searched() -> None:
     assert members["gru"] == default.hyperparameters_for("gru")
     with pytest.raises(InputError, match="seed"):
         get_preset("best")
+
+
+def test_train_candidates_start_from_the_preset_and_hold_no_test_range() -> None:
+    default = get_preset("default")
+    config = default.split_config("open", test_size=240, validation_size=120)
+    candidates = default.candidates(["naive", "linear", "gru", "rnn"], config, budget=4)
+    kinds = [c.kind for c in candidates]
+    assert set(kinds) == {"linear", "gru"}  # naive has nothing to search; rnn is not searched
+    assert candidates[0] == Candidate("linear", replace(config, test_size=0))
+    assert candidates[1] == Candidate("gru", replace(config, test_size=0))
+    # the whole linear grid is 4 configs, one of them the preset's own: tried once
+    assert kinds.count("gru") == 5 and kinds.count("linear") == 4
+    assert all(c.config.test_size == 0 for c in candidates)
+    assert all(c.config.target == "open" for c in candidates)
+    assert default.candidates(["gru"], config, budget=0) == []
+    assert get_preset("seed").candidates(["gru"], config, budget=4) == []
