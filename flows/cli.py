@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect's temporary server gets 20 s to start by default: too few on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # TensorFlow's C++ start-up chatter (no CUDA on a CPU machine, CPU features) is not for users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 

@@ -270,6 +270,7 @@ def train(
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
     most_epochs = epochs or chosen.epochs
     budget = chosen.search_budget if search_budget is None else search_budget
+    paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
     picked, trials = search_configs(
         settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
     )
@@ -277,7 +278,9 @@ def train(
         kind: replace(picked[kind].config, test_size=config.test_size) if kind in picked else config
         for kind in kinds
     }
-    paths = {c: prepare_split(settings, symbol, c, as_of) for c in dict.fromkeys(configs.values())}
+    for picked_config in dict.fromkeys(configs.values()):
+        if picked_config not in paths:
+            paths[picked_config] = prepare_split(settings, symbol, picked_config, as_of)
     jobs = [
         FitJob(
             kind,
@@ -295,5 +298,4 @@ def train(
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, target, outcomes)
     publish_train_report(symbol, table)
-    split_id = Path(paths[configs["naive"]]).stem  # naive (always trained) keeps the preset's
-    return TrainReport(symbol, split_id, outcomes, champion, table, plot, trials)
+    return TrainReport(symbol, Path(paths[config]).stem, outcomes, champion, table, plot, trials)

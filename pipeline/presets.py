@@ -18,6 +18,7 @@ from pipeline.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpa
 from pipeline.splits import SplitConfig, TargetKind
 
 SEARCHABLE_KINDS = ("linear", "gru", "lstm")  # what ``train`` searches (the issue's kinds)
+SEARCHED_SETTINGS = ("units", "dropout", "learning_rate")  # a recurrent kind's, in SearchSpace
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,18 @@ class Preset:
         searchable = tuple(k for k in kinds if k in SEARCHABLE_KINDS)
         if self.search is None or budget <= 0 or not searchable:
             return []
-        own = [Candidate(kind, replace(config, test_size=0)) for kind in searchable]
+        own = [
+            Candidate(kind, replace(config, test_size=0), self._searched_settings(kind))
+            for kind in searchable
+        ]
         drawn = draw(self.search, searchable, config, budget=budget, seed=seed)
         unique = {(c.kind, c.config, repr(sorted(c.hyperparameters.items()))): c for c in drawn}
         return own + [c for c in unique.values() if c not in own]
+
+    def _searched_settings(self, kind: str) -> dict[str, Any]:
+        """This preset's values of the settings a search varies for ``kind``."""
+        hp = self.hyperparameters_for(kind)
+        return {k: hp[k] for k in SEARCHED_SETTINGS if k in hp and kind in RECURRENT_KINDS}
 
     def hyperparameters_for(self, kind: str) -> dict[str, Any]:
         """``kind``'s hyperparameters; an ensemble's members get theirs from this preset too."""

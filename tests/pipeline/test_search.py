@@ -123,7 +123,8 @@ def test_train_candidates_start_from_the_preset_and_hold_no_test_range() -> None
     kinds = [c.kind for c in candidates]
     assert set(kinds) == {"linear", "gru"}  # naive has nothing to search; rnn is not searched
     assert candidates[0] == Candidate("linear", replace(config, test_size=0))
-    assert candidates[1] == Candidate("gru", replace(config, test_size=0))
+    own_gru = {"units": (32,), "dropout": 0.2, "learning_rate": 1e-3}
+    assert candidates[1] == Candidate("gru", replace(config, test_size=0), own_gru)
     # the whole linear grid is 4 configs, one of them the preset's own: tried once
     assert kinds.count("gru") == 5 and kinds.count("linear") == 4
     assert all(c.config.test_size == 0 for c in candidates)
