@@ -365,12 +365,14 @@ def print_leaderboard(path: Path, symbols: list[str]) -> None:
         board = leaderboard(con, symbols)
     columns = [
         "symbol",
+        "target",
         "model",
         "n",
         "mae",
         "naive_mae",
         "skill_vs_naive",
         "is_beating_naive",
+        "dm_p_value_better",
         "mean_accuracy",
         "naive_mean_accuracy",
         "direction_accuracy",

@@ -118,12 +118,16 @@ def prepare_day(
 
 @task(name="combine-ensemble")
 def combine_ensemble(
-    plan: DayPlan, outcomes: list[ModelOutcome], top_k: int
+    plan: DayPlan, outcomes: list[ModelOutcome], top_k: int, members: list[str]
 ) -> ModelOutcome | None:
-    """The mean of the day's ``top_k`` best models by validation MAE (None: too few fitted)."""
+    """The mean of the day's ``top_k`` best ``members`` by validation MAE (None: too few)."""
     try:
         return combine_top_k(
-            outcomes, last_known=plan.last_known, top_k=top_k, recent_errors=plan.ensemble_errors
+            outcomes,
+            last_known=plan.last_known,
+            top_k=top_k,
+            members=members,
+            recent_errors=plan.ensemble_errors,
         )
     except InputError as exc:
         get_run_logger().warning("no ensemble on %s: %s", plan.as_of, exc)
@@ -187,7 +191,7 @@ def run_day(
         plan.jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
     )
     if plan.ensemble_errors is not None:
-        ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k())
+        ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
         outcomes = [*outcomes, ensemble] if ensemble else outcomes
     return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
 

@@ -268,30 +268,19 @@ def train(
         "features": tuple(features) if features else None,
     }
     config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    if chosen.search is not None:  # what the user set is not searched
+        chosen = replace(chosen, search=chosen.search.fixing(**overrides))
     most_epochs = epochs or chosen.epochs
     budget = chosen.search_budget if search_budget is None else search_budget
     paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
     picked, trials = search_configs(
         settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
     )
-    configs = {
-        kind: replace(picked[kind].config, test_size=config.test_size) if kind in picked else config
-        for kind in kinds
-    }
-    for picked_config in dict.fromkeys(configs.values()):
-        if picked_config not in paths:
-            paths[picked_config] = prepare_split(settings, symbol, picked_config, as_of)
-    jobs = [
-        FitJob(
-            kind,
-            paths[configs[kind]],
-            hyperparameters={
-                **chosen.hyperparameters_for(kind),
-                **(picked[kind].hyperparameters if kind in picked else {}),
-            },
-        )
-        for kind in kinds
-    ]
+    final = {kind: chosen.settings_for(kind, config, picked.get(kind)) for kind in kinds}
+    for kind_config, _ in final.values():
+        if kind_config not in paths:
+            paths[kind_config] = prepare_split(settings, symbol, kind_config, as_of)
+    jobs = [FitJob(kind, paths[c], hyperparameters=hp) for kind, (c, hp) in final.items()]
     outcomes = dispatch_fit(jobs, settings, most_epochs, seed)
     selection = reports.selection_notes(trials)
     champion = record_runs(settings, symbol, outcomes, "train", preset, selection=selection)

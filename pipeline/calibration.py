@@ -34,7 +34,7 @@ def calibration_pool(
     realized: Mapping[str, float],
     window: int = CALIBRATION_WINDOW,
 ) -> np.ndarray:
-    """The last ``window`` relative errors by target day, oldest first.
+    """The last ``window`` finite relative errors by target day, oldest first.
 
     ``validation`` has the columns date, actual, predicted and last_known (one row per
     validation target); ``realized`` maps an ISO target day to the relative error of the
@@ -51,7 +51,8 @@ def calibration_pool(
         )
     )
     errors.update(realized)
-    return np.array([errors[day] for day in sorted(errors)][-window:], dtype="float64")
+    ordered = np.array([errors[day] for day in sorted(errors)], dtype="float64")
+    return ordered[np.isfinite(ordered)][-window:]  # a NaN error (no price) says nothing
 
 
 def interval_bounds(point: float, last_known: float, pool: np.ndarray) -> dict[str, float]:

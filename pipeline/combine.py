@@ -8,7 +8,7 @@ rule as ``pipeline.models.ensemble`` (validation MAE, never a test range), at no
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -21,6 +21,7 @@ from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND
 
 TOP_K: int = EnsembleModel.defaults["top_k"]
+MEMBERS: tuple[str, ...] = tuple(EnsembleModel.defaults["members"])
 
 
 def combine_top_k(
@@ -28,20 +29,28 @@ def combine_top_k(
     *,
     last_known: float,
     top_k: int = TOP_K,
+    members: Sequence[str] = MEMBERS,
     recent_errors: Mapping[str, float] | None = None,
 ) -> ModelOutcome:
     """One ``ensemble`` outcome: the mean forecast and validation predictions of the ``top_k``
-    succeeded outcomes with the lowest validation MAE (ties keep the listed order).
+    succeeded outcomes of ``members`` kinds with the lowest validation MAE (ties keep the
+    listed order).
 
     Its lineage is in ``hyperparameters``: the members' run ids, models and validation MAEs.
     ``recent_errors`` calibrates its intervals as for any model (``pipeline.calibration``).
     """
     started = datetime.now(tz=UTC)
-    members = [o for o in outcomes if o.status == "succeeded" and o.model != ENSEMBLE_KIND]
-    members = [o for o in members if o.next_prediction is not None]
-    if len(members) < top_k or top_k < 1:
+    fitted = [
+        o
+        for o in outcomes
+        if o.status == "succeeded"
+        and o.model in members
+        and o.next_prediction is not None
+        and o.metric("validation", "mae") is not None
+    ]
+    if len(fitted) < top_k or top_k < 1:
         raise InputError(f"an ensemble of the top {top_k} needs {top_k} fitted models")
-    ranked = sorted(members, key=lambda o: o.metric("validation", "mae") or float("inf"))[:top_k]
+    ranked = sorted(fitted, key=lambda o: o.metric("validation", "mae") or 0.0)[:top_k]
     validation = _mean_validation(ranked)
     point = sum(o.next_prediction or 0.0 for o in ranked) / top_k
     scores = {

@@ -166,8 +166,12 @@ class StepConfig:
         kinds = resolve_kinds(list(self.models))
         if ENSEMBLE_KIND not in kinds:
             return kinds
-        members = self._ensemble_settings().get("members", EnsembleModel.defaults["members"])
+        members = self.ensemble_members()
         return [k for k in dict.fromkeys([*kinds, *members]) if k != ENSEMBLE_KIND]
+
+    def ensemble_members(self) -> list[str]:
+        """The kinds the ensemble may average."""
+        return list(self._ensemble_settings().get("members", EnsembleModel.defaults["members"]))
 
     def ensemble_top_k(self) -> int:
         """How many of the day's best models the ensemble averages."""

@@ -63,6 +63,17 @@ class Preset:
         unique = {(c.kind, c.config, repr(sorted(c.hyperparameters.items()))): c for c in drawn}
         return own + [c for c in unique.values() if c not in own]
 
+    def settings_for(
+        self, kind: str, config: SplitConfig, picked: Candidate | None
+    ) -> tuple[SplitConfig, dict[str, Any]]:
+        """The split config and hyperparameters ``kind`` finally trains with: the ``picked``
+        candidate's (with ``config``'s test range) when a search chose one, else the preset's."""
+        hyperparameters = self.hyperparameters_for(kind)
+        if picked is None:
+            return config, hyperparameters
+        picked_config = replace(picked.config, test_size=config.test_size)
+        return picked_config, {**hyperparameters, **picked.hyperparameters}
+
     def _searched_settings(self, kind: str) -> dict[str, Any]:
         """This preset's values of the settings a search varies for ``kind``."""
         hp = self.hyperparameters_for(kind)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.fitting import ModelOutcome
@@ -67,8 +68,8 @@ def search_table(
                 "features": ",".join(config.features),
                 "target_kind": config.target_kind,
                 **{k: str(v) for k, v in candidate.hyperparameters.items()},
-                "val_mae": trial.metric("validation", "mae"),
-                "val_naive_mae": trial.metric("validation", "mae_naive"),
+                "val_mae": _or_nan(trial.metric("validation", "mae")),
+                "val_naive_mae": _or_nan(trial.metric("validation", "mae_naive")),
                 "validation_start": validation["date"].min().date() if len(validation) else None,
                 "validation_end": validation["date"].max().date() if len(validation) else None,
                 "chosen": best.get(candidate.kind) is candidate,
@@ -82,6 +83,10 @@ def search_table(
     return table.sort_values(["model", "val_mae"], kind="stable", ignore_index=True)
 
 
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
 def selection_notes(search: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per model, how its config was chosen, as recorded with its run."""
     if search.empty:
@@ -89,6 +94,8 @@ def selection_notes(search: pd.DataFrame) -> dict[str, dict[str, Any]]:
     notes = {}
     for model, tried in search.groupby("model"):
         chosen = tried[tried["chosen"]].iloc[0]
+        if chosen["status"] != "succeeded" or not np.isfinite(chosen["val_mae"]):
+            continue  # every trial of this kind failed: its final run keeps the preset's config
         notes[str(model)] = {
             "selected_on": "validation",
             "trials": len(tried),

@@ -37,6 +37,21 @@ class SearchSpace:
     dropouts: tuple[float, ...] = (0.0, 0.2)
     learning_rates: tuple[float, ...] = (1e-3, 3e-3)
 
+    def fixing(
+        self,
+        *,
+        window: int | None = None,
+        features: tuple[str, ...] | None = None,
+        target_kind: TargetKind | None = None,
+    ) -> SearchSpace:
+        """This space with the split settings a user gave held at their values (None: searched)."""
+        return replace(
+            self,
+            windows=(window,) if window else self.windows,
+            feature_sets=(features,) if features else self.feature_sets,
+            target_kinds=(target_kind,) if target_kind else self.target_kinds,
+        )
+
     def grid(self, kind: str, base: SplitConfig) -> list[Candidate]:
         """Every candidate of ``kind``: split settings on top of ``base``, then model settings.
 
@@ -103,9 +118,11 @@ def draw(
 
 
 def best_by_kind(candidates: list[Candidate], scores: list[float]) -> dict[str, Candidate]:
-    """Per kind, the candidate with the lowest validation score (ties: the first listed)."""
+    """Per kind, the candidate with the lowest validation score (ties and all-failed kinds:
+    the first listed)."""
     best: dict[str, tuple[float, Candidate]] = {}
-    for candidate, score in zip(candidates, scores, strict=True):
+    for candidate, raw in zip(candidates, scores, strict=True):
+        score = raw if np.isfinite(raw) else float("inf")  # a NaN score never wins
         if candidate.kind not in best or score < best[candidate.kind][0]:
             best[candidate.kind] = (score, candidate)
     return {kind: candidate for kind, (_, candidate) in best.items()}

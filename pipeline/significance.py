@@ -2,8 +2,7 @@
 
 ``diebold_mariano`` tests equal expected loss of two forecasts of the same targets (with the
 Harvey-Leybourne-Newbold small-sample correction); ``coverage`` is the empirical share of
-targets inside their intervals, ``coverage_drift`` how surprising that share is for the nominal
-level, and ``rolling_conformal`` recalibrates interval half-widths from the latest residuals.
+targets inside their intervals (``pipeline.calibration`` keeps it near nominal).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from pipeline.errors import InputError
-from pipeline.forecasting import conformal_quantile
 
 Loss = Literal["absolute", "squared"]
 
@@ -76,25 +74,3 @@ def coverage(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     a = np.asarray(actual, dtype="float64")
     inside = (np.asarray(lower, dtype="float64") <= a) & (a <= np.asarray(upper, dtype="float64"))
     return float(inside.mean())
-
-
-def coverage_drift(hits: int, n: int, level: float) -> float:
-    """Two-sided binomial p-value of ``hits`` of ``n`` targets covered at nominal ``level``.
-
-    A small value (say below 0.05) says the intervals no longer cover as promised: recalibrate.
-    """
-    return float(stats.binomtest(hits, n, level).pvalue)
-
-
-def rolling_conformal(residuals: ArrayLike, *, window: int, level: float) -> np.ndarray:
-    """Half-widths recalibrated on the last ``window`` residuals before each forecast.
-
-    ``out[i]`` is the conformal quantile (see ``pipeline.forecasting.conformal_quantile``) of
-    ``residuals[i-window:i]``, so forecast ``i`` never uses its own outcome; NaN for the first
-    ``window`` forecasts. Residuals are ``actual - predicted`` in time order.
-    """
-    r = np.asarray(residuals, dtype="float64")
-    out = np.full(len(r), np.nan)
-    for i in range(window, len(r)):
-        out[i] = conformal_quantile(r[i - window : i], level)
-    return out

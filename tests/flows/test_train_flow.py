@@ -117,6 +117,7 @@ def test_configs_are_picked_on_validation_without_the_test_range(
     # linear and gru: the preset's own config plus one draw each
     assert sorted(trials["model"]) == ["gru", "gru", "linear", "linear"]
     assert trials["test_start"].isna().all()  # a trial's split has no test range at all
+    assert (trials["window_length"] == 20).all()  # the window the user gave is not searched
     final = _df(
         path,
         """select r.model, r.hyperparameters, s.test_start, s.window_length

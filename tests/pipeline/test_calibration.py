@@ -41,6 +41,9 @@ def test_scored_forecasts_replace_validation_errors_and_the_window_keeps_the_new
     # a scored day older than the validation range still sorts by date
     pool = calibration_pool(validation, {"2023-12-31": 9.0}, window=6)
     assert pool[0] == 9.0 and len(pool) == 6
+    # a non-finite error (a forecast with no price) is left out, not allowed to break intervals
+    pool = calibration_pool(validation, {"2024-01-05": float("nan")}, window=5)
+    assert pool.tolist() == pytest.approx([1 / 100, -2 / 101, 3 / 99, -2 / 102])
 
 
 def test_interval_bounds_scale_the_conformal_quantile_by_the_last_price() -> None:
@@ -78,7 +81,9 @@ def test_the_ensemble_averages_the_top_k_by_validation_mae() -> None:
         _outcome("fair", ACTUAL - 1.0, 106.0),  # mae 1.0
         _outcome("poor", ACTUAL + 5.0, 200.0),  # mae 5.0
     ]
-    ensemble = combine_top_k(outcomes, last_known=103.0, top_k=2)
+    ensemble = combine_top_k(
+        outcomes, last_known=103.0, top_k=2, members=("naive", "good", "fair", "poor")
+    )
     assert ensemble.model == "ensemble"
     assert ensemble.next_prediction == pytest.approx(105.0)
     lineage = ensemble.hyperparameters["combined_from"]
@@ -96,6 +101,9 @@ def test_an_ensemble_of_identical_outcomes_equals_the_outcome() -> None:
     assert ensemble.metric("validation", "mae") == same[0].metric("validation", "mae")
 
 
-def test_an_ensemble_needs_enough_fitted_models() -> None:
+def test_an_ensemble_needs_enough_fitted_members() -> None:
     with pytest.raises(InputError, match="top 3 needs 3"):
         combine_top_k([_outcome("naive", LAST_KNOWN, 103.0)], last_known=103.0, top_k=3)
+    not_members = [_outcome("rnn", ACTUAL, 104.0) for _ in range(3)]
+    with pytest.raises(InputError, match="top 3 needs 3"):
+        combine_top_k(not_members, last_known=103.0, top_k=3)

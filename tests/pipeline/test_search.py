@@ -131,3 +131,11 @@ def test_train_candidates_start_from_the_preset_and_hold_no_test_range() -> None
     assert all(c.config.target == "open" for c in candidates)
     assert default.candidates(["gru"], config, budget=0) == []
     assert get_preset("seed").candidates(["gru"], config, budget=4) == []
+
+
+def test_settings_the_user_gave_are_held_out_of_the_search() -> None:
+    space = SPACE.fixing(window=60, target_kind="level")
+    grid = space.grid("gru", BASE)
+    assert {c.config.window for c in grid} == {60}
+    assert {c.config.target_kind for c in grid} == {"level"}
+    assert {c.config.features for c in grid} == set(SPACE.feature_sets)

@@ -1,4 +1,4 @@
-"""Diebold-Mariano, coverage and rolling conformal recalibration on small hand-checked examples."""
+"""Diebold-Mariano and coverage on small hand-checked examples."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from scipy import stats
 from pipeline.errors import InputError
 from pipeline.forecasting import conformal_quantile
 from pipeline.metrics import significance_vs_naive
-from pipeline.significance import coverage, coverage_drift, diebold_mariano, rolling_conformal
+from pipeline.significance import coverage, diebold_mariano
 from pipeline.splits import SplitConfig, build_split
 from pipeline.training import train_model
 
@@ -58,21 +58,6 @@ def test_identical_forecasts_have_nothing_to_test() -> None:
 def test_coverage_counts_closed_intervals() -> None:
     actual = [1.0, 2.0, 3.0, 4.0, 5.0]
     assert coverage(actual, [0, 2, 3.5, 3, 6], [1, 3, 4, 4, 7]) == pytest.approx(3 / 5)
-
-
-def test_coverage_drift_is_a_binomial_test() -> None:
-    assert coverage_drift(80, 100, 0.8) == pytest.approx(1.0)
-    assert coverage_drift(60, 100, 0.8) == pytest.approx(stats.binomtest(60, 100, 0.8).pvalue)
-    assert coverage_drift(60, 100, 0.8) < 0.001
-
-
-def test_rolling_conformal_uses_only_earlier_residuals() -> None:
-    residuals = np.array([1.0, -2.0, 3.0, -4.0, 0.5, 10.0])
-    # window 4 at level 0.5: rank ceil(5 * 0.5) = 3rd smallest |r| of the 4 before each point.
-    widths = rolling_conformal(residuals, window=4, level=0.5)
-    assert np.isnan(widths[:4]).all()
-    assert widths[4] == 3.0  # |1, 2, 3, 4| -> 3
-    assert widths[5] == 3.0  # |2, 3, 4, 0.5| -> 3 (the 10 is its own outcome: not used)
 
 
 def test_significance_vs_naive_is_the_absolute_loss_test() -> None:

@@ -94,9 +94,39 @@ def test_recent_errors_are_the_latest_known_on_the_day(
     with connect(path, read_only=True) as con:
         errors = recent_errors(con, "BTC-USD", "close", as_of, window=5)
     days = [START + timedelta(days=i) for i in range(16, 21)]
-    assert list(errors["model"]) == [d.isoformat() for d in reversed(days)]
+    assert sorted(errors["model"]) == [d.isoformat() for d in days]
     i = 20  # the forecast for day 20 was issued on day 19 from close 19
     assert errors["model"][as_of.isoformat()] == pytest.approx(
         (closes[i] - predicted[i - 1]) / closes[i - 1]
     )
     assert set(errors) == {"model", "naive"}
+
+
+def test_a_day_forecast_live_and_in_a_replay_counts_once_live_first(
+    stored: tuple[Path, np.ndarray, np.ndarray],
+) -> None:
+    path, closes, predicted = stored
+    day = START + timedelta(days=10)
+    live = {
+        "symbol": "BTC-USD",
+        "model": "model",
+        "run_id": None,
+        "target": "close",
+        "as_of_date": day - timedelta(days=1),
+        "target_date": day,
+        "issued_at": datetime(2024, 3, 2, tzinfo=UTC),
+        "predicted": closes[10] + 5.0,  # five off, where the replay's forecast was not
+        "last_known": closes[9],
+        "is_champion": True,
+        "is_replay": False,
+    }
+    with connect(path) as con:
+        issue_forecasts(con, pd.DataFrame([live], columns=FORECAST_COLUMNS))
+        board = con.execute(
+            "select * from leaderboard where window_name = 'all' and model = 'model'"
+        ).df()
+    errors = np.abs(closes[1:] - predicted)
+    errors[9] = 5.0
+    assert board["n"].item() == DAYS
+    assert board["target"].item() == "close"
+    assert board["mae"].item() == pytest.approx(errors.mean())

@@ -8,7 +8,7 @@ issued as (
     select
         *,
         row_number() over (
-            partition by symbol, model, as_of_date, target_date, is_replay
+            partition by symbol, model, target, as_of_date, target_date, is_replay
             order by issued_at desc, forecast_id
         ) = 1 as is_latest_issue
     from forecasts

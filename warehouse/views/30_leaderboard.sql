@@ -1,17 +1,23 @@
--- leaderboard — grain: one row per symbol, model and window ('all' scored forecasts, or the
--- 'last_30' scored target days of that symbol). Live and replayed forecasts both count; a
--- re-issued forecast counts once (its latest issue). skill_vs_naive = 1 - mae / naive_mae:
--- below 0 means the model lost to "next = last known" over that window. dm_statistic and
--- dm_p_value_better test that against luck (Diebold-Mariano, absolute errors, vs naive).
+-- leaderboard — grain: one row per symbol, target, model and window ('all' scored forecasts,
+-- or the 'last_30' scored target days of that symbol and target). Live and replayed forecasts
+-- both count, a target day once (live first); a re-issued forecast counts once (its latest).
+-- skill_vs_naive = 1 - mae / naive_mae: below 0 means the model lost to "next = last known"
+-- over that window. dm_statistic and dm_p_value_better test that against luck
+-- (Diebold-Mariano, absolute errors, vs naive).
 create or replace view leaderboard as
 with
 
 scored as (
     select
         *,
-        dense_rank() over (partition by symbol order by target_date desc) as days_back
+        dense_rank() over (partition by symbol, target order by target_date desc) as days_back
     from forecast_accuracy
     where is_latest_issue
+    -- a day forecast both live and in a replay counts once (the live one), so n is the number
+    -- of distinct target days and the Diebold-Mariano test does not count a day twice
+    qualify row_number() over (
+        partition by symbol, model, target, target_date order by is_replay, issued_at desc
+    ) = 1
 ),
 
 windowed as (
@@ -23,6 +29,7 @@ windowed as (
 aggregated as (
     select
         symbol,
+        target,
         model,
         window_name,
         count(*) as n,
@@ -40,7 +47,7 @@ aggregated as (
         avg(abs_error - naive_abs_error) as mean_loss_difference,
         var_pop(abs_error - naive_abs_error) as loss_difference_variance
     from windowed
-    group by symbol, model, window_name
+    group by symbol, target, model, window_name
 ),
 
 tested as (
@@ -56,6 +63,7 @@ tested as (
 
 select
     symbol,
+    target,
     model,
     window_name,
     n,
@@ -76,4 +84,4 @@ select
     -- to Student's t with n - 1 degrees of freedom): small means the win is unlikely luck
     standard_normal_cdf(dm_statistic) as dm_p_value_better
 from tested
-order by symbol, window_name, mae
+order by symbol, target, window_name, mae
