@@ -130,3 +130,29 @@ def test_a_day_forecast_live_and_in_a_replay_counts_once_live_first(
     assert board["n"].item() == DAYS
     assert board["target"].item() == "close"
     assert board["mae"].item() == pytest.approx(errors.mean())
+
+
+def test_open_and_close_forecasts_are_kept_apart(
+    stored: tuple[Path, np.ndarray, np.ndarray],
+) -> None:
+    path, closes, _ = stored
+    first = {
+        "symbol": "BTC-USD",
+        "model": "model",
+        "run_id": None,
+        "target": "open",
+        "as_of_date": START,  # older than every close forecast: it must still be listed
+        "target_date": START + timedelta(days=1),
+        "issued_at": datetime(2024, 3, 3, tzinfo=UTC),
+        "predicted": closes[0] + 1.0,
+        "last_known": closes[0],
+        "is_champion": False,
+        "is_replay": False,
+    }
+    with connect(path) as con:
+        issue_forecasts(con, pd.DataFrame([first], columns=FORECAST_COLUMNS))
+        board = con.execute(
+            "select target, n from leaderboard where window_name = 'all' and model = 'model'"
+            " order by target"
+        ).fetchall()
+    assert board == [("close", DAYS), ("open", 1)]

@@ -1,4 +1,4 @@
--- latest_forecasts — grain: one row per symbol and model: its newest issued forecast
+-- latest_forecasts — grain: one row per symbol, target and model: its newest issued forecast
 -- (replays excluded), with its interval, the naive forecast, and its score once the actual is in.
 create or replace view latest_forecasts as
 with
@@ -7,7 +7,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by symbol, model
+            partition by symbol, target, model
             order by as_of_date desc, issued_at desc, forecast_id
         ) as recency
     from forecasts
@@ -42,4 +42,4 @@ select
 from latest
 left join forecast_accuracy as scored
     on scored.forecast_id = latest.forecast_id
-order by latest.symbol, latest.model
+order by latest.symbol, latest.target, latest.model
