@@ -1,4 +1,5 @@
-"""What every flow shares: settings with the secret resolved, and the retry policy."""
+"""What every flow shares: settings with the secret resolved, the retry policy, the warehouse
+opening and where splits are kept."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from pipeline.config import configured_symbols
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
 from pipeline.sources.tushare_pro import TushareSource
+from pipeline.splits import Split
 from pipeline.symbols import SymbolInfo, get_symbol
 from warehouse.connection import connect
+from warehouse.models import record_split
 
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=10)
@@ -72,6 +75,12 @@ def open_warehouse(
     """
     with warehouse_writer(), connect(settings.warehouse, read_only=read_only) as con:
         yield con
+
+
+def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split) -> Path:
+    """Record ``split`` in the warehouse and save its arrays where the trainers read them."""
+    record_split(con, split.to_record())
+    return split.save(settings.splits_dir / f"{split.split_id}.npz")
 
 
 def resolve_symbols(symbols: list[str] | None) -> list[SymbolInfo]:

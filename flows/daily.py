@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import load_settings, open_warehouse, resolve_symbols
+from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
 from flows.events import emit_interval_breaches
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
@@ -32,7 +32,7 @@ from pipeline.splits import build_split
 from pipeline.symbols import SymbolInfo
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.models import base_runs, record_champion, record_run, record_split
+from warehouse.models import base_runs, record_champion, record_run
 
 
 @dataclass
@@ -110,8 +110,7 @@ def prepare_day(
                 )
             )
         for split in splits.values():
-            record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
-            split.save(settings.splits_dir / f"{split.split_id}.npz")
+            keep_split(con, settings, split)
     ensemble_errors = errors.get(ENSEMBLE_KIND, {}) if step.wants_ensemble() else None
     return DayPlan(day, fresh.latest_known, jobs, ensemble_errors)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import load_settings, open_warehouse, resolve_symbols
+from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
 from flows.concurrency import gpu_slot
 from pipeline import plots, reports
 from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
@@ -22,7 +22,7 @@ from pipeline.search import Candidate, best_by_kind, search_history
 from pipeline.settings import Settings
 from pipeline.splits import Split, SplitConfig, build_split
 from warehouse.bars import load_bars
-from warehouse.models import RunRecord, record_champion, record_run, record_split
+from warehouse.models import RunRecord, record_champion, record_run
 
 GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
 
@@ -55,9 +55,9 @@ def prepare_search(
         history = search_history(load_bars(con, symbol, until=as_of), base)
         paths: dict[SplitConfig, str] = {}
         for config in dict.fromkeys(c.config for c in candidates):
-            split = build_split(history, config, symbol=symbol)
-            record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
-            paths[config] = str(split.save(settings.splits_dir / f"{split.split_id}.npz"))
+            paths[config] = str(
+                keep_split(con, settings, build_split(history, config, symbol=symbol))
+            )
     return [paths[c.config] for c in candidates]
 
 
@@ -101,9 +101,7 @@ def prepare_split(settings: Settings, symbol: str, config: SplitConfig, as_of: d
     """Build the split from stored final bars dated <= as_of, record it, save its arrays."""
     with open_warehouse(settings) as con:
         bars = load_bars(con, symbol, until=as_of)
-        split = build_split(bars, config, symbol=symbol, as_of=as_of)
-        record_split(con, {**split.to_record(), "first_bar_date": split.first_bar_date})
-    return str(split.save(settings.splits_dir / f"{split.split_id}.npz"))
+        return str(keep_split(con, settings, build_split(bars, config, symbol=symbol, as_of=as_of)))
 
 
 @task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")

@@ -352,6 +352,7 @@ class Split:
             "split_id": self.split_id,
             "symbol": self.symbol,
             "as_of_date": self.as_of_date,
+            "first_bar_date": self.first_bar_date,
             "window": self.config.window,
             "features": list(self.config.features),
             "target": self.config.target,
