@@ -122,16 +122,12 @@ def recent_errors(
     live first."""
     rows = con.execute(
         """
-        with one_per_day as (
-            select model, target_date, (actual - predicted) / abs(last_known) as relative_error
-            from forecast_accuracy
-            where symbol = ? and target = ? and is_latest_issue and target_date <= ?
-            qualify row_number() over (
-                partition by model, target_date order by is_replay, issued_at desc
-            ) = 1
-        )
-        select model, strftime(target_date, '%Y-%m-%d'), relative_error
-        from one_per_day
+        select
+            model,
+            strftime(target_date, '%Y-%m-%d'),
+            (actual - predicted) / abs(last_known) as relative_error
+        from forecast_accuracy
+        where symbol = ? and target = ? and is_day_forecast and target_date <= ?
         qualify row_number() over (partition by model order by target_date desc) <= ?
         """,
         [symbol, target, as_of, window],

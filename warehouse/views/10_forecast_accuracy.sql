@@ -10,7 +10,13 @@ issued as (
         row_number() over (
             partition by symbol, model, target, as_of_date, target_date, is_replay
             order by issued_at desc, forecast_id
-        ) = 1 as is_latest_issue
+        ) = 1 as is_latest_issue,
+        -- the one forecast that stands for its model's target day: live before replay, then
+        -- the latest issue (scores and calibration count a day once)
+        row_number() over (
+            partition by symbol, model, target, target_date
+            order by is_replay, issued_at desc, forecast_id
+        ) = 1 as is_day_forecast
     from forecasts
 ),
 
@@ -47,6 +53,7 @@ scored as (
         is_champion,
         is_replay,
         is_latest_issue,
+        is_day_forecast,
 
         ---------- forecast and outcome
         predicted,

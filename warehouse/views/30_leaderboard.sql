@@ -12,12 +12,9 @@ scored as (
         *,
         dense_rank() over (partition by symbol, target order by target_date desc) as days_back
     from forecast_accuracy
-    where is_latest_issue
-    -- a day forecast both live and in a replay counts once (the live one), so n is the number
-    -- of distinct target days and the Diebold-Mariano test does not count a day twice
-    qualify row_number() over (
-        partition by symbol, model, target, target_date order by is_replay, issued_at desc
-    ) = 1
+    -- a target day counts once, so n is the number of distinct target days and the
+    -- Diebold-Mariano test does not count a day twice
+    where is_day_forecast
 ),
 
 windowed as (
