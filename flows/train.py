@@ -71,12 +71,13 @@ def search_configs(
     budget: int,
     epochs: int,
     seed: int,
-) -> tuple[dict[str, Candidate], pd.DataFrame]:
+) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]]]:
     """Fit the preset's candidates on the training range, rank them on validation, record each
-    trial as a ``search`` run; the best candidate per kind and the trials table."""
+    trial as a ``search`` run; the best candidate per kind, the trials table, and per kind how
+    its config was chosen."""
     candidates = chosen.candidates(kinds, config, budget=budget, seed=seed)
     if not candidates:
-        return {}, pd.DataFrame()
+        return {}, pd.DataFrame(), {}
     paths = prepare_search(settings, symbol, config, as_of, candidates)
     jobs = [
         FitJob(
@@ -88,12 +89,9 @@ def search_configs(
     ]
     trials = dispatch_fit(jobs, settings, epochs, seed)
     record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
-    scores = [
-        float("inf") if (mae := t.metric("validation", "mae")) is None else mae for t in trials
-    ]
-    best = best_by_kind(candidates, scores)
-    table = reports.search_table(candidates, trials, best)
-    return best, table
+    best = best_by_kind(candidates, [t.metric("validation", "mae") for t in trials])
+    notes = reports.selection_notes(candidates, trials, best)
+    return best, reports.search_table(candidates, trials, best), notes
 
 
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
@@ -271,7 +269,7 @@ def train(
     most_epochs = epochs or chosen.epochs
     budget = chosen.search_budget if search_budget is None else search_budget
     paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
-    picked, trials = search_configs(
+    picked, trials, selection = search_configs(
         settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
     )
     final = {kind: chosen.settings_for(kind, config, picked.get(kind)) for kind in kinds}
@@ -280,7 +278,6 @@ def train(
             paths[kind_config] = prepare_split(settings, symbol, kind_config, as_of)
     jobs = [FitJob(kind, paths[c], hyperparameters=hp) for kind, (c, hp) in final.items()]
     outcomes = dispatch_fit(jobs, settings, most_epochs, seed)
-    selection = reports.selection_notes(trials)
     champion = record_runs(settings, symbol, outcomes, "train", preset, selection=selection)
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, target, outcomes)

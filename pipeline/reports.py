@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -56,11 +58,7 @@ def search_table(
     rows = []
     for candidate, trial in zip(candidates, trials, strict=True):
         config = candidate.config
-        validation = (
-            trial.predictions[trial.predictions["split"] == "validation"]
-            if len(trial.predictions)
-            else pd.DataFrame({"date": pd.to_datetime([])})
-        )
+        start, end = _validation_range(trial)
         rows.append(
             {
                 "model": candidate.kind,
@@ -70,8 +68,8 @@ def search_table(
                 **{k: str(v) for k, v in candidate.hyperparameters.items()},
                 "val_mae": _or_nan(trial.metric("validation", "mae")),
                 "val_naive_mae": _or_nan(trial.metric("validation", "mae_naive")),
-                "validation_start": validation["date"].min().date() if len(validation) else None,
-                "validation_end": validation["date"].max().date() if len(validation) else None,
+                "validation_start": start,
+                "validation_end": end,
                 "chosen": best.get(candidate.kind) is candidate,
                 "status": trial.status,
                 "run_id": trial.run_id,
@@ -83,30 +81,41 @@ def search_table(
     return table.sort_values(["model", "val_mae"], kind="stable", ignore_index=True)
 
 
-def _or_nan(value: float | None) -> float:
-    return float("nan") if value is None else value
-
-
-def selection_notes(search: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per model, how its config was chosen, as recorded with its run."""
-    if search.empty:
-        return {}
+def selection_notes(
+    candidates: list[Candidate], trials: list[ModelOutcome], best: dict[str, Candidate]
+) -> dict[str, dict[str, Any]]:
+    """Per model, how its config was chosen, as recorded with its run (a kind whose every
+    trial failed has none: its final run keeps the preset's config)."""
+    tried = Counter(c.kind for c in candidates)
     notes = {}
-    for model, tried in search.groupby("model"):
-        chosen = tried[tried["chosen"]].iloc[0]
-        if chosen["status"] != "succeeded" or not np.isfinite(chosen["val_mae"]):
-            continue  # every trial of this kind failed: its final run keeps the preset's config
-        notes[str(model)] = {
+    for candidate, trial in zip(candidates, trials, strict=True):
+        mae = trial.metric("validation", "mae")
+        if best.get(candidate.kind) is not candidate or mae is None or not np.isfinite(mae):
+            continue
+        start, end = _validation_range(trial)
+        notes[candidate.kind] = {
             "selected_on": "validation",
-            "trials": len(tried),
-            "trial_run_id": chosen["run_id"],
-            "validation_mae": float(chosen["val_mae"]),
-            "validation_range": [str(chosen["validation_start"]), str(chosen["validation_end"])],
-            "window": int(chosen["window"]),
-            "features": str(chosen["features"]).split(","),
-            "target_kind": chosen["target_kind"],
+            "trials": tried[candidate.kind],
+            "trial_run_id": trial.run_id,
+            "validation_mae": mae,
+            "validation_range": [str(start), str(end)],
+            "window": candidate.config.window,
+            "features": list(candidate.config.features),
+            "target_kind": candidate.config.target_kind,
         }
     return notes
+
+
+def _validation_range(outcome: ModelOutcome) -> tuple[date | None, date | None]:
+    """First and last validation target day of a run (None for a failed run)."""
+    if outcome.predictions.empty:
+        return None, None
+    days = outcome.predictions.loc[outcome.predictions["split"] == "validation", "date"]
+    return days.min().date(), days.max().date()
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else value
 
 
 def test_predictions(outcomes: list[ModelOutcome]) -> pd.DataFrame:

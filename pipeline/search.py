@@ -117,12 +117,12 @@ def draw(
     return candidates
 
 
-def best_by_kind(candidates: list[Candidate], scores: list[float]) -> dict[str, Candidate]:
+def best_by_kind(candidates: list[Candidate], scores: list[float | None]) -> dict[str, Candidate]:
     """Per kind, the candidate with the lowest validation score (ties and all-failed kinds:
-    the first listed)."""
+    the first listed). A missing or NaN score (a failed fit) never wins."""
     best: dict[str, tuple[float, Candidate]] = {}
     for candidate, raw in zip(candidates, scores, strict=True):
-        score = raw if np.isfinite(raw) else float("inf")  # a NaN score never wins
+        score = raw if raw is not None and np.isfinite(raw) else float("inf")
         if candidate.kind not in best or score < best[candidate.kind][0]:
             best[candidate.kind] = (score, candidate)
     return {kind: candidate for kind, (_, candidate) in best.items()}
