@@ -31,28 +31,47 @@ def _store(con: duckdb.DuckDBPyConnection, closes: np.ndarray, predicted: np.nda
         " 'test', 'run', now())",
         [("BTC-USD", d, c, c, c, c) for d, c in zip(dates, closes, strict=True)],
     )
-    issued = datetime(2024, 3, 1, tzinfo=UTC)
-    rows = [
-        {
-            "symbol": "BTC-USD",
-            "model": model,
-            "run_id": None,
-            "target": "close",
-            "as_of_date": dates[i],
-            "target_date": dates[i + 1],
-            "issued_at": issued,
-            "predicted": value,
-            "lower_80": value - 1,
-            "upper_80": value + 1,
-            "lower_95": value - 2,
-            "upper_95": value + 2,
-            "last_known": closes[i],
-            "is_champion": False,
-            "is_replay": True,
-        }
-        for model, values in (("model", predicted), ("naive", closes[:-1]))
-        for i, value in enumerate(values)
-    ]
+    _issue(
+        con,
+        [
+            _forecast(model, dates[i], value, closes[i])
+            for model, values in (("model", predicted), ("naive", closes[:-1]))
+            for i, value in enumerate(values)
+        ],
+    )
+
+
+def _forecast(
+    model: str,
+    as_of: date,
+    predicted: float,
+    last_known: float,
+    *,
+    target: str = "close",
+    issued_at: datetime = datetime(2024, 3, 1, tzinfo=UTC),
+    is_replay: bool = True,
+) -> dict[str, object]:
+    """A BTC-USD forecast issued on ``as_of`` for the next day, with ±1 / ±2 intervals."""
+    return {
+        "symbol": "BTC-USD",
+        "model": model,
+        "run_id": None,
+        "target": target,
+        "as_of_date": as_of,
+        "target_date": as_of + timedelta(days=1),
+        "issued_at": issued_at,
+        "predicted": predicted,
+        "lower_80": predicted - 1,
+        "upper_80": predicted + 1,
+        "lower_95": predicted - 2,
+        "upper_95": predicted + 2,
+        "last_known": last_known,
+        "is_champion": not is_replay,
+        "is_replay": is_replay,
+    }
+
+
+def _issue(con: duckdb.DuckDBPyConnection, rows: list[dict[str, object]]) -> None:
     issue_forecasts(con, pd.DataFrame(rows, columns=FORECAST_COLUMNS))
 
 
@@ -107,21 +126,17 @@ def test_a_day_forecast_live_and_in_a_replay_counts_once_live_first(
 ) -> None:
     path, closes, predicted = stored
     day = START + timedelta(days=10)
-    live = {
-        "symbol": "BTC-USD",
-        "model": "model",
-        "run_id": None,
-        "target": "close",
-        "as_of_date": day - timedelta(days=1),
-        "target_date": day,
-        "issued_at": datetime(2024, 3, 2, tzinfo=UTC),
-        "predicted": closes[10] + 5.0,  # five off, where the replay's forecast was not
-        "last_known": closes[9],
-        "is_champion": True,
-        "is_replay": False,
-    }
+    # five off, where the replay's forecast was not
+    live = _forecast(
+        "model",
+        day - timedelta(days=1),
+        closes[10] + 5.0,
+        closes[9],
+        issued_at=datetime(2024, 3, 2, tzinfo=UTC),
+        is_replay=False,
+    )
     with connect(path) as con:
-        issue_forecasts(con, pd.DataFrame([live], columns=FORECAST_COLUMNS))
+        _issue(con, [live])
         board = con.execute(
             "select * from leaderboard where window_name = 'all' and model = 'model'"
         ).df()
@@ -136,21 +151,18 @@ def test_open_and_close_forecasts_are_kept_apart(
     stored: tuple[Path, np.ndarray, np.ndarray],
 ) -> None:
     path, closes, _ = stored
-    first = {
-        "symbol": "BTC-USD",
-        "model": "model",
-        "run_id": None,
-        "target": "open",
-        "as_of_date": START,  # older than every close forecast: it must still be listed
-        "target_date": START + timedelta(days=1),
-        "issued_at": datetime(2024, 3, 3, tzinfo=UTC),
-        "predicted": closes[0] + 1.0,
-        "last_known": closes[0],
-        "is_champion": False,
-        "is_replay": False,
-    }
+    # older than every close forecast: it must still be listed
+    first = _forecast(
+        "model",
+        START,
+        closes[0] + 1.0,
+        closes[0],
+        target="open",
+        issued_at=datetime(2024, 3, 3, tzinfo=UTC),
+        is_replay=False,
+    )
     with connect(path) as con:
-        issue_forecasts(con, pd.DataFrame([first], columns=FORECAST_COLUMNS))
+        _issue(con, [first])
         board = con.execute(
             "select target, n from leaderboard where window_name = 'all' and model = 'model'"
             " order by target"
