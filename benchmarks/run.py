@@ -24,11 +24,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pandas as pd
 
-from pipeline.presets import get_preset
-from pipeline.sources.bundled import BundledSource
-from pipeline.splits import build_split
-from pipeline.symbols import get_symbol
-from pipeline.training import finetune_model, train_model
+from pipeline.data.sources.bundled import BundledSource
+from pipeline.data.symbols import get_symbol
+from pipeline.splits.build import build_split
+from pipeline.training.presets import get_preset
+from pipeline.training.train import finetune_model, train_model
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -149,8 +149,8 @@ def timing(models_dir: Path, **_: object) -> pd.DataFrame:
 def _replay(
     symbol: str, days: int, target: str, retrain_every: int, models: list[str]
 ) -> tuple[pd.DataFrame, float]:
-    from flows.daily import replay
     from flows.ingest import ingest
+    from flows.replay import replay
     from warehouse.connection import connect
     from warehouse.forecasts import leaderboard
 

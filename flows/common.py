@@ -14,13 +14,13 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import warehouse_writer
-from pipeline.calendars import use_extra_sessions
 from pipeline.config import configured_symbols
+from pipeline.data.calendars import use_extra_sessions
+from pipeline.data.sources.tushare_pro import TushareSource
+from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
-from pipeline.sources.tushare_pro import TushareSource
-from pipeline.splits import Split
-from pipeline.symbols import SymbolInfo, get_symbol
+from pipeline.splits.split import Split
 from warehouse.connection import connect
 from warehouse.models import record_split
 

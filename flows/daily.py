@@ -1,4 +1,4 @@
-"""Flows ``daily`` (ingest, split, train or fine-tune, forecast, score, report) and ``replay``."""
+"""Flow ``daily``: ingest, split, train or fine-tune, forecast, score, report."""
 
 from __future__ import annotations
 
@@ -12,24 +12,23 @@ from flows.common import keep_split, load_settings, open_warehouse, resolve_symb
 from flows.events import emit_interval_breaches
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
-from pipeline import plots, reports
-from pipeline.calendars import is_trading_day
-from pipeline.calibration import CALIBRATION_WINDOW
-from pipeline.combine import combine_top_k
-from pipeline.daily import (
+from pipeline.daily.combine import combine_top_k
+from pipeline.daily.plan import (
     BaseRun,
     StepConfig,
     forecast_rows,
     plan_fits,
     saved_scalers,
 )
+from pipeline.data.calendars import is_trading_day, today_in
+from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.fitting import FitJob, ModelOutcome, champion_of
-from pipeline.ingest import today_in
+from pipeline.forecast.intervals import CALIBRATION_WINDOW
 from pipeline.models.registry import ENSEMBLE_KIND
+from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
-from pipeline.splits import build_split
-from pipeline.symbols import SymbolInfo
+from pipeline.splits.build import build_split
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
 from warehouse.models import base_runs, record_champion, record_run
@@ -273,39 +272,3 @@ def daily(
     )
     report.days = results
     return report
-
-
-@flow(name="replay")
-def replay(
-    symbol: str,
-    start: date,
-    end: date,
-    retrain_every: int = 5,
-    models: list[str] | None = None,
-    finetune_epochs: int = 3,
-    epochs: int | None = None,
-    target: str = "close",
-    preset: str = "default",
-    window: int | None = None,
-    history_bars: int | None = None,
-    warehouse: str | None = None,
-) -> list[DayResult]:
-    """Walk forward: run the daily step as of each stored trading day in [start, end].
-
-    Day d sees only bars dated <= d, so its forecasts are exactly what a live run would have
-    issued; they are marked as replays and scored from the stored bars.
-    """
-    settings = load_settings(warehouse)
-    [info] = resolve_symbols([symbol])
-    if start > end:
-        raise InputError(f"start {start} is after end {end}: give a range with start <= end")
-    step = StepConfig.build(
-        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
-    )
-    with open_warehouse(settings, read_only=True) as con:
-        days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]
-    if not days:
-        raise InputError(
-            f"{symbol} has no stored bars between {start} and {end}: ingest them first"
-        )
-    return [run_day(settings, info, day, step, is_replay=True) for day in days]

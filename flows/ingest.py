@@ -18,11 +18,11 @@ from flows.common import (
     resolve_symbols,
     retry_transient_only,
 )
-from pipeline import ingest as plan
-from pipeline.calendars import find_gaps
+from pipeline.data import ingest as plan
+from pipeline.data.calendars import find_gaps, today_in
+from pipeline.data.symbols import SymbolInfo
+from pipeline.data.validation import validate_bars
 from pipeline.settings import Settings
-from pipeline.symbols import SymbolInfo
-from pipeline.validation import validate_bars
 from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
 from warehouse.symbols import sync_symbols
 
@@ -81,7 +81,7 @@ def store_bars(
     info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
 ) -> SymbolIngest:
     """Validate, then upsert in one transaction; report counts and gaps."""
-    checked = validate_bars(fetched.bars, today=plan.today_in(info))
+    checked = validate_bars(fetched.bars, today=today_in(info))
     with open_warehouse(settings) as con:
         counts = store_ingest(con, request, checked.valid, checked.rejected)
         stored = con.execute(

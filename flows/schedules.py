@@ -84,7 +84,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         flow_name="replay",
         name="manual",
-        entrypoint="flows.daily.replay",
+        entrypoint="flows.replay.replay",
         work_pool="cpu",
         description="Walk-forward backfill: give symbol, start and end when triggering it.",
     ),

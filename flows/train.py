@@ -15,12 +15,14 @@ from prefect.artifacts import create_table_artifact
 
 from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
 from flows.concurrency import gpu_slot
-from pipeline import plots, reports
-from pipeline.fitting import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
-from pipeline.presets import Preset, get_preset
-from pipeline.search import Candidate, best_by_kind, search_history
+from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
-from pipeline.splits import Split, SplitConfig, build_split
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
+from pipeline.training.presets import Preset, get_preset
+from pipeline.training.search import Candidate, best_by_kind, search_history
 from warehouse.bars import load_bars
 from warehouse.models import RunRecord, record_champion, record_run
 

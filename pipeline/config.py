@@ -22,11 +22,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pipeline.data.ingest import SOURCE_NAMES
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.errors import InputError
-from pipeline.ingest import SOURCE_NAMES
 from pipeline.models.registry import MODEL_KINDS
-from pipeline.splits import TARGETS
-from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo
+from pipeline.splits.config import TARGETS
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("nextbar.toml")
@@ -35,13 +35,13 @@ _Strict = ConfigDict(extra="forbid")  # a misspelt key is an error, not a silent
 
 
 class SymbolConfig(BaseModel):
-    """One ``[[symbols]]`` table: the fields of pipeline.symbols.SymbolInfo."""
+    """One ``[[symbols]]`` table: the fields of pipeline.data.symbols.SymbolInfo."""
 
     model_config = _Strict
 
     symbol: str
     name: str
-    calendar: Literal["XSHG", "24/7"]  # pipeline.symbols.XSHG or ALWAYS_OPEN
+    calendar: Literal["XSHG", "24/7"]  # pipeline.data.symbols.XSHG or ALWAYS_OPEN
     currency: str
     timezone: str
     session_close: time
@@ -179,7 +179,7 @@ def load_config() -> Config:
 
 
 def configured_symbols(config: Config | None = None) -> tuple[SymbolInfo, ...]:
-    """The configured symbols, or pipeline.symbols.DEFAULT_SYMBOLS when none are configured."""
+    """The configured symbols, or pipeline.data.symbols.DEFAULT_SYMBOLS when none are configured."""
     config = config or load_config()
     if not config.symbols:
         return DEFAULT_SYMBOLS

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from pipeline.bars import BAR_COLUMNS
+from pipeline.data.bars import BAR_COLUMNS
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 

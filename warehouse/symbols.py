@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pipeline.symbols import SymbolInfo
+from pipeline.data.symbols import SymbolInfo
 
 
 def sync_symbols(con: duckdb.DuckDBPyConnection, infos: Iterable[SymbolInfo]) -> None:

@@ -20,7 +20,9 @@ from typing import Any, ClassVar, Self
 import numpy as np
 
 from pipeline.errors import InputError
-from pipeline.splits import MinMaxParams, Split, SplitConfig, SplitPart, target_to_prices
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.scaling import MinMaxParams, target_to_prices
+from pipeline.splits.split import Split, SplitPart
 
 EpochCallback = Callable[[int, dict[str, float]], None]  # (epoch, logs such as loss/val_loss)
 META_FILE = "model.json"

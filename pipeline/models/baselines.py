@@ -13,7 +13,7 @@ from sklearn.linear_model import Ridge
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.splits import Split
+from pipeline.splits.split import Split
 
 
 class NaiveModel(ForecastModel):

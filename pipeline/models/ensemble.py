@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from pipeline.errors import InputError
-from pipeline.metrics import mae
+from pipeline.evaluation.metrics import mae
 from pipeline.models.base import EpochCallback, ForecastModel
 from pipeline.models.registry import load_model, make_model
-from pipeline.splits import Split
+from pipeline.splits.split import Split
 
 MEMBERS_DIR = "members"
 

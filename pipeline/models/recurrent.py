@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.splits import Split
+from pipeline.splits.split import Split
 
 CELLS: dict[str, type[keras.layers.Layer]] = {
     "rnn": keras.layers.SimpleRNN,
@@ -121,7 +121,7 @@ class RecurrentModel(ForecastModel):
             # Reloaded with compile=False: a fresh Adam at a lower rate for a short warm start.
             self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
         else:
-            # Still compiled in this process (kept warm by pipeline.training): keep the traced
+            # Still compiled in this process (kept warm by pipeline.training.train): keep the traced
             # training step, since recompiling re-traces it, which costs seconds a day.
             self.model_.optimizer.learning_rate.assign(rate)
         history = self._train(

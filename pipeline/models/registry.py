@@ -17,7 +17,7 @@ BASELINE_KINDS: dict[str, type[ForecastModel]] = {
 }
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 ENSEMBLE_KIND = "ensemble"
-# Single models; "all" in pipeline.fitting.resolve_kinds means these. The ensemble refits its
+# Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
 # own members, so it is asked for by name rather than doubling the cost of "all".
 SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
 MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import Config, configured_symbols, load_config
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.errors import InputError
-from pipeline.symbols import DEFAULT_SYMBOLS, SymbolInfo
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nextbar.example.toml"
 FILE = """

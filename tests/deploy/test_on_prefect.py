@@ -23,7 +23,7 @@ from flows.common import load_settings
 from flows.concurrency import WAREHOUSE_WRITER, warehouse_writer
 from flows.schedules import DEPLOYMENTS
 from flows.serve import served_deployments
-from pipeline.sources.tushare_pro import TushareSource
+from pipeline.data.sources.tushare_pro import TushareSource
 from warehouse.connection import connect
 
 pytestmark = pytest.mark.prefect_api

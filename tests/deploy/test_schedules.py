@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from prefect.server.schemas.schedules import CronSchedule
 
 from flows.schedules import DEPLOYMENTS
-from pipeline.calendars import is_trading_day
-from pipeline.symbols import get_symbol
+from pipeline.data.calendars import is_trading_day
+from pipeline.data.symbols import get_symbol
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")

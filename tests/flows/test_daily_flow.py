@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.daily import daily, replay
+from flows.daily import daily
 from flows.ingest import ingest
-from pipeline.calibration import calibration_pool, interval_bounds
+from flows.replay import replay
 from pipeline.errors import InputError, UnknownSymbolError
+from pipeline.forecast.intervals import calibration_pool, interval_bounds
 from warehouse.connection import connect
 
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1}

@@ -1,4 +1,4 @@
-"""The offline source over the CSVs shipped in pipeline/bundled/."""
+"""The offline source over the CSVs shipped in pipeline/data/bundled/."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipeline.bars import BAR_COLUMNS
+from pipeline.data.bars import BAR_COLUMNS
+from pipeline.data.sources.base import BarSource
+from pipeline.data.sources.bundled import BundledSource, bundled_range
+from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import InputError, UnknownSymbolError
-from pipeline.sources.base import BarSource
-from pipeline.sources.bundled import BundledSource, bundled_range
-from pipeline.symbols import SymbolInfo, get_symbol
 
 MOUTAI = get_symbol("600519.SH")
 BTC = get_symbol("BTC-USD")

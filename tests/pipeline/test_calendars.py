@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pipeline import calendars
-from pipeline.calendars import (
+from pipeline.data import calendars
+from pipeline.data.calendars import (
     CalendarFallbackWarning,
     TradingCalendar,
     find_gaps,
@@ -22,8 +22,8 @@ from pipeline.calendars import (
     trading_calendar,
     trading_days,
 )
+from pipeline.data.symbols import get_symbol
 from pipeline.errors import SourceError
-from pipeline.symbols import get_symbol
 
 MOUTAI = get_symbol("600519.SH")
 BTC = get_symbol("BTC-USD")
@@ -78,7 +78,7 @@ def test_find_gaps_reports_missing_trading_days() -> None:
 
 def test_the_bundled_moutai_file_gaps_are_its_suspension_days() -> None:
     bundled = pd.read_csv(
-        Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv",
+        Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv",
         usecols=["date"],
     )
     dates = pd.to_datetime(bundled["date"]).dt.date.tolist()

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.calibration import calibration_pool, interval_bounds, relative_errors
-from pipeline.combine import combine_top_k
+from pipeline.daily.combine import combine_top_k
 from pipeline.errors import InputError
-from pipeline.fitting import ModelOutcome
+from pipeline.forecast.intervals import calibration_pool, interval_bounds, relative_errors
+from pipeline.training.jobs import ModelOutcome
 
 DATES = pd.date_range("2024-01-01", periods=5, freq="D")
 ACTUAL = np.array([101.0, 99.0, 102.0, 100.0, 103.0])

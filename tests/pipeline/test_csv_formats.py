@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.bars import BAR_COLUMNS
-from pipeline.csv_formats import FORMATS, detect_format, read_history_csv
+from pipeline.data.bars import BAR_COLUMNS
+from pipeline.data.csv_formats import FORMATS, detect_format, read_history_csv
+from pipeline.data.symbols import get_symbol
 from pipeline.errors import CsvFormatError
-from pipeline.symbols import get_symbol
 
-BUNDLED = Path(__file__).resolve().parents[2] / "pipeline" / "bundled"
+BUNDLED = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled"
 MOUTAI = get_symbol("600519.SH")
 BTC = get_symbol("BTC-USD")
 

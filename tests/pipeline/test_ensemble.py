@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.metrics import mae
+from pipeline.evaluation.metrics import mae
 from pipeline.models import load_model, make_model
-from pipeline.splits import Split, SplitConfig, build_split
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 
 @pytest.fixture(scope="module")

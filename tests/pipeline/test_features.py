@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.splits import FEATURES, VOLUME_Z_WINDOW, SplitConfig, build_split
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.features import FEATURES, VOLUME_Z_WINDOW
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 
 def moutai(n: int = 80) -> pd.DataFrame:

@@ -14,10 +14,12 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.models import load_model, make_model
 from pipeline.models.recurrent import RecurrentModel
-from pipeline.splits import Split, SplitConfig, build_split
-from pipeline.training import finetune_model, train_model
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
+from pipeline.training.train import finetune_model, train_model
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 SYMBOL = "600519.SH"
 CONFIG = SplitConfig(
     window=10,

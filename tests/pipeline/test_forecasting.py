@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import InputError, InsufficientDataError
-from pipeline.forecasting import conformal_interval
+from pipeline.forecast.point import conformal_interval
 
 # |residuals| sorted: 1, 2, ..., 9 (n = 9); signs must not matter.
 RESIDUALS = np.array([3.0, -1.0, 2.0, -9.0, 5.0, -4.0, 8.0, -6.0, 7.0])

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
+from pipeline.data.ingest import _FallbackSource, make_source, plan_range
+from pipeline.data.sources.bundled import BundledSource
+from pipeline.data.sources.tushare_pro import TushareSource
+from pipeline.data.symbols import get_symbol
 from pipeline.errors import InputError
-from pipeline.ingest import _FallbackSource, make_source, plan_range
 from pipeline.settings import Settings
-from pipeline.sources.bundled import BundledSource
-from pipeline.sources.tushare_pro import TushareSource
-from pipeline.symbols import get_symbol
 
 MOUTAI = get_symbol("600519.SH")
 

@@ -11,15 +11,17 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.forecasting import forecast_next
-from pipeline.metrics import evaluate
+from pipeline.evaluation.metrics import evaluate
+from pipeline.forecast.point import forecast_next
 from pipeline.models import MODEL_KINDS, load_model, make_model
 from pipeline.models.recurrent import build_recurrent
 from pipeline.models.registry import RECURRENT_KINDS
-from pipeline.splits import Split, SplitConfig, build_split
-from pipeline.training import train_model
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
+from pipeline.training.train import train_model
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 TINY_NETWORK = {"units": (4,), "batch_size": 32, "patience": 2}
 
 

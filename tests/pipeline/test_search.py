@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.presets import DEFAULT_SEARCH, get_preset
-from pipeline.search import Candidate, SearchSpace, search
-from pipeline.splits import SplitConfig
+from pipeline.splits.config import SplitConfig
+from pipeline.training.presets import DEFAULT_SEARCH, get_preset
+from pipeline.training.search import Candidate, SearchSpace, search
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 BASE = SplitConfig(
     window=5,
     features=("open",),

@@ -11,13 +11,14 @@ import pytest
 from scipy import stats
 
 from pipeline.errors import InputError
-from pipeline.forecasting import conformal_quantile
-from pipeline.metrics import significance_vs_naive
-from pipeline.significance import coverage, diebold_mariano
-from pipeline.splits import SplitConfig, build_split
-from pipeline.training import train_model
+from pipeline.evaluation.metrics import significance_vs_naive
+from pipeline.evaluation.significance import coverage, diebold_mariano
+from pipeline.forecast.point import conformal_quantile
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.training.train import train_model
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 ZEROS = np.zeros(4)
 

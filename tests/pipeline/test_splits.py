@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError, InsufficientDataError
-from pipeline.splits import Split, SplitConfig, build_split
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 SMALL = SplitConfig(
     window=5,
     features=("open", "close"),

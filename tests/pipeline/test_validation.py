@@ -9,10 +9,10 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from pipeline.bars import BAR_COLUMNS, canonical, empty_bars
-from pipeline.csv_formats import read_history_csv
-from pipeline.symbols import get_symbol
-from pipeline.validation import REJECTED_COLUMNS, validate_bars
+from pipeline.data.bars import BAR_COLUMNS, canonical, empty_bars
+from pipeline.data.csv_formats import read_history_csv
+from pipeline.data.symbols import get_symbol
+from pipeline.data.validation import REJECTED_COLUMNS, validate_bars
 
 TODAY = date(2026, 11, 23)
 NAN = float("nan")
@@ -39,7 +39,7 @@ def test_valid_rows_pass_untouched() -> None:
 
 
 def test_bundled_files_are_all_valid() -> None:
-    bundled = Path(__file__).resolve().parents[2] / "pipeline" / "bundled"
+    bundled = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled"
     frame = read_history_csv(bundled / "SH600519.csv", get_symbol("600519.SH"))
     result = validate_bars(frame, today=TODAY)
     # The data README checked this file: no nulls, duplicates or inconsistent OHLC.

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.bars import canonical
-from pipeline.symbols import DEFAULT_SYMBOLS
+from pipeline.data.bars import canonical
+from pipeline.data.symbols import DEFAULT_SYMBOLS
 from warehouse import bars as wbars
 from warehouse.bars import IngestRequest, load_bars, store_ingest
 from warehouse.connection import connect
@@ -130,7 +130,7 @@ def test_a_killed_process_mid_upsert_leaves_the_warehouse_as_it_was(warehouse_pa
 import os, uuid
 from datetime import UTC, datetime
 import pandas as pd
-from pipeline.bars import canonical
+from pipeline.data.bars import canonical
 from warehouse import bars as wbars
 from warehouse.connection import connect
 wbars._record_rejected = lambda *a: os._exit(3)

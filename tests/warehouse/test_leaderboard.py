@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pipeline.significance import diebold_mariano
+from pipeline.evaluation.significance import diebold_mariano
 from warehouse.connection import connect
 from warehouse.forecasts import FORECAST_COLUMNS, issue_forecasts, recent_errors
 

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from local_server import LocalServer, Reply, Request
 
+from pipeline.data.sources.tushare_pro import TushareSource
+from pipeline.data.symbols import get_symbol
 from pipeline.errors import (
     AuthError,
     NoDataError,
@@ -19,8 +21,6 @@ from pipeline.errors import (
     SourceError,
     TransientSourceError,
 )
-from pipeline.sources.tushare_pro import TushareSource
-from pipeline.symbols import get_symbol
 
 TOKEN = "s3cr3t-token-0123456789abcdef"
 MOUTAI = get_symbol("600519.SH")

@@ -15,9 +15,9 @@ import yfinance as yf
 from local_server import LocalServer, Reply, Request
 from yfinance.data import YfData
 
+from pipeline.data.sources.yahoo import YahooSource
+from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import NoDataError, RateLimitError, TransientSourceError
-from pipeline.sources.yahoo import YahooSource
-from pipeline.symbols import SymbolInfo, get_symbol
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 BTC = get_symbol("BTC-USD")

@@ -1,0 +1,28 @@
+"""The ``nextbar`` command line: each command runs a flow or reads the warehouse.
+
+``app`` holds the shared options; ``data`` (init, ingest, sql), ``models`` (train, models),
+``daily`` (run, replay, serve) and ``demo`` register their commands on it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flows.cli import daily, data, demo, models
+from flows.cli.app import app
+from flows.output import err_console
+
+__all__ = ["app", "daily", "data", "demo", "main", "models"]
+
+
+def main() -> None:
+    """Entry point: one-line errors and a non-zero exit, tracebacks only with --debug."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("NEXTBAR_DEBUG"):
+            raise
+        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        raise SystemExit(1) from None

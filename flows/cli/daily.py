@@ -1,0 +1,158 @@
+"""The daily step from the command line: ``run``, ``replay``, ``serve``, and their printing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.cli.app import (
+    EpochsOpt,
+    FinetuneOpt,
+    HistoryOpt,
+    ModelsOpt,
+    PresetOpt,
+    RetrainOpt,
+    SymbolsOpt,
+    WarehouseOpt,
+    app,
+    parse_date,
+    show_progress,
+    warehouse_path,
+)
+from flows.output import console, print_frame
+
+if TYPE_CHECKING:
+    from pipeline.reporting.reports import DailyReport
+
+
+@app.command()
+def run(
+    symbol: SymbolsOpt = None,
+    source: Annotated[
+        str | None, typer.Option(help="tushare | yfinance | bundled; default per symbol")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Run as of this day (default: newest bar)")
+    ] = None,
+    models: ModelsOpt = None,
+    retrain_every: RetrainOpt = 5,
+    finetune_epochs: FinetuneOpt = 3,
+    epochs: EpochsOpt = None,
+    history_bars: HistoryOpt = None,
+    target: Annotated[str, typer.Option(help="close | open")] = "close",
+    preset: PresetOpt = "default",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
+    from flows.daily import daily
+
+    show_progress()
+    report = daily(
+        symbols=symbol,
+        source=source,
+        as_of=parse_date(as_of),
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        history_bars=history_bars,
+        target=target,
+        preset=preset,
+        warehouse=str(warehouse_path(warehouse)),
+    )
+    print_daily(report, warehouse_path(warehouse))
+
+
+@app.command()
+def replay(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to replay")],
+    start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
+    models: ModelsOpt = None,
+    retrain_every: RetrainOpt = 5,
+    finetune_epochs: FinetuneOpt = 3,
+    epochs: EpochsOpt = None,
+    history_bars: HistoryOpt = None,
+    target: Annotated[str, typer.Option(help="close | open")] = "close",
+    preset: PresetOpt = "default",
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
+    from flows.replay import replay as replay_flow
+
+    show_progress()
+    start_day, end_day = parse_date(start), parse_date(end)
+    assert start_day is not None and end_day is not None
+    days = replay_flow(
+        symbol=symbol,
+        start=start_day,
+        end=end_day,
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        history_bars=history_bars,
+        target=target,
+        preset=preset,
+        warehouse=str(warehouse_path(warehouse)),
+    )
+    console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
+    print_leaderboard(warehouse_path(warehouse), [symbol])
+
+
+@app.command()
+def serve(
+    warehouse: WarehouseOpt = None,
+    limit: Annotated[
+        int | None, typer.Option(help="Most runs at once [default: 1, one writer]")
+    ] = None,
+) -> None:
+    """Run every deployment on its schedule in this process (Ctrl-C stops); no work pool needed."""
+    from flows.serve import serve_deployments
+
+    # Served runs log to the Prefect UI; the temporary server (no PREFECT_API_URL) can take
+    # longer than Prefect's default 20 s to start on a small machine.
+    os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    serve_deployments(warehouse=str(warehouse) if warehouse else None, limit=limit)
+
+
+def print_daily(report: DailyReport, path: Path) -> None:
+    """Next-day forecasts, the latest scores and the leaderboard, naive beside every model."""
+    for day in report.days:
+        if day.status == "skipped":
+            console.print(f"{day.symbol}: skipped: {day.reason}")
+    print_frame(report.forecasts, title="next trading day: champion forecast, intervals, naive")
+    print_frame(report.last_scored, title="latest scored champion forecast (accuracy beside naive)")
+    print_leaderboard(path, list(report.forecasts["symbol"]))
+    for plot in report.plots:
+        console.print(f"chart: {plot}")
+
+
+def print_leaderboard(path: Path, symbols: list[str]) -> None:
+    """Every model's scored forecasts beside naive (all windows)."""
+    from warehouse.connection import connect
+    from warehouse.forecasts import leaderboard
+
+    with connect(path, read_only=True) as con:
+        board = leaderboard(con, symbols)
+    columns = [
+        "symbol",
+        "target",
+        "model",
+        "n",
+        "mae",
+        "naive_mae",
+        "skill_vs_naive",
+        "is_beating_naive",
+        "dm_p_value_better",
+        "mean_accuracy",
+        "naive_mean_accuracy",
+        "direction_accuracy",
+        "coverage_80",
+        "coverage_95",
+    ]
+    print_frame(board[columns], title="leaderboard: scored forecasts, every model beside naive")

@@ -1,0 +1,113 @@
+"""Commands about models: ``train`` and ``models``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from flows.cli.app import (
+    PresetOpt,
+    WarehouseOpt,
+    app,
+    parse_date,
+    show_progress,
+    warehouse_path,
+)
+from flows.output import OutputFormat, console, print_frame
+
+
+@app.command()
+def train(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to train")],
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="gru|lstm|rnn|naive|drift|linear|ensemble|all (repeatable)"
+        ),
+    ] = None,
+    preset: PresetOpt = "default",
+    epochs: Annotated[
+        int | None,
+        typer.Option(help="Most epochs, early stopping on validation [default: preset's]"),
+    ] = None,
+    target: Annotated[str, typer.Option(help="close | open | high | low")] = "close",
+    window: Annotated[
+        int | None, typer.Option(help="Bars per input window [default: preset's]")
+    ] = None,
+    test_size: Annotated[
+        int, typer.Option("--test-size", help="Last N targets scored as test")
+    ] = 300,
+    validation_size: Annotated[
+        int, typer.Option("--validation-size", help="Targets before test for early stopping")
+    ] = 120,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
+    ] = None,
+    search_budget: Annotated[
+        int | None,
+        typer.Option(
+            "--search-budget",
+            help="Configs drawn per model (linear, gru, lstm) beside the preset's own, ranked on "
+            "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
+        ),
+    ] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Rebuild the split, pick configs on validation, train models, store runs; print each
+    model beside naive."""
+    from flows.train import train as train_flow
+
+    show_progress()
+    report = train_flow(
+        symbol=symbol,
+        models=model or ["all"],
+        epochs=epochs,
+        target=target,
+        preset=preset,
+        window=window,
+        test_size=test_size,
+        validation_size=validation_size,
+        as_of=parse_date(as_of),
+        search_budget=search_budget,
+        warehouse=str(warehouse_path(warehouse)),
+    )
+    if not report.search.empty:
+        print_frame(
+            report.search.drop(columns=["run_id", "status"]),
+            title=f"{symbol}: configs tried on validation only (the test range unseen)",
+        )
+    print_frame(
+        report.table, title=f"{symbol}: every model beside the naive baseline (MAE, {target})"
+    )
+    if report.plot:
+        console.print(f"chart: {report.plot}")
+
+
+@app.command()
+def models(
+    symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol")],
+    limit: Annotated[int, typer.Option(help="Most rows")] = 30,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format")
+    ] = OutputFormat.table,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """List model runs (MAE beside naive) and the current champion."""
+    from flows.common import resolve_symbols
+    from warehouse.connection import connect
+    from warehouse.models import current_champion, list_runs
+
+    resolve_symbols([symbol])
+    with connect(warehouse_path(warehouse), read_only=True) as con:
+        runs = list_runs(con, symbol, limit)
+        champion = current_champion(con, symbol)
+    print_frame(runs, fmt, title=f"{symbol}: model runs")
+    if fmt is OutputFormat.table:
+        if champion:
+            console.print(
+                f"champion: {champion['model']} (validation MAE {champion['validation_mae']:.4f}, "
+                f"run {champion['run_id']})"
+            )
+        else:
+            console.print("no champion yet: run `nextbar train --symbol " + symbol + "`")

@@ -1,0 +1,253 @@
+"""Trading days per symbol: the Shanghai exchange (XSHG) calendar, or every UTC day for 24/7.
+
+The XSHG calendar comes from exchange-calendars, whose holiday list is hard-coded and
+ends with the last year China has announced (it is published each December). Outside
+the years the library covers, an optional ``extra_sessions`` callable (for example
+tushare's ``trade_cal``) supplies the sessions; without one, weekdays are assumed and a
+``CalendarFallbackWarning`` says so, so a run in early January degrades instead of failing.
+"""
+
+from __future__ import annotations
+
+import warnings
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
+
+from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo
+from pipeline.errors import InputError, SourceError
+
+ExtraSessions = Callable[[date, date], list[date] | None]
+"""Sessions in start..end inclusive, or None when the range is unknown to it."""
+
+# The library's XSHG holiday list starts in 1999 (earlier years would be plain weekdays)
+# and ends with the last announced year; its default start is only 20 years back.
+XSHG_FIRST_DAY = date(1999, 1, 1)
+XSHG_LAST_DAY: date = XSHGExchangeCalendar.bound_max().date()
+
+_ONE_DAY = timedelta(days=1)
+# China's longest closure (Spring Festival) is under two weeks, so a 2-week window
+# usually finds the neighbouring session at the first try.
+_SEARCH_WINDOW_DAYS = 14
+_SEARCH_LIMIT_DAYS = 366
+
+
+def today_in(info: SymbolInfo, now: datetime | None = None) -> date:
+    """Today's date where the symbol's bars are dated."""
+    return (now or datetime.now(tz=ZoneInfo("UTC"))).astimezone(ZoneInfo(info.timezone)).date()
+
+
+class CalendarFallbackWarning(UserWarning):
+    """The exchange calendar does not cover a date, so weekdays were assumed."""
+
+
+@cache
+def _xshg_sessions() -> tuple[date, ...]:
+    # Built once per process: constructing an exchange calendar takes a noticeable moment.
+    calendar = XSHGExchangeCalendar(
+        start=XSHG_FIRST_DAY.isoformat(), end=XSHGExchangeCalendar.bound_max()
+    )
+    return tuple(session.date() for session in calendar.sessions)
+
+
+def _as_date(day: date) -> date:
+    # pd.Timestamp and datetime are date subclasses; compare plain dates only.
+    return day.date() if isinstance(day, datetime) else day
+
+
+def _weekdays(start: date, end: date) -> list[date]:
+    count = (end - start).days + 1
+    days = (start + timedelta(days=i) for i in range(count))
+    return [d for d in days if d.weekday() < 5]
+
+
+class TradingCalendar:
+    """The trading days of one symbol's calendar."""
+
+    def __init__(self, info: SymbolInfo, extra_sessions: ExtraSessions | None = None) -> None:
+        if info.calendar not in (XSHG, ALWAYS_OPEN):
+            raise InputError(
+                f"{info.symbol}: unsupported calendar {info.calendar!r} "
+                f"(supported: {XSHG}, {ALWAYS_OPEN})"
+            )
+        self.info = info
+        self.extra_sessions = extra_sessions
+        self._extra_years: dict[int, list[date]] = {}
+        self._always_open = info.calendar == ALWAYS_OPEN
+        if not self._always_open:
+            self._sessions = _xshg_sessions()
+            # The bound, not the last session: days between them are known closures.
+            self._covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
+
+    def trading_days(self, start: date, end: date) -> list[date]:
+        """Trading days from start to end inclusive, ascending (empty if start > end)."""
+        start, end = _as_date(start), _as_date(end)
+        if start > end:
+            return []
+        if self._always_open:
+            return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        first, last = self._covered
+        days: list[date] = []
+        if start < first:
+            days += self._outside(start, min(end, first - _ONE_DAY))
+        if start <= last and end >= first:
+            lo = bisect_left(self._sessions, max(start, first))
+            hi = bisect_right(self._sessions, min(end, last))
+            days += self._sessions[lo:hi]
+        if end > last:
+            days += self._outside(max(start, last + _ONE_DAY), end)
+        return days
+
+    def is_trading_day(self, day: date) -> bool:
+        """Whether the exchange trades on day."""
+        return bool(self.trading_days(day, day))
+
+    def next_trading_day(self, day: date) -> date:
+        """The first trading day after day."""
+        day = _as_date(day)
+        window = _SEARCH_WINDOW_DAYS
+        while window <= _SEARCH_LIMIT_DAYS:
+            days = self.trading_days(day + _ONE_DAY, day + timedelta(days=window))
+            if days:
+                return days[0]
+            window *= 2
+        raise ValueError(f"{self.info.symbol}: no trading day within a year after {day}")
+
+    def previous_trading_day(self, day: date) -> date:
+        """The last trading day before day."""
+        day = _as_date(day)
+        window = _SEARCH_WINDOW_DAYS
+        while window <= _SEARCH_LIMIT_DAYS:
+            days = self.trading_days(day - timedelta(days=window), day - _ONE_DAY)
+            if days:
+                return days[-1]
+            window *= 2
+        raise ValueError(f"{self.info.symbol}: no trading day within a year before {day}")
+
+    def find_gaps(self, dates: Sequence[date]) -> list[date]:
+        """Trading days between the first and last of dates that dates lacks."""
+        present = {_as_date(d) for d in dates}
+        if not present:
+            return []
+        return [d for d in self.trading_days(min(present), max(present)) if d not in present]
+
+    def last_final_day(self, now: datetime) -> date:
+        """The latest trading day whose session has closed at now (a tz-aware datetime)."""
+        if now.tzinfo is None:
+            raise ValueError("last_final_day needs a timezone-aware datetime")
+        tz = ZoneInfo(self.info.timezone)
+        today = now.astimezone(tz).date()
+        day = today if self.is_trading_day(today) else self.previous_trading_day(today)
+        while self._session_end(day, tz) > now:
+            day = self.previous_trading_day(day)
+        return day
+
+    def _session_end(self, day: date, tz: ZoneInfo) -> datetime:
+        close = self.info.session_close
+        # A close of 00:00 means midnight at the end of the day (24/7 UTC bars).
+        close_day = day + _ONE_DAY if close == time(0) else day
+        return datetime.combine(close_day, close, tzinfo=tz)
+
+    def _outside(self, start: date, end: date) -> list[date]:
+        """Sessions in a range the exchange calendar does not cover."""
+        reason = "no extra_sessions source is configured"
+        if self.extra_sessions is not None:
+            try:
+                known = self._extra_range(self.extra_sessions, start, end)
+            except SourceError as exc:
+                reason = f"extra_sessions failed ({exc})"
+            else:
+                if known is not None:
+                    return known
+                reason = "extra_sessions does not know this range"
+        first, last = self._covered
+        warnings.warn(
+            f"{self.info.symbol}: the {self.info.calendar} calendar covers {first}..{last} only "
+            f"and {reason}; assuming weekdays are trading days for {start}..{end}",
+            CalendarFallbackWarning,
+            stacklevel=2,
+        )
+        return _weekdays(start, end)
+
+    def _extra_range(
+        self, extra_sessions: ExtraSessions, start: date, end: date
+    ) -> list[date] | None:
+        # Whole years per call, remembered: extra_sessions is typically a remote API.
+        # Failures and unknown years are not remembered, so a later call can succeed.
+        years = range(start.year, end.year + 1)
+        for year in years:
+            if year not in self._extra_years:
+                sessions = extra_sessions(date(year, 1, 1), date(year, 12, 31))
+                if sessions is None:
+                    return None
+                self._extra_years[year] = sorted({_as_date(d) for d in sessions if d.year == year})
+        return [d for year in years for d in self._extra_years[year] if start <= d <= end]
+
+
+_default_extra_sessions: list[ExtraSessions] = []  # set once a tushare token is known
+
+
+def use_extra_sessions(extra_sessions: ExtraSessions | None) -> None:
+    """Make ``extra_sessions`` (e.g. tushare's ``trade_cal``) the default beyond the library's
+    range, for every calendar asked for without one; None goes back to weekdays."""
+    _default_extra_sessions[:] = [extra_sessions] if extra_sessions else []
+    _trading_calendar.cache_clear()
+
+
+def trading_calendar(
+    info: SymbolInfo, extra_sessions: ExtraSessions | None = None
+) -> TradingCalendar:
+    """The (cached) TradingCalendar of a symbol."""
+    default = _default_extra_sessions[0] if _default_extra_sessions else None
+    return _trading_calendar(info, extra_sessions or default)
+
+
+@lru_cache(maxsize=32)
+def _trading_calendar(info: SymbolInfo, extra_sessions: ExtraSessions | None) -> TradingCalendar:
+    return TradingCalendar(info, extra_sessions)
+
+
+def trading_days(
+    info: SymbolInfo, start: date, end: date, *, extra_sessions: ExtraSessions | None = None
+) -> list[date]:
+    """Trading days of info from start to end inclusive, ascending."""
+    return trading_calendar(info, extra_sessions).trading_days(start, end)
+
+
+def is_trading_day(
+    info: SymbolInfo, day: date, *, extra_sessions: ExtraSessions | None = None
+) -> bool:
+    """Whether info trades on day."""
+    return trading_calendar(info, extra_sessions).is_trading_day(day)
+
+
+def next_trading_day(
+    info: SymbolInfo, day: date, *, extra_sessions: ExtraSessions | None = None
+) -> date:
+    """The first trading day of info after day."""
+    return trading_calendar(info, extra_sessions).next_trading_day(day)
+
+
+def previous_trading_day(
+    info: SymbolInfo, day: date, *, extra_sessions: ExtraSessions | None = None
+) -> date:
+    """The last trading day of info before day."""
+    return trading_calendar(info, extra_sessions).previous_trading_day(day)
+
+
+def find_gaps(
+    info: SymbolInfo, dates: Sequence[date], *, extra_sessions: ExtraSessions | None = None
+) -> list[date]:
+    """Trading days within the first..last of dates that are missing from dates."""
+    return trading_calendar(info, extra_sessions).find_gaps(dates)
+
+
+def last_final_day(
+    info: SymbolInfo, now: datetime, *, extra_sessions: ExtraSessions | None = None
+) -> date:
+    """The latest trading day of info whose session has closed at now (tz-aware)."""
+    return trading_calendar(info, extra_sessions).last_final_day(now)

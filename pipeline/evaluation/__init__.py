@@ -1,0 +1,1 @@
+"""Scoring: point metrics and the Diebold-Mariano test against naive."""

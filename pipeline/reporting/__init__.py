@@ -1,0 +1,1 @@
+"""What people read: the markdown and console reports and the forecast charts."""

@@ -1,0 +1,184 @@
+"""Fit several models on one split and forecast the next trading day: the GPU worker's job.
+
+Everything here takes a Split (arrays) and returns numbers and artifact paths; it never opens
+the warehouse, so it can run in another process or on another machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import InputError
+from pipeline.forecast.intervals import calibration_pool, interval_bounds
+from pipeline.forecast.point import forecast_next
+from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
+from pipeline.splits.split import Split
+from pipeline.training.train import finetune_model, train_model
+
+log = logging.getLogger("nextbar.progress")
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One model to fit on one saved split; with a base artifact, fine-tune it instead.
+
+    ``hyperparameters`` (e.g. from a preset) go to ``make_model``; empty means its defaults.
+    ``recent_errors`` maps an ISO target day to the relative error of the forecast this model
+    issued for it (see ``pipeline.forecast.intervals``): its intervals are calibrated on them.
+    """
+
+    kind: str
+    split_path: str
+    base_run_id: str | None = None
+    base_artifact: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    recent_errors: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def training(self) -> str:
+        """``full`` or ``fine_tune``."""
+        return "fine_tune" if self.base_artifact else "full"
+
+
+@dataclass
+class ModelOutcome:
+    """One model's run: lineage, scores, and its next-day forecast. Plain data only."""
+
+    model: str
+    run_id: str
+    split_id: str
+    training: str
+    base_run_id: str | None
+    started_at: datetime
+    finished_at: datetime
+    status: str
+    error: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    backend: str | None = None
+    device: str | None = None
+    epochs_run: int | None = None
+    train_seconds: float | None = None
+    artifact_uri: str | None = None
+    predictions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    next_prediction: float | None = None
+    intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
+
+    def metric(self, split: str, name: str) -> float | None:
+        """One metric value, or None when it was not computed (or the run failed)."""
+        if self.metrics.empty:
+            return None
+        rows = self.metrics[(self.metrics["split"] == split) & (self.metrics["metric"] == name)]
+        return None if rows.empty else float(rows["value"].iloc[0])
+
+
+def resolve_kinds(models: list[str]) -> list[str]:
+    """Expand ``all`` (every single model, not the ensemble) and check names; naive is always
+    included so nothing is shown without it."""
+    kinds: list[str] = []
+    for name in models:
+        if name == "all":
+            kinds += list(SINGLE_KINDS)
+        elif name in MODEL_KINDS:
+            kinds.append(name)
+        else:
+            raise InputError(f"unknown model kind {name!r}; choose from {[*MODEL_KINDS, 'all']}")
+    return list(dict.fromkeys(["naive", *kinds]))
+
+
+def fit_one(
+    split: Split,
+    job: FitJob,
+    *,
+    models_dir: Path,
+    epochs: int,
+    finetune_epochs: int = 3,
+    seed: int = 42,
+) -> ModelOutcome:
+    """Train (or fine-tune) one model, score it, forecast the next day with conformal intervals.
+
+    A failure is returned as a failed outcome (with the error), not raised, so one broken
+    model never hides the others' results.
+    """
+    kind, run_id = job.kind, str(uuid.uuid4())
+    outcome = partial(
+        ModelOutcome,
+        model=kind,
+        run_id=run_id,
+        split_id=split.split_id,
+        training=job.training,
+        base_run_id=job.base_run_id,
+        started_at=datetime.now(tz=UTC),
+    )
+
+    total = finetune_epochs if job.base_artifact else epochs
+
+    def progress(epoch: int, logs: dict[str, float]) -> None:
+        shown = " ".join(f"{k}={v:.5f}" for k, v in logs.items())
+        log.info(
+            "%s %s %s epoch %d/%d %s", split.symbol, kind, job.training, epoch + 1, total, shown
+        )
+
+    try:
+        if job.base_artifact:
+            result = finetune_model(
+                split,
+                Path(job.base_artifact),
+                run_id=run_id,
+                models_dir=models_dir,
+                epochs=finetune_epochs,
+                seed=seed,
+                on_epoch=progress,
+            )
+        else:
+            result = train_model(
+                split,
+                kind,
+                run_id=run_id,
+                models_dir=models_dir,
+                epochs=epochs,
+                seed=seed,
+                hyperparameters=job.hyperparameters,
+                on_epoch=progress,
+            )
+    except Exception as exc:  # reported per model; the caller decides what a failure means
+        log.warning("%s %s failed: %s", split.symbol, kind, exc)
+        return outcome(
+            finished_at=datetime.now(tz=UTC),
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+    point = forecast_next(result.model, split)
+    validation = result.predictions[result.predictions["split"] == "validation"]
+    pool = calibration_pool(validation, job.recent_errors)
+    return outcome(
+        finished_at=datetime.now(tz=UTC),
+        status=result.status,
+        hyperparameters=result.hyperparameters,
+        backend=result.backend,
+        device=result.device,
+        epochs_run=result.epochs_run,
+        train_seconds=result.train_seconds,
+        artifact_uri=result.artifact_uri,
+        predictions=result.predictions,
+        metrics=result.metrics,
+        next_prediction=point,
+        intervals=interval_bounds(point, split.latest_known, pool),
+    )
+
+
+def champion_of(outcomes: list[ModelOutcome]) -> ModelOutcome | None:
+    """The succeeded model with the lowest validation MAE (never test)."""
+    scored = [
+        (o.metric("validation", "mae"), o.model, o) for o in outcomes if o.status == "succeeded"
+    ]
+    ranked = sorted((s for s in scored if s[0] is not None), key=lambda s: (s[0], s[1]))
+    return ranked[0][2] if ranked else None

@@ -1,0 +1,227 @@
+"""Fit or fine-tune a model on a Split, score it per range and save the artifact. No database."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import InputError, InsufficientDataError
+from pipeline.evaluation.metrics import evaluate, significance_vs_naive
+from pipeline.evaluation.significance import coverage
+from pipeline.forecast.point import INTERVAL_LEVELS, conformal_quantile
+from pipeline.models.base import EpochCallback, ForecastModel
+from pipeline.models.registry import load_model, make_model
+from pipeline.splits.split import Split
+
+STATUS_SUCCEEDED = "succeeded"
+SCORED_PARTS = ("validation", "test")
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced; the caller decides where to record it."""
+
+    model: ForecastModel
+    run_id: str
+    hyperparameters: dict[str, Any]
+    backend: str
+    device: str
+    epochs_run: int
+    train_seconds: float
+    artifact_uri: str  # absolute path of the saved model directory
+    status: str
+    predictions: pd.DataFrame  # split, date, predicted, actual, last_known
+    metrics: pd.DataFrame  # split, metric, value (long form)
+    validation_residuals: np.ndarray  # actual - predicted prices, for conformal intervals
+
+
+def keras_runtime() -> tuple[str, str]:
+    """(Keras backend name, "gpu:<name>" or "cpu").
+
+    The one place a backend-specific import is allowed; each is imported lazily so only the
+    active backend needs to be installed.
+    """
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return backend, f"gpu:{details.get('device_name', gpus[0].name)}"
+    elif backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        if gpus:
+            return backend, f"gpu:{gpus[0].device_kind}"
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return backend, f"gpu:{torch.cuda.get_device_name(0)}"
+    return backend, "cpu"
+
+
+def train_model(
+    split: Split,
+    kind: str,
+    *,
+    run_id: str,
+    models_dir: Path,
+    epochs: int = 50,
+    seed: int = 42,
+    hyperparameters: dict[str, Any] | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Fit ``kind`` on the training range (validation for early stopping/selection only),
+    predict validation and test (test only to score), and save to
+    ``models_dir/<symbol>/<kind>/<run_id>/``."""
+    model = make_model(kind, **(hyperparameters or {}))
+    started = time.perf_counter()
+    model.fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
+    train_seconds = time.perf_counter() - started
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=train_seconds,
+        hyperparameters=model.hyperparameters,
+    )
+
+
+def finetune_model(
+    split: Split,
+    artifact_dir: Path,
+    *,
+    run_id: str,
+    models_dir: Path,
+    epochs: int = 3,
+    seed: int = 42,
+    recent: int = 250,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Warm-start the model saved in ``artifact_dir``: ``fine_tune`` it on ``split`` (built with
+    its scalers), then score and save it to ``models_dir/<symbol>/<kind>/<run_id>/`` as
+    :func:`train_model` does. ``hyperparameters`` adds ``fine_tuned_from`` (the source artifact),
+    ``fine_tune_epochs`` (the most epochs asked for; ``epochs_run`` is how many ran) and
+    ``recent``."""
+    source = Path(artifact_dir).resolve()
+    model = _WARM.pop(source, None) or load_model(source)
+    target = Path(models_dir) / split.symbol / model.alias / run_id
+    if target.resolve() == source:  # saving would overwrite the model it was tuned from
+        raise InputError(f"fine-tuning {source} needs a run_id other than {run_id!r}")
+    started = time.perf_counter()
+    model.fine_tune(split, epochs=epochs, seed=seed, recent=recent, on_epoch=on_epoch)
+    train_seconds = time.perf_counter() - started
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=train_seconds,
+        # Recorded beside, not in, model.hyperparameters: make_model would reject these keys.
+        hyperparameters={
+            **model.hyperparameters,
+            "fine_tuned_from": str(source),
+            "fine_tune_epochs": epochs,
+            "recent": recent,
+        },
+    )
+
+
+# Models saved by this process, by artifact directory: a replay or a daily loop in one process
+# fine-tunes yesterday's model from memory instead of reloading it and re-tracing its training
+# step (seconds per model per day). A model is taken out when fine-tuned, since that changes it.
+_WARM: OrderedDict[Path, ForecastModel] = OrderedDict()
+_WARM_SIZE = 16
+
+
+def _keep_warm(directory: Path, model: ForecastModel) -> None:
+    _WARM[directory.resolve()] = model
+    while len(_WARM) > _WARM_SIZE:
+        _WARM.popitem(last=False)
+
+
+def _score_and_save(
+    model: ForecastModel,
+    split: Split,
+    *,
+    run_id: str,
+    models_dir: Path,
+    train_seconds: float,
+    hyperparameters: dict[str, Any],
+) -> TrainResult:
+    """Predict and score validation and test (test only to score), save the model to
+    ``models_dir/<symbol>/<alias>/<run_id>/`` and describe the run."""
+    frames, rows = [], []
+    for name in SCORED_PARTS:
+        part = getattr(split, name)
+        if not len(part):  # test_size=0: nothing to score
+            continue
+        predicted = model.predict_part(part)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "split": name,
+                    "date": pd.to_datetime(part.dates),
+                    "predicted": predicted,
+                    "actual": part.actual,
+                    "last_known": part.last_known,
+                }
+            )
+        )
+        scores = {
+            **evaluate(part.actual, predicted, part.last_known),
+            **significance_vs_naive(part.actual, predicted, part.last_known),
+        }
+        rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
+    predictions = pd.concat(frames, ignore_index=True)
+    validation = predictions[predictions["split"] == "validation"]
+    residuals = (validation["actual"] - validation["predicted"]).to_numpy()
+    test = predictions[predictions["split"] == "test"]
+    if len(test):
+        rows += [
+            {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
+            for level, value in interval_coverage(test, residuals).items()
+        ]
+
+    artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
+    _keep_warm(artifact, model)
+    backend, device = keras_runtime()
+    return TrainResult(
+        model=model,
+        run_id=run_id,
+        hyperparameters=hyperparameters,
+        backend=backend,
+        device=device,
+        epochs_run=model.epochs_run_,
+        train_seconds=train_seconds,
+        artifact_uri=str(artifact.resolve()),
+        status=STATUS_SUCCEEDED,
+        predictions=predictions,
+        metrics=pd.DataFrame(rows, columns=["split", "metric", "value"]),
+        validation_residuals=residuals,
+    )
+
+
+def interval_coverage(test: pd.DataFrame, residuals: np.ndarray) -> dict[float, float]:
+    """Per interval level: the share of ``test`` actuals inside ``predicted`` ± the conformal
+    half-width of the validation ``residuals`` (levels they are too few for are left out)."""
+    out = {}
+    for level in INTERVAL_LEVELS:
+        try:
+            q = conformal_quantile(residuals, level)
+        except InsufficientDataError:  # a tiny validation range: no interval at this level
+            continue
+        out[level] = coverage(test["actual"], test["predicted"] - q, test["predicted"] + q)
+    return out
