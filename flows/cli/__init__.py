@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 
-from flows.cli import daily, data, demo, models
 from flows.cli.app import app
 from flows.output import err_console
+
+# isort: off
+# The import order is the order of the commands in --help.
+from flows.cli import data, models, daily, demo
+# isort: on
 
 __all__ = ["app", "daily", "data", "demo", "main", "models"]
 
