@@ -1,31 +1,35 @@
 """What every flow shares: settings with the secret resolved, the retry policy, the warehouse
-opening and where splits are kept."""
+opening, where splits are kept, training (here or on the gpu pool) and recording its runs."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
-from prefect import Task
+from prefect import Task, flow, task
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
-from flows.concurrency import warehouse_writer
-from pipeline.config import configured_symbols
+from flows.concurrency import gpu_slot, warehouse_writer
 from pipeline.data.calendars import use_extra_sessions
 from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
+from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
 from warehouse.connection import connect
-from warehouse.models import record_split
+from warehouse.models import record_champion, record_run, record_split
 
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=10)
+GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
 
 
 def retry_transient_only(task: Task, task_run: object, state: object) -> bool:
@@ -40,10 +44,9 @@ def retry_transient_only(task: Task, task_run: object, state: object) -> bool:
 
 
 def load_settings(warehouse: str | None = None) -> Settings:
-    """Settings from the environment; warehouse overridden; token from a Secret block if unset."""
-    settings = Settings()
-    if warehouse:
-        settings = settings.model_copy(update={"warehouse": Path(warehouse)})
+    """The settings (pipeline.settings.load_settings), ``warehouse`` over them; the token from
+    the Prefect Secret block when it is not set."""
+    settings = settings_from(warehouse=warehouse)
     if settings.tushare_token is None and not os.environ.get("NEXTBAR_NO_SECRET_BLOCK"):
         settings = settings.model_copy(update={"tushare_token": _secret_block_token()})
     if settings.tushare_token is not None:
@@ -83,7 +86,87 @@ def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split)
     return split.save(settings.splits_dir / f"{split.split_id}.npz")
 
 
-def resolve_symbols(symbols: list[str] | None) -> list[SymbolInfo]:
+def resolve_symbols(
+    symbols: list[str] | None, settings: Settings | None = None
+) -> list[SymbolInfo]:
     """The named symbols (each must be configured), or every configured one."""
-    known = configured_symbols()
+    known = (settings or settings_from()).symbol_infos()
     return [get_symbol(s, known) for s in symbols] if symbols else list(known)
+
+
+@task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")
+def fit_model(
+    job: FitJob, models_dir: str, epochs: int, finetune_epochs: int, seed: int
+) -> ModelOutcome:
+    """Train or fine-tune one model on its saved split and forecast the next day."""
+    with gpu_slot():
+        return fit_one(
+            Split.load(job.split_path),
+            job,
+            models_dir=Path(models_dir),
+            epochs=epochs,
+            finetune_epochs=finetune_epochs,
+            seed=seed,
+        )
+
+
+@flow(name="fit-models")
+def fit_models(
+    jobs: list[FitJob], models_dir: str, epochs: int, finetune_epochs: int, seed: int
+) -> list[ModelOutcome]:
+    """Train models on saved splits. Never opens the warehouse: deployable to the gpu pool."""
+    return [fit_model(job, models_dir, epochs, finetune_epochs, seed) for job in jobs]
+
+
+def dispatch_fit(
+    jobs: list[FitJob], settings: Settings, *, epochs: int, seed: int, finetune_epochs: int
+) -> list[ModelOutcome]:
+    """Train on the gpu work pool when a deployment is configured, else in this process."""
+    params: dict[str, Any] = {
+        "jobs": jobs,
+        "models_dir": str(settings.models_dir),
+        "epochs": epochs,
+        "finetune_epochs": finetune_epochs,
+        "seed": seed,
+    }
+    deployment = os.environ.get(GPU_DEPLOYMENT_ENV)
+    if not deployment:
+        return fit_models(**params)
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(deployment, parameters=params, timeout=None)
+    return run.state.result()  # type: ignore[union-attr]
+
+
+def record_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    symbol: str,
+    outcomes: list[ModelOutcome],
+    *,
+    purpose: str,
+    preset: str,
+    selection: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Store every run with its metrics and predictions; ``selection`` adds, per model, how its
+    config was chosen (``hyperparameters.search``)."""
+    for o in outcomes:
+        search = {"search": selection[o.model]} if selection and o.model in selection else {}
+        record_run(con, o.to_record(symbol=symbol, purpose=purpose, preset=preset, **search))
+
+
+def record_champion_of(
+    con: duckdb.DuckDBPyConnection, symbol: str, outcomes: list[ModelOutcome]
+) -> ModelOutcome | None:
+    """Record the outcomes' champion (lowest validation MAE, never test) from now on."""
+    champion = champion_of(outcomes)
+    if champion is not None:
+        record_champion(
+            con,
+            symbol=symbol,
+            run_id=champion.run_id,
+            model=champion.model,
+            split_id=champion.split_id,
+            validation_mae=champion.metric("validation", "mae") or 0.0,
+            chosen_at=datetime.now(tz=UTC),
+        )
+    return champion

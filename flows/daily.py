@@ -8,30 +8,30 @@ from datetime import UTC, date, datetime
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
+from flows.common import (
+    dispatch_fit,
+    keep_split,
+    load_settings,
+    open_warehouse,
+    record_champion_of,
+    record_outcomes,
+    resolve_symbols,
+)
 from flows.events import emit_interval_breaches
 from flows.ingest import ingest
-from flows.train import dispatch_fit, run_record
 from pipeline.daily.combine import combine_top_k
-from pipeline.daily.plan import (
-    BaseRun,
-    StepConfig,
-    forecast_rows,
-    plan_fits,
-    saved_scalers,
-)
+from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
+from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import CALIBRATION_WINDOW
-from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
-from pipeline.splits.build import build_split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
+from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.models import base_runs, record_champion, record_run
+from warehouse.models import base_runs
 
 
 @dataclass
@@ -45,16 +45,6 @@ class DayResult:
     champion: str | None = None
     new_forecasts: int = 0
     outcomes: list[ModelOutcome] = field(default_factory=list)
-
-
-@dataclass
-class DayPlan:
-    """One symbol's day before fitting: what is known, and what to fit."""
-
-    as_of: date
-    last_known: float  # the as-of value of the target: the naive forecast
-    jobs: list[FitJob]
-    ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
 
 
 @task(name="check-trading-day", task_run_name="check-trading-day-{info.symbol}")
@@ -72,46 +62,23 @@ def check_trading_day(info: SymbolInfo) -> str | None:
 def prepare_day(
     settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig
 ) -> DayPlan:
-    """Build the day's splits from final bars dated <= as_of; plan a retrain or fine-tune per
-    model, each with its latest scored errors to calibrate its intervals on."""
-    config = step.split_config()
-    kinds = step.fitted_kinds()
+    """Plan the day (pipeline.daily.plan.plan_day) on the final bars dated <= as_of, the
+    models' earlier runs and their latest scored errors; keep the day's splits."""
     with open_warehouse(settings) as con:
-        bars = load_bars(con, info.symbol, until=as_of)
-        if step.history_bars:
-            bars = bars.tail(step.history_bars)
-        fresh = build_split(bars, config, symbol=info.symbol)
+        bars = step.recent(load_bars(con, info.symbol, until=as_of))
+        fresh = step.day_split(info.symbol, bars)
         day = fresh.as_of_date
         bases = {
-            row["model"]: BaseRun(row["run_id"], row["artifact_uri"], row["last_full_as_of"].date())
+            row["model"]: BaseRun.from_row(row)
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
         errors = wforecasts.recent_errors(con, info.symbol, step.target, day, CALIBRATION_WINDOW)
-        plan = plan_fits(info, kinds, bases, config, day, step.policy)
-        splits = {fresh.split_id: fresh}
-        jobs = []
-        for kind, base in plan.items():
-            split = fresh
-            if base is not None:
-                split = build_split(
-                    bars, config, symbol=info.symbol, scalers=saved_scalers(base.artifact_uri)
-                )
-                splits.setdefault(split.split_id, split)
-            path = settings.splits_dir / f"{split.split_id}.npz"
-            jobs.append(
-                FitJob(
-                    kind,
-                    str(path),
-                    base.run_id if base else None,
-                    base.artifact_uri if base else None,
-                    step.hyperparameters_for(kind),
-                    errors.get(kind, {}),
-                )
-            )
-        for split in splits.values():
+        plan = plan_day(
+            info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
+        )
+        for split in plan.splits:
             keep_split(con, settings, split)
-    ensemble_errors = errors.get(ENSEMBLE_KIND, {}) if step.wants_ensemble() else None
-    return DayPlan(day, fresh.latest_known, jobs, ensemble_errors)
+    return plan
 
 
 @task(name="combine-ensemble")
@@ -155,20 +122,16 @@ def record_day(
         is_replay=is_replay,
         issued_at=now,
     )
-    purpose = "replay" if is_replay else "daily"
     with open_warehouse(settings) as con:
-        for o in outcomes:
-            record_run(con, run_record(info.symbol, o, purpose, step.preset))
-        if champion is not None and not is_replay:
-            record_champion(
-                con,
-                symbol=info.symbol,
-                run_id=champion.run_id,
-                model=champion.model,
-                split_id=champion.split_id,
-                validation_mae=champion.metric("validation", "mae") or 0.0,
-                chosen_at=now,
-            )
+        record_outcomes(
+            con,
+            info.symbol,
+            outcomes,
+            purpose="replay" if is_replay else "daily",
+            preset=step.preset,
+        )
+        if not is_replay:
+            record_champion_of(con, info.symbol, outcomes)
         issued = wforecasts.issue_forecasts(con, rows)
     return DayResult(
         symbol=info.symbol,
@@ -186,7 +149,11 @@ def run_day(
     """Split, train or fine-tune, forecast: one symbol, one day."""
     plan = prepare_day(settings, info, as_of, step)
     outcomes = dispatch_fit(
-        plan.jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
+        plan.jobs,
+        settings,
+        epochs=step.full_epochs(),
+        seed=step.seed,
+        finetune_epochs=step.policy.finetune_epochs,
     )
     if plan.ensemble_errors is not None:
         ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
@@ -235,11 +202,11 @@ def daily(
     source: str | None = None,
     as_of: date | None = None,
     models: list[str] | None = None,
-    retrain_every: int = 5,
-    finetune_epochs: int = 3,
+    retrain_every: int | None = None,
+    finetune_epochs: int | None = None,
     epochs: int | None = None,
-    target: str = "close",
-    preset: str = "default",
+    target: str | None = None,
+    preset: str | None = None,
     window: int | None = None,
     history_bars: int | None = None,
     skip_ingest: bool = False,
@@ -248,12 +215,22 @@ def daily(
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 
     With ``as_of`` the step runs as of that day (bars dated later are ignored); without it, as of
-    the newest stored bar, and a symbol whose market is closed today is skipped.
+    the newest stored bar, and a symbol whose market is closed today is skipped. Parameters left
+    None come from the settings (nextbar.toml, NEXTBAR_*), epochs and window from the preset.
     """
     settings = load_settings(warehouse)
-    infos = resolve_symbols(symbols)
-    step = StepConfig.build(
-        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
+    infos = resolve_symbols(symbols, settings)
+    source = source or settings.sources.default
+    step = StepConfig.from_settings(
+        settings,
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        target=target,
+        preset=preset,
+        window=window,
+        history_bars=history_bars,
     )
     if not skip_ingest:
         since = datetime.now(tz=UTC)
@@ -268,7 +245,7 @@ def daily(
             continue
         results.append(run_day(settings, info, as_of, step, is_replay=False))
     report = report_forecasts(
-        settings, [r.symbol for r in results if r.status == "forecast"], target
+        settings, [r.symbol for r in results if r.status == "forecast"], step.target
     )
     report.days = results
     return report

@@ -124,8 +124,9 @@ def ingest(
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file."""
     settings = load_settings(warehouse)
-    infos = resolve_symbols(symbols)
-    prepare_warehouse(settings, resolve_symbols(None))
+    infos = resolve_symbols(symbols, settings)
+    source = source or settings.sources.default
+    prepare_warehouse(settings, resolve_symbols(None, settings))
     results = [ingest_symbol(info, source, start, end, file, settings) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]

@@ -8,7 +8,7 @@ from prefect import flow
 
 from flows.common import load_settings, open_warehouse, resolve_symbols
 from flows.daily import DayResult, run_day
-from pipeline.daily.plan import StepConfig
+from pipeline.daily.step import StepConfig
 from pipeline.errors import InputError
 from warehouse.bars import load_bars
 
@@ -18,12 +18,12 @@ def replay(
     symbol: str,
     start: date,
     end: date,
-    retrain_every: int = 5,
+    retrain_every: int | None = None,
     models: list[str] | None = None,
-    finetune_epochs: int = 3,
+    finetune_epochs: int | None = None,
     epochs: int | None = None,
-    target: str = "close",
-    preset: str = "default",
+    target: str | None = None,
+    preset: str | None = None,
     window: int | None = None,
     history_bars: int | None = None,
     warehouse: str | None = None,
@@ -31,14 +31,23 @@ def replay(
     """Walk forward: run the daily step as of each stored trading day in [start, end].
 
     Day d sees only bars dated <= d, so its forecasts are exactly what a live run would have
-    issued; they are marked as replays and scored from the stored bars.
+    issued; they are marked as replays and scored from the stored bars. Parameters left None
+    come from the settings (nextbar.toml, NEXTBAR_*), epochs and window from the preset.
     """
     settings = load_settings(warehouse)
-    [info] = resolve_symbols([symbol])
+    [info] = resolve_symbols([symbol], settings)
     if start > end:
         raise InputError(f"start {start} is after end {end}: give a range with start <= end")
-    step = StepConfig.build(
-        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
+    step = StepConfig.from_settings(
+        settings,
+        models=models,
+        retrain_every=retrain_every,
+        finetune_epochs=finetune_epochs,
+        epochs=epochs,
+        target=target,
+        preset=preset,
+        window=window,
+        history_bars=history_bars,
     )
     with open_warehouse(settings, read_only=True) as con:
         days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]

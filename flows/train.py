@@ -1,11 +1,11 @@
-"""Flows ``train`` (split, fit, record: the single writer) and ``fit-models`` (the GPU part)."""
+"""Flow ``train`` (split, fit, record: the single writer). Its fit runs in ``fit-models``
+(flows.common), deployable on the gpu pool; ``fit_models`` is exported here as that
+deployment's entrypoint (``flows.train.fit_models``)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +13,27 @@ import pandas as pd
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
-from flows.concurrency import gpu_slot
+from flows.common import (
+    dispatch_fit,
+    fit_models,
+    keep_split,
+    load_settings,
+    open_warehouse,
+    record_champion_of,
+    record_outcomes,
+    resolve_symbols,
+)
+from pipeline.daily.step import StepConfig
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.splits.build import build_split
-from pipeline.splits.config import SplitConfig
-from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
-from pipeline.training.presets import Preset, get_preset
+from pipeline.splits.config import SplitConfig, TargetKind
+from pipeline.training.jobs import FitJob, ModelOutcome, resolve_kinds
+from pipeline.training.presets import Preset
 from pipeline.training.search import Candidate, best_by_kind, search_history
 from warehouse.bars import load_bars
-from warehouse.models import RunRecord, record_champion, record_run
 
-GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
+__all__ = ["TrainReport", "fit_models", "train"]
 
 
 @dataclass
@@ -35,6 +42,7 @@ class TrainReport:
     configs tried on validation (empty without a search)."""
 
     symbol: str
+    target: str
     split_id: str
     outcomes: list[ModelOutcome]
     champion_run_id: str | None
@@ -71,13 +79,12 @@ def search_configs(
     chosen: Preset,
     kinds: list[str],
     budget: int,
-    epochs: int,
-    seed: int,
+    step: StepConfig,
 ) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]]]:
     """Fit the preset's candidates on the training range, rank them on validation, record each
     trial as a ``search`` run; the best candidate per kind, the trials table, and per kind how
     its config was chosen."""
-    candidates = chosen.candidates(kinds, config, budget=budget, seed=seed)
+    candidates = chosen.candidates(kinds, config, budget=budget, seed=step.seed)
     if not candidates:
         return {}, pd.DataFrame(), {}
     paths = prepare_search(settings, symbol, config, as_of, candidates)
@@ -89,11 +96,22 @@ def search_configs(
         )
         for c, path in zip(candidates, paths, strict=True)
     ]
-    trials = dispatch_fit(jobs, settings, epochs, seed)
+    trials = fit_step(jobs, settings, step)
     record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
     best = best_by_kind(candidates, [t.metric("validation", "mae") for t in trials])
     notes = reports.selection_notes(candidates, trials, best)
     return best, reports.search_table(candidates, trials, best), notes
+
+
+def fit_step(jobs: list[FitJob], settings: Settings, step: StepConfig) -> list[ModelOutcome]:
+    """Train ``jobs`` with the step's epochs and seed (here or on the gpu pool)."""
+    return dispatch_fit(
+        jobs,
+        settings,
+        epochs=step.full_epochs(),
+        seed=step.seed,
+        finetune_epochs=step.policy.finetune_epochs,
+    )
 
 
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
@@ -102,50 +120,6 @@ def prepare_split(settings: Settings, symbol: str, config: SplitConfig, as_of: d
     with open_warehouse(settings) as con:
         bars = load_bars(con, symbol, until=as_of)
         return str(keep_split(con, settings, build_split(bars, config, symbol=symbol, as_of=as_of)))
-
-
-@task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")
-def fit_model(
-    job: FitJob, models_dir: str, epochs: int, finetune_epochs: int, seed: int
-) -> ModelOutcome:
-    """Train or fine-tune one model on its saved split and forecast the next day."""
-    with gpu_slot():
-        return fit_one(
-            Split.load(job.split_path),
-            job,
-            models_dir=Path(models_dir),
-            epochs=epochs,
-            finetune_epochs=finetune_epochs,
-            seed=seed,
-        )
-
-
-@flow(name="fit-models")
-def fit_models(
-    jobs: list[FitJob], models_dir: str, epochs: int = 50, finetune_epochs: int = 3, seed: int = 42
-) -> list[ModelOutcome]:
-    """Train models on saved splits. Never opens the warehouse: deployable to the gpu pool."""
-    return [fit_model(job, models_dir, epochs, finetune_epochs, seed) for job in jobs]
-
-
-def dispatch_fit(
-    jobs: list[FitJob], settings: Settings, epochs: int, seed: int, finetune_epochs: int = 3
-) -> list[ModelOutcome]:
-    """Train on the gpu work pool when a deployment is configured, else in this process."""
-    params: dict[str, Any] = {
-        "jobs": jobs,
-        "models_dir": str(settings.models_dir),
-        "epochs": epochs,
-        "finetune_epochs": finetune_epochs,
-        "seed": seed,
-    }
-    deployment = os.environ.get(GPU_DEPLOYMENT_ENV)
-    if not deployment:
-        return fit_models(**params)
-    from prefect.deployments import run_deployment
-
-    run = run_deployment(deployment, parameters=params, timeout=None)
-    return run.state.result()  # type: ignore[union-attr]
 
 
 @task(name="record-runs", task_run_name="record-runs-{symbol}")
@@ -161,49 +135,10 @@ def record_runs(
 ) -> str | None:
     """Store every run with metrics and predictions; record the champion (validation MAE)
     unless ``champion`` is False. ``selection`` adds, per model, how its config was chosen."""
-    best = champion_of(outcomes) if champion else None
     with open_warehouse(settings) as con:
-        for o in outcomes:
-            record = run_record(symbol, o, purpose, preset)
-            if selection and o.model in selection:
-                record.hyperparameters["search"] = selection[o.model]
-            record_run(con, record)
-        if best is not None:
-            record_champion(
-                con,
-                symbol=symbol,
-                run_id=best.run_id,
-                model=best.model,
-                split_id=best.split_id,
-                validation_mae=best.metric("validation", "mae") or 0.0,
-                chosen_at=datetime.now(tz=UTC),
-            )
+        record_outcomes(con, symbol, outcomes, purpose=purpose, preset=preset, selection=selection)
+        best = record_champion_of(con, symbol, outcomes) if champion else None
     return best.run_id if best else None
-
-
-def run_record(symbol: str, o: ModelOutcome, purpose: str, preset: str) -> RunRecord:
-    return RunRecord(
-        run_id=o.run_id,
-        symbol=symbol,
-        model=o.model,
-        split_id=o.split_id,
-        hyperparameters={**o.hyperparameters, "preset": preset},
-        backend=o.backend,
-        device=o.device,
-        epochs_run=o.epochs_run,
-        train_seconds=o.train_seconds,
-        started_at=o.started_at,
-        finished_at=o.finished_at,
-        status=o.status,
-        error=o.error,
-        artifact_uri=o.artifact_uri,
-        code_version=version("nextbar"),
-        purpose=purpose,
-        training=o.training,
-        base_run_id=o.base_run_id,
-        predictions=o.predictions,
-        metrics=o.metrics,
-    )
 
 
 @task(name="plot-test-predictions")
@@ -234,54 +169,61 @@ def train(
     symbol: str,
     models: list[str] | None = None,
     as_of: date | None = None,
-    target: str = "close",
-    preset: str = "default",
+    target: str | None = None,
+    preset: str | None = None,
     window: int | None = None,
-    test_size: int = 300,
-    validation_size: int = 120,
+    test_size: int | None = None,
+    validation_size: int | None = None,
     features: list[str] | None = None,
-    target_kind: str | None = None,
+    target_kind: TargetKind | None = None,
     epochs: int | None = None,
-    seed: int = 42,
+    seed: int | None = None,
     search_budget: int | None = None,
     warehouse: str | None = None,
 ) -> TrainReport:
     """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions.
 
-    ``preset`` (``default``, the best found on validation, or ``seed``, the tutorials' setup)
-    gives the window, features, target kind, epochs and hyperparameters; the other arguments
-    override it when given. A preset with a search space (``default``) first tries its own
+    ``models`` default to all kinds; the other parameters, when None, come from the settings
+    (nextbar.toml, NEXTBAR_*), and the window, features, target kind, epochs and
+    hyperparameters from the preset (``default``, the best found on validation, or ``seed``,
+    the tutorials' setup). A preset with a search space (``default``) first tries its own
     config and ``search_budget`` draws (None: the preset's budget; 0: no search) per searchable
     kind on the training range, and each kind keeps the config with the lowest validation MAE;
-    the test range is not seen until the final fits are scored.
+    what the user set is not searched; the test range is not seen until the final fits.
     """
     settings = load_settings(warehouse)
-    resolve_symbols([symbol])
+    resolve_symbols([symbol], settings)
     kinds = resolve_kinds(models or ["all"])
-    chosen = get_preset(preset)
-    config = chosen.split_config(target, test_size=test_size, validation_size=validation_size)
-    overrides: dict[str, Any] = {
-        "window": window,
-        "target_kind": target_kind,
-        "features": tuple(features) if features else None,
-    }
-    config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    if chosen.search is not None:  # what the user set is not searched
-        chosen = replace(chosen, search=chosen.search.fixing(**overrides))
-    most_epochs = epochs or chosen.epochs
+    step = StepConfig.from_settings(
+        settings,
+        target=target,
+        preset=preset,
+        window=window,
+        test_size=test_size,
+        validation_size=validation_size,
+        epochs=epochs,
+        seed=seed,
+    )
+    chosen, config = step.chosen_preset().overriding(
+        step.split_config(test_size=step.test_size),
+        window=step.window,
+        features=tuple(features) if features else None,
+        target_kind=target_kind,
+    )
     budget = chosen.search_budget if search_budget is None else search_budget
     paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
     picked, trials, selection = search_configs(
-        settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
+        settings, symbol, config, as_of, chosen, kinds, budget, step
     )
     final = {kind: chosen.settings_for(kind, config, picked.get(kind)) for kind in kinds}
     for kind_config, _ in final.values():
         if kind_config not in paths:
             paths[kind_config] = prepare_split(settings, symbol, kind_config, as_of)
     jobs = [FitJob(kind, paths[c], hyperparameters=hp) for kind, (c, hp) in final.items()]
-    outcomes = dispatch_fit(jobs, settings, most_epochs, seed)
-    champion = record_runs(settings, symbol, outcomes, "train", preset, selection=selection)
+    outcomes = fit_step(jobs, settings, step)
+    champion = record_runs(settings, symbol, outcomes, "train", chosen.name, selection=selection)
     table = reports.train_table(outcomes, champion)
-    plot = plot_test_predictions(settings, symbol, target, outcomes)
+    plot = plot_test_predictions(settings, symbol, step.target, outcomes)
     publish_train_report(symbol, table)
-    return TrainReport(symbol, Path(paths[config]).stem, outcomes, champion, table, plot, trials)
+    split_id = Path(paths[config]).stem
+    return TrainReport(symbol, step.target, split_id, outcomes, champion, table, plot, trials)

@@ -1,19 +1,161 @@
-"""One settings object, read from the environment; the local default needs no credentials."""
+"""The one settings object: paths, the token, sources, model, split, retraining, symbols.
+
+Precedence, highest first: a CLI flag or flow parameter (keyword arguments of
+:func:`load_settings`), the environment (``NEXTBAR_*``; a section's key as
+``NEXTBAR_<SECTION>__<KEY>``, lists and tables as JSON; ``TUSHARE_TOKEN``), ``nextbar.toml``
+(``$NEXTBAR_CONFIG``, else ``./nextbar.toml`` when it exists), then the defaults below; unset
+``epochs`` and ``window`` are the preset's. deploy/nextbar.example.toml documents every key.
+"""
 
 from __future__ import annotations
 
+import os
+import tomllib
+from datetime import time
 from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import model_validator as after_validation
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from pipeline.data.ingest import SOURCE_NAMES
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
+from pipeline.errors import InputError
+from pipeline.models.registry import MODEL_KINDS
+from pipeline.splits.config import TARGETS
+from pipeline.training.presets import PRESETS
+
+CONFIG_ENV = "NEXTBAR_CONFIG"
+DEFAULT_CONFIG_PATH = Path("nextbar.toml")
+DEFAULT_MODELS = ("naive", "drift", "linear", "gru", "lstm", "ensemble")
+PATH_DIRS = {"models_dir": "models", "plots_dir": "plots", "splits_dir": "splits"}
+
+_Strict = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
+
+
+def _check_source(value: str) -> str:
+    if value not in SOURCE_NAMES:
+        raise ValueError(f"unknown source {value!r}; choose from {list(SOURCE_NAMES)}")
+    return value
+
+
+class SymbolConfig(BaseModel):
+    """One ``[[symbols]]`` table: the fields of pipeline.data.symbols.SymbolInfo."""
+
+    model_config = _Strict
+
+    symbol: str
+    name: str
+    calendar: Literal["XSHG", "24/7"]  # pipeline.data.symbols.XSHG or ALWAYS_OPEN
+    currency: str
+    timezone: str
+    session_close: time
+    tushare_code: str | None = None
+    yahoo_ticker: str | None = None
+    default_source: str = "yfinance"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        return _check_source(value)
+
+    def to_info(self) -> SymbolInfo:
+        """The SymbolInfo the flows use."""
+        return SymbolInfo(**self.model_dump())
+
+
+class SourcesConfig(BaseModel):
+    """``[sources]``: where bars come from."""
+
+    model_config = _Strict
+
+    default: str | None = None  # one source for every symbol; None: each symbol's own
+
+    @field_validator("default")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        return None if value is None else _check_source(value)
+
+
+class ModelConfig(BaseModel):
+    """``[model]``: the preset, which models the daily step fits, and how long."""
+
+    model_config = _Strict
+
+    preset: str = "default"
+    models: tuple[str, ...] = DEFAULT_MODELS
+    epochs: int | None = Field(default=None, ge=1)  # None: the preset's
+    seed: int = 42
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, value: str) -> str:
+        if value not in PRESETS:
+            raise ValueError(f"unknown preset {value!r}; choose from {sorted(PRESETS)}")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [m for m in value if m not in (*MODEL_KINDS, "all")]
+        if unknown or not value:
+            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {MODEL_KINDS}")
+        return value
+
+
+class SplitDefaults(BaseModel):
+    """``[split]``: how bars become training samples."""
+
+    model_config = _Strict
+
+    target: str = "close"
+    window: int | None = Field(default=None, ge=1)  # None: the preset's
+    validation_size: int = Field(default=120, ge=1)
+    test_size: int = Field(default=300, ge=0)  # train only: the daily step tests tomorrow
+    history_bars: int | None = Field(default=None, ge=1)  # daily step: newest N bars only
+
+    @field_validator("target")
+    @classmethod
+    def _known_target(cls, value: str) -> str:
+        if value not in TARGETS:
+            raise ValueError(f"unknown target {value!r}; choose from {list(TARGETS)}")
+        return value
+
+
+class RetrainConfig(BaseModel):
+    """``[retrain]``: full retrain every N trading days, fine-tune in between."""
+
+    model_config = _Strict
+
+    retrain_every: int = Field(default=5, ge=1)
+    finetune_epochs: int = Field(default=3, ge=0)
 
 
 class Settings(BaseSettings):
-    """Where things live and how ingestion behaves. Env vars: NEXTBAR_*, TUSHARE_TOKEN."""
+    """Everything nextbar can be told; build it with :func:`load_settings`."""
 
-    model_config = SettingsConfigDict(env_prefix="NEXTBAR_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEXTBAR_", env_nested_delimiter="__", extra="ignore"
+    )
 
     warehouse: Path = Path("data/nextbar.duckdb")
+    # unset: a folder beside the warehouse (models/, plots/, splits/)
     models_dir: Path = Path("data/models")
     plots_dir: Path = Path("data/plots")
     splits_dir: Path = Path("data/splits")  # split arrays handed to the (GPU) trainer
@@ -22,5 +164,116 @@ class Settings(BaseSettings):
     )
     # days re-fetched before the last stored bar, to pick up revisions and complete partial bars
     overlap_days: int = Field(default=5, ge=0)
-    # where an ingest with no stored bars and no --start begins
-    history_start: str = "2010-01-01"
+    history_start: str = "2010-01-01"  # where an ingest with no stored bars and no --start begins
+    symbols: tuple[SymbolConfig, ...] = ()  # empty: the built-in symbols
+    sources: SourcesConfig = SourcesConfig()
+    model: ModelConfig = ModelConfig()
+    split: SplitDefaults = SplitDefaults()
+    retrain: RetrainConfig = RetrainConfig()
+
+    @after_validation(mode="before")
+    @classmethod
+    def _paths_follow_the_warehouse(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            warehouse = Path(data.get("warehouse") or cls.model_fields["warehouse"].default)
+            for key, folder in PATH_DIRS.items():
+                if data.get(key) is None:
+                    data = {**data, key: warehouse.parent / folder}
+        return data
+
+    def symbol_infos(self) -> tuple[SymbolInfo, ...]:
+        """The configured symbols, or pipeline.data.symbols.DEFAULT_SYMBOLS when none are."""
+        if not self.symbols:
+            return DEFAULT_SYMBOLS
+        infos = tuple(s.to_info() for s in self.symbols)
+        names = [i.symbol for i in infos]
+        if len(set(names)) != len(names):
+            raise InputError(f"symbols are configured more than once: {sorted(names)}")
+        return infos
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # earlier sources win: flags over the environment over the file over the defaults
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+def config_path() -> Path:
+    """``$NEXTBAR_CONFIG``, else ./nextbar.toml (which need not exist)."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(**flags: Any) -> Settings:
+    """The settings, ``flags`` (top-level keys; None: not given) over the environment over
+    the file over the defaults.
+
+    Raises InputError when NEXTBAR_CONFIG names a missing file, or a value is invalid.
+    """
+    path = config_path()
+    if os.environ.get(CONFIG_ENV) and not path.is_file():
+        raise InputError(f"{CONFIG_ENV}={path}: no such file")
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError, or a TOML syntax error
+        message = f"invalid configuration (file {path}, or NEXTBAR_* variables): {exc}"
+        raise InputError(message) from None
+
+
+def describe(settings: Settings, flags: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
+    """Every effective setting as (key, value, where it came from); the token only as set."""
+    given = {k for k, v in (flags or {}).items() if v is not None}
+    path = config_path()
+    in_file = _flat(tomllib.loads(path.read_text())) if path.is_file() else {}
+    env = {name.upper() for name in os.environ}
+    preset = PRESETS[settings.model.preset]
+    rows = []
+    for key, value in _flat(settings.model_dump(exclude={"symbols"})).items():
+        section, _, name = key.rpartition(".")
+        names = {f"NEXTBAR_{key.replace('.', '__').upper()}"}
+        if section:  # a whole section as JSON
+            names.add(f"NEXTBAR_{section.upper()}")
+        if key == "tushare_token":
+            names.add("TUSHARE_TOKEN")
+        if key in given:
+            origin = "flag"
+        elif found := sorted(names & env):
+            origin = f"environment {found[0]}"
+        elif key in in_file:
+            origin = f"file {path}"
+        elif key in PATH_DIRS:
+            origin = "beside the warehouse"
+        elif value is None and name in ("epochs", "window"):
+            value, origin = getattr(preset, name), f"preset {preset.name}"
+        else:
+            origin = "default"
+        if key == "tushare_token":
+            value = "(set, hidden)" if value is not None else None
+        if isinstance(value, list | tuple):
+            value = ", ".join(map(str, value))
+        rows.append((key, "" if value is None else str(value), origin))
+    origin = f"file {path}" if "symbols" in in_file else "default"
+    if "NEXTBAR_SYMBOLS" in env:
+        origin = "environment NEXTBAR_SYMBOLS"
+    rows.append(("symbols", ", ".join(i.symbol for i in settings.symbol_infos()), origin))
+    return rows
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    """``{"model": {"epochs": 5}}`` as ``{"model.epochs": 5}`` (one level deep; lists kept)."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One model run as the warehouse stores it (numbers only: no arrays, no model objects)."""
-
-    run_id: str
-    symbol: str
-    model: str
-    split_id: str
-    hyperparameters: dict[str, Any]
-    backend: str | None
-    device: str | None
-    epochs_run: int | None
-    train_seconds: float | None
-    started_at: datetime
-    finished_at: datetime | None
-    status: str
-    error: str | None
-    artifact_uri: str | None
-    code_version: str | None
-    purpose: str
-    training: str  # full or fine_tune
-    base_run_id: str | None
-    predictions: pd.DataFrame  # split, date, predicted, actual, last_known
-    metrics: pd.DataFrame  # split, metric, value
 
 
 def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -70,49 +44,34 @@ def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None
     )
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
-    """Store a run with its metrics and predictions in one transaction."""
+def record_run(con: duckdb.DuckDBPyConnection, run: Mapping[str, Any]) -> None:
+    """Store a run (pipeline.training.jobs.ModelOutcome.to_record: the ``model_runs`` columns by
+    name, dicts as JSON, and its ``metrics`` and ``predictions`` frames) in one transaction."""
+    row = {k: v for k, v in run.items() if k not in ("metrics", "predictions")}
+    row["hyperparameters"] = json.dumps(row["hyperparameters"])
     con.execute("begin transaction")
     try:
         con.execute(
-            "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run.run_id,
-                run.symbol,
-                run.model,
-                run.split_id,
-                json.dumps(run.hyperparameters),
-                run.backend,
-                run.device,
-                run.epochs_run,
-                run.train_seconds,
-                run.started_at,
-                run.finished_at,
-                run.status,
-                run.error,
-                run.artifact_uri,
-                run.code_version,
-                run.purpose,
-                run.training,
-                run.base_run_id,
-            ],
+            f"insert into model_runs ({', '.join(row)}) values ({', '.join('?' * len(row))})",
+            list(row.values()),
         )
-        if not run.metrics.empty:
-            metrics = run.metrics[["split", "metric", "value"]]
-            con.register("run_metrics", metrics)
+        metrics, predictions = run["metrics"], run["predictions"]
+        if not metrics.empty:
+            con.register("run_metrics", metrics[["split", "metric", "value"]])
             con.execute(
-                "insert into metrics select ?, split, metric, value from run_metrics", [run.run_id]
+                "insert into metrics select ?, split, metric, value from run_metrics",
+                [row["run_id"]],
             )
             con.unregister("run_metrics")
-        if not run.predictions.empty:
-            preds = run.predictions[["split", "date", "predicted", "actual", "last_known"]]
-            con.register("run_predictions", preds)
+        if not predictions.empty:
+            columns = ["split", "date", "predicted", "actual", "last_known"]
+            con.register("run_predictions", predictions[columns])
             con.execute(
                 """
                 insert into predictions
                 select ?, ?, date::date, split, predicted, actual, last_known from run_predictions
                 """,
-                [run.run_id, run.symbol],
+                [row["run_id"], row["symbol"]],
             )
             con.unregister("run_predictions")
         con.execute("commit")

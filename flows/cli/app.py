@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,7 +39,11 @@ WarehouseOpt = Annotated[
 
 
 PresetOpt = Annotated[
-    str, typer.Option(help="default (the best found on validation) | seed (the tutorials' setup)")
+    str | None,
+    typer.Option(
+        help="default (the best found on validation) | seed (the tutorials' setup) "
+        "[default: settings' model.preset, else default]"
+    ),
 ]
 
 
@@ -56,13 +63,18 @@ ModelsOpt = Annotated[
 
 
 RetrainOpt = Annotated[
-    int, typer.Option("--retrain-every", help="Full retrain every N trading days")
+    int | None,
+    typer.Option("--retrain-every", help="Full retrain every N trading days [default: 5]"),
 ]
 
 
 FinetuneOpt = Annotated[
-    int, typer.Option("--finetune-epochs", help="Epochs of a warm-start fine-tune")
+    int | None,
+    typer.Option("--finetune-epochs", help="Epochs of a warm-start fine-tune [default: 3]"),
 ]
+
+
+TargetOpt = Annotated[str | None, typer.Option(help="close | open | high | low [default: close]")]
 
 
 EpochsOpt = Annotated[
@@ -75,6 +87,37 @@ HistoryOpt = Annotated[
 ]
 
 
+# The options of every command that runs the daily step (``run``, ``replay``); None: as the
+# settings say (nextbar.toml, NEXTBAR_*), whose defaults the help texts show.
+STEP_OPTIONS: dict[str, Any] = {
+    "models": ModelsOpt,
+    "retrain_every": RetrainOpt,
+    "finetune_epochs": FinetuneOpt,
+    "epochs": EpochsOpt,
+    "history_bars": HistoryOpt,
+    "target": TargetOpt,
+    "preset": PresetOpt,
+}
+
+
+def with_step_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` with STEP_OPTIONS added to its options; it receives them in ``**step``."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, hint in STEP_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        command(**kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in [*own, *added]}
+    return wrapper
+
+
 def parse_date(value: str | None) -> date | None:
     """A YYYY-MM-DD option value as a date."""
     return datetime.strptime(value, "%Y-%m-%d").date() if value else None
@@ -82,9 +125,9 @@ def parse_date(value: str | None) -> date | None:
 
 def warehouse_path(path: Path | None) -> Path:
     """The --warehouse option, else the settings' warehouse."""
-    from pipeline.settings import Settings
+    from pipeline.settings import load_settings
 
-    return path or Settings().warehouse
+    return path or load_settings().warehouse
 
 
 @app.callback()

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from flows.cli.app import (
-    EpochsOpt,
-    FinetuneOpt,
-    HistoryOpt,
-    ModelsOpt,
-    PresetOpt,
-    RetrainOpt,
     SymbolsOpt,
     WarehouseOpt,
     app,
     parse_date,
     show_progress,
     warehouse_path,
+    with_step_options,
 )
 from flows.output import console, print_frame
 
@@ -29,56 +24,38 @@ if TYPE_CHECKING:
 
 
 @app.command()
+@with_step_options
 def run(
     symbol: SymbolsOpt = None,
     source: Annotated[
-        str | None, typer.Option(help="tushare | yfinance | bundled; default per symbol")
+        str | None,
+        typer.Option(help="tushare | yfinance | bundled [default: sources.default, per symbol]"),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Run as of this day (default: newest bar)")
     ] = None,
-    models: ModelsOpt = None,
-    retrain_every: RetrainOpt = 5,
-    finetune_epochs: FinetuneOpt = 3,
-    epochs: EpochsOpt = None,
-    history_bars: HistoryOpt = None,
-    target: Annotated[str, typer.Option(help="close | open")] = "close",
-    preset: PresetOpt = "default",
     warehouse: WarehouseOpt = None,
+    **step: Any,
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
     from flows.daily import daily
 
     show_progress()
+    path = warehouse_path(warehouse)
     report = daily(
-        symbols=symbol,
-        source=source,
-        as_of=parse_date(as_of),
-        models=models,
-        retrain_every=retrain_every,
-        finetune_epochs=finetune_epochs,
-        epochs=epochs,
-        history_bars=history_bars,
-        target=target,
-        preset=preset,
-        warehouse=str(warehouse_path(warehouse)),
+        symbols=symbol, source=source, as_of=parse_date(as_of), warehouse=str(path), **step
     )
-    print_daily(report, warehouse_path(warehouse))
+    print_daily(report, path)
 
 
 @app.command()
+@with_step_options
 def replay(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to replay")],
     start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
-    models: ModelsOpt = None,
-    retrain_every: RetrainOpt = 5,
-    finetune_epochs: FinetuneOpt = 3,
-    epochs: EpochsOpt = None,
-    history_bars: HistoryOpt = None,
-    target: Annotated[str, typer.Option(help="close | open")] = "close",
-    preset: PresetOpt = "default",
     warehouse: WarehouseOpt = None,
+    **step: Any,
 ) -> None:
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
     from flows.replay import replay as replay_flow
@@ -86,21 +63,10 @@ def replay(
     show_progress()
     start_day, end_day = parse_date(start), parse_date(end)
     assert start_day is not None and end_day is not None
-    days = replay_flow(
-        symbol=symbol,
-        start=start_day,
-        end=end_day,
-        models=models,
-        retrain_every=retrain_every,
-        finetune_epochs=finetune_epochs,
-        epochs=epochs,
-        history_bars=history_bars,
-        target=target,
-        preset=preset,
-        warehouse=str(warehouse_path(warehouse)),
-    )
+    path = warehouse_path(warehouse)
+    days = replay_flow(symbol=symbol, start=start_day, end=end_day, warehouse=str(path), **step)
     console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
-    print_leaderboard(warehouse_path(warehouse), [symbol])
+    print_leaderboard(path, [symbol])
 
 
 @app.command()

@@ -8,6 +8,7 @@ import typer
 
 from flows.cli.app import (
     PresetOpt,
+    TargetOpt,
     WarehouseOpt,
     app,
     parse_date,
@@ -26,21 +27,22 @@ def train(
             "--model", "-m", help="gru|lstm|rnn|naive|drift|linear|ensemble|all (repeatable)"
         ),
     ] = None,
-    preset: PresetOpt = "default",
+    preset: PresetOpt = None,
     epochs: Annotated[
         int | None,
         typer.Option(help="Most epochs, early stopping on validation [default: preset's]"),
     ] = None,
-    target: Annotated[str, typer.Option(help="close | open | high | low")] = "close",
+    target: TargetOpt = None,
     window: Annotated[
         int | None, typer.Option(help="Bars per input window [default: preset's]")
     ] = None,
     test_size: Annotated[
-        int, typer.Option("--test-size", help="Last N targets scored as test")
-    ] = 300,
+        int | None, typer.Option("--test-size", help="Last N targets scored as test [300]")
+    ] = None,
     validation_size: Annotated[
-        int, typer.Option("--validation-size", help="Targets before test for early stopping")
-    ] = 120,
+        int | None,
+        typer.Option("--validation-size", help="Targets before test for early stopping [120]"),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
     ] = None,
@@ -61,7 +63,7 @@ def train(
     show_progress()
     report = train_flow(
         symbol=symbol,
-        models=model or ["all"],
+        models=model,
         epochs=epochs,
         target=target,
         preset=preset,
@@ -78,7 +80,8 @@ def train(
             title=f"{symbol}: configs tried on validation only (the test range unseen)",
         )
     print_frame(
-        report.table, title=f"{symbol}: every model beside the naive baseline (MAE, {target})"
+        report.table,
+        title=f"{symbol}: every model beside the naive baseline (MAE, {report.target})",
     )
     if report.plot:
         console.print(f"chart: {report.plot}")

@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.calendars import next_trading_day, trading_days
 from pipeline.data.symbols import SymbolInfo
 from pipeline.models.base import META_FILE
-from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
+from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
-from pipeline.training.jobs import ModelOutcome, resolve_kinds
-from pipeline.training.presets import get_preset
-
-
-@dataclass(frozen=True)
-class RetrainPolicy:
-    """Full retrain every ``retrain_every`` trading days; in between, fine-tune the latest model."""
-
-    retrain_every: int = 5
-    finetune_epochs: int = 3
+from pipeline.splits.split import Split
+from pipeline.training.jobs import FitJob, ModelOutcome
 
 
 @dataclass(frozen=True)
@@ -37,17 +31,23 @@ class BaseRun:
     artifact_uri: str
     last_full_as_of: date  # as-of date of the full retrain its lineage started from
 
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> BaseRun:
+        """From a row of warehouse.models.base_runs."""
+        return cls(row["run_id"], row["artifact_uri"], pd.Timestamp(row["last_full_as_of"]).date())
+
 
 def wants_fine_tune(
     info: SymbolInfo, kind: str, base: BaseRun | None, as_of: date, policy: RetrainPolicy
 ) -> bool:
-    """Fine-tune when a neural base exists and its last full retrain is recent enough."""
+    """The policy alone: fine-tune a neural model whose lineage's last full retrain is fewer
+    than ``retrain_every`` trading days before ``as_of`` (and not after it); else retrain."""
     if kind not in RECURRENT_KINDS or base is None or policy.retrain_every <= 1:
         return False
     if base.last_full_as_of >= as_of:  # never start from a model that saw later bars
         return False
     since = len(trading_days(info, base.last_full_as_of, as_of)) - 1
-    return since < policy.retrain_every and Path(base.artifact_uri, META_FILE).is_file()
+    return since < policy.retrain_every
 
 
 def saved_scalers(artifact_uri: str) -> tuple[MinMaxParams, MinMaxParams]:
@@ -104,84 +104,6 @@ def forecast_rows(
     return pd.DataFrame(rows)
 
 
-@dataclass(frozen=True)
-class StepConfig:
-    """How one daily step splits and trains."""
-
-    models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm", "ensemble")
-    target: str = "close"
-    preset: str = "default"
-    window: int | None = None  # None: the preset's
-    validation_size: int = 120
-    history_bars: int | None = None  # train on the newest N bars only (None: all)
-    epochs: int | None = None  # None: the preset's
-    seed: int = 42
-    policy: RetrainPolicy = RetrainPolicy()
-
-    @classmethod
-    def build(
-        cls,
-        models: list[str] | None,
-        target: str,
-        preset: str,
-        window: int | None,
-        history_bars: int | None,
-        epochs: int | None,
-        retrain_every: int,
-        finetune_epochs: int,
-    ) -> StepConfig:
-        """From flow parameters (None: the default)."""
-        return cls(
-            models=tuple(models) if models else cls.models,
-            target=target,
-            preset=preset,
-            window=window,
-            history_bars=history_bars,
-            epochs=epochs,
-            policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
-        )
-
-    def split_config(self) -> SplitConfig:
-        """The daily split: no test range (tomorrow is the test), validation for early stopping
-        and the conformal intervals."""
-        config = get_preset(self.preset).split_config(
-            self.target, test_size=0, validation_size=self.validation_size
-        )
-        return replace(config, window=self.window) if self.window else config
-
-    def full_epochs(self) -> int:
-        """Most epochs of a full retrain."""
-        return self.epochs or get_preset(self.preset).epochs
-
-    def hyperparameters_for(self, kind: str) -> dict[str, Any]:
-        """The preset's hyperparameters of a model kind."""
-        return get_preset(self.preset).hyperparameters_for(kind)
-
-    def wants_ensemble(self) -> bool:
-        """Whether the day combines an ``ensemble`` from its fitted models."""
-        return ENSEMBLE_KIND in resolve_kinds(list(self.models))
-
-    def fitted_kinds(self) -> list[str]:
-        """The kinds to fit: those asked for, with the ensemble's members in its place (it is
-        combined from the day's fits, never trained on its own)."""
-        kinds = resolve_kinds(list(self.models))
-        if ENSEMBLE_KIND not in kinds:
-            return kinds
-        members = self.ensemble_members()
-        return [k for k in dict.fromkeys([*kinds, *members]) if k != ENSEMBLE_KIND]
-
-    def ensemble_members(self) -> list[str]:
-        """The kinds the ensemble may average."""
-        return list(self._ensemble_settings().get("members", EnsembleModel.defaults["members"]))
-
-    def ensemble_top_k(self) -> int:
-        """How many of the day's best models the ensemble averages."""
-        return int(self._ensemble_settings().get("top_k", EnsembleModel.defaults["top_k"]))
-
-    def _ensemble_settings(self) -> dict[str, Any]:
-        return get_preset(self.preset).hyperparameters.get(ENSEMBLE_KIND, {})
-
-
 def plan_fits(
     info: SymbolInfo,
     kinds: list[str],
@@ -190,12 +112,66 @@ def plan_fits(
     as_of: date,
     policy: RetrainPolicy,
 ) -> dict[str, BaseRun | None]:
-    """Per model: the base run to fine-tune from, or None for a full retrain."""
+    """Per model: the base run to fine-tune from, or None for a full retrain (also when the
+    base's saved model is gone or was trained on other inputs than ``config``)."""
     plan: dict[str, BaseRun | None] = {}
     for kind in kinds:
         base = bases.get(kind)
-        fine = base is not None and wants_fine_tune(info, kind, base, as_of, policy)
-        plan[kind] = (
-            base if fine and base and same_inputs(saved_config(base.artifact_uri), config) else None
+        usable = (
+            base is not None
+            and wants_fine_tune(info, kind, base, as_of, policy)
+            and Path(base.artifact_uri, META_FILE).is_file()
+            and same_inputs(saved_config(base.artifact_uri), config)
         )
+        plan[kind] = base if usable else None
     return plan
+
+
+@dataclass
+class DayPlan:
+    """One symbol's day before fitting: what is known, what to fit, the splits to keep."""
+
+    as_of: date
+    last_known: float  # the as-of value of the target: the naive forecast
+    jobs: list[FitJob]
+    ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
+    splits: list[Split]  # to record and save at the jobs' split paths
+
+
+def plan_day(
+    info: SymbolInfo,
+    bars: pd.DataFrame,
+    fresh: Split,
+    step: StepConfig,
+    *,
+    bases: dict[str, BaseRun],
+    errors: Mapping[str, dict[str, float]],
+    splits_dir: Path,
+) -> DayPlan:
+    """A retrain or fine-tune per model, each with its latest scored ``errors`` to calibrate its
+    intervals on; the day's splits: ``fresh`` (``step.day_split``) for retrains, and for each
+    fine-tune ``bars`` scaled as its base run was (``bases``: the newest earlier run per model).
+    """
+    config = step.split_config()
+    plan = plan_fits(info, step.fitted_kinds(), bases, config, fresh.as_of_date, step.policy)
+    splits = {fresh.split_id: fresh}
+    jobs = []
+    for kind, base in plan.items():
+        split = fresh
+        if base is not None:
+            scalers = saved_scalers(base.artifact_uri)
+            split = build_split(bars, config, symbol=info.symbol, scalers=scalers)
+            splits.setdefault(split.split_id, split)
+        jobs.append(
+            FitJob(
+                kind,
+                str(splits_dir / f"{split.split_id}.npz"),
+                base.run_id if base else None,
+                base.artifact_uri if base else None,
+                step.hyperparameters_for(kind),
+                errors.get(kind, {}),
+            )
+        )
+    ensemble_errors = errors.get(ENSEMBLE_KIND, {}) if step.wants_ensemble() else None
+    kept = list(splits.values())
+    return DayPlan(fresh.as_of_date, fresh.latest_known, jobs, ensemble_errors, kept)

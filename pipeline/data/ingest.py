@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,7 +18,9 @@ from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.data.sources.yahoo import YahooSource
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError, SourceError, TransientSourceError
-from pipeline.settings import Settings
+
+if TYPE_CHECKING:  # pipeline.settings checks source names against this module
+    from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 

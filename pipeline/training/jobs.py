@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,25 @@ class FitJob:
         return "fine_tune" if self.base_artifact else "full"
 
 
+# ModelOutcome's fields stored as they are in ``model_runs``
+RUN_FIELDS = (
+    "run_id",
+    "model",
+    "split_id",
+    "training",
+    "base_run_id",
+    "started_at",
+    "finished_at",
+    "status",
+    "error",
+    "backend",
+    "device",
+    "epochs_run",
+    "train_seconds",
+    "artifact_uri",
+)
+
+
 @dataclass
 class ModelOutcome:
     """One model's run: lineage, scores, and its next-day forecast. Plain data only."""
@@ -71,6 +91,20 @@ class ModelOutcome:
     metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
     next_prediction: float | None = None
     intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
+
+    def to_record(self, *, symbol: str, purpose: str, **hyperparameters: Any) -> dict[str, Any]:
+        """The run as warehouse.models.record_run stores it: the ``model_runs`` columns, with
+        ``hyperparameters`` added to the run's own (e.g. the preset), and its frames."""
+        own = {name: getattr(self, name) for name in RUN_FIELDS}
+        return {
+            **own,
+            "symbol": symbol,
+            "hyperparameters": {**self.hyperparameters, **hyperparameters},
+            "code_version": version("nextbar"),
+            "purpose": purpose,
+            "metrics": self.metrics,  # split, metric, value
+            "predictions": self.predictions,  # split, date, predicted, actual, last_known
+        }
 
     def metric(self, split: str, name: str) -> float | None:
         """One metric value, or None when it was not computed (or the run failed)."""

@@ -47,6 +47,22 @@ class Preset:
             validation_size=validation_size,
         )
 
+    def overriding(
+        self,
+        config: SplitConfig,
+        *,
+        window: int | None,
+        features: tuple[str, ...] | None,
+        target_kind: TargetKind | None,
+    ) -> tuple[Preset, SplitConfig]:
+        """``config`` with what the user set (None: not set), and this preset with those
+        settings held out of its search."""
+        given: dict[str, Any] = {"window": window, "features": features, "target_kind": target_kind}
+        config = replace(config, **{k: v for k, v in given.items() if v is not None})
+        if self.search is None:
+            return self, config
+        return replace(self, search=self.search.fixing(**given)), config
+
     def candidates(
         self, kinds: list[str], config: SplitConfig, *, budget: int, seed: int = 42
     ) -> list[Candidate]:

@@ -16,7 +16,13 @@ PREFECT_YAML = Path(__file__).resolve().parents[2] / "deploy" / "prefect.yaml"
 # what a user gives when triggering deployments whose flows have required parameters
 RUN_TIME: dict[str, dict[str, Any]] = {
     "replay/manual": {"symbol": "BTC-USD", "start": "2024-05-01", "end": "2024-05-10"},
-    "fit-models/gpu": {"jobs": [], "models_dir": "data/models"},  # dispatch_fit gives them all
+    "fit-models/gpu": {  # dispatch_fit gives them all
+        "jobs": [],
+        "models_dir": "data/models",
+        "epochs": 30,
+        "finetune_epochs": 3,
+        "seed": 42,
+    },
 }
 
 
