@@ -221,17 +221,7 @@ def daily(
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
     source = source or settings.sources.default
-    step = StepConfig.from_settings(
-        settings,
-        models=models,
-        retrain_every=retrain_every,
-        finetune_epochs=finetune_epochs,
-        epochs=epochs,
-        target=target,
-        preset=preset,
-        window=window,
-        history_bars=history_bars,
-    )
+    step = StepConfig.from_parameters(settings, locals())
     if not skip_ingest:
         since = datetime.now(tz=UTC)
         ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))

@@ -38,17 +38,7 @@ def replay(
     [info] = resolve_symbols([symbol], settings)
     if start > end:
         raise InputError(f"start {start} is after end {end}: give a range with start <= end")
-    step = StepConfig.from_settings(
-        settings,
-        models=models,
-        retrain_every=retrain_every,
-        finetune_epochs=finetune_epochs,
-        epochs=epochs,
-        target=target,
-        preset=preset,
-        window=window,
-        history_bars=history_bars,
-    )
+    step = StepConfig.from_parameters(settings, locals())
     with open_warehouse(settings, read_only=True) as con:
         days = [d.date() for d in load_bars(con, symbol)["date"] if start <= d.date() <= end]
     if not days:

@@ -194,16 +194,7 @@ def train(
     settings = load_settings(warehouse)
     resolve_symbols([symbol], settings)
     kinds = resolve_kinds(models or ["all"])
-    step = StepConfig.from_settings(
-        settings,
-        target=target,
-        preset=preset,
-        window=window,
-        test_size=test_size,
-        validation_size=validation_size,
-        epochs=epochs,
-        seed=seed,
-    )
+    step = StepConfig.from_parameters(settings, locals())
     chosen, config = step.chosen_preset().overriding(
         step.split_config(test_size=step.test_size),
         window=step.window,

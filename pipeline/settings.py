@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Collection
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
@@ -40,9 +41,9 @@ PATH_DIRS = {"models_dir": "models", "plots_dir": "plots", "splits_dir": "splits
 _Strict = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
 
 
-def _check_source(value: str) -> str:
-    if value not in SOURCE_NAMES:
-        raise ValueError(f"unknown source {value!r}; choose from {list(SOURCE_NAMES)}")
+def _one_of(value: str, choices: Collection[str], what: str) -> str:
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose from {list(choices)}")
     return value
 
 
@@ -73,7 +74,7 @@ class SymbolConfig(BaseModel):
     @field_validator("default_source")
     @classmethod
     def _known_source(cls, value: str) -> str:
-        return _check_source(value)
+        return _one_of(value, SOURCE_NAMES, "source")
 
     def to_info(self) -> SymbolInfo:
         """The SymbolInfo the flows use."""
@@ -90,7 +91,7 @@ class SourcesConfig(BaseModel):
     @field_validator("default")
     @classmethod
     def _known_source(cls, value: str | None) -> str | None:
-        return None if value is None else _check_source(value)
+        return None if value is None else _one_of(value, SOURCE_NAMES, "source")
 
 
 class ModelConfig(BaseModel):
@@ -106,9 +107,7 @@ class ModelConfig(BaseModel):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        if value not in PRESETS:
-            raise ValueError(f"unknown preset {value!r}; choose from {sorted(PRESETS)}")
-        return value
+        return _one_of(value, PRESETS, "preset")
 
     @field_validator("models")
     @classmethod
@@ -133,9 +132,7 @@ class SplitDefaults(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str) -> str:
-        if value not in TARGETS:
-            raise ValueError(f"unknown target {value!r}; choose from {list(TARGETS)}")
-        return value
+        return _one_of(value, TARGETS, "target")
 
 
 class RetrainConfig(BaseModel):

@@ -65,7 +65,11 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
 def latest_forecasts(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> pd.DataFrame:
     """The ``latest_forecasts`` view for some symbols."""
     return con.execute(
-        "select * from latest_forecasts where symbol in (select unnest(?::varchar[]))", [symbols]
+        """
+        select * from latest_forecasts where symbol in (select unnest(?::varchar[]))
+        order by symbol, target, model
+        """,
+        [symbols],
     ).df()
 
 
@@ -91,6 +95,7 @@ def leaderboard(
         """
         select * from leaderboard
         where symbol in (select unnest(?::varchar[])) and window_name = ?
+        order by symbol, target, window_name, mae
         """,
         [symbols, window_name],
     ).df()

@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
 from pipeline.forecast.intervals import calibration_pool, interval_bounds
-from pipeline.models.ensemble import EnsembleModel
+from pipeline.models.ensemble import EnsembleModel, top_k_by_validation_mae
 from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.training.jobs import ModelOutcome
 
@@ -50,7 +50,8 @@ def combine_top_k(
     ]
     if len(fitted) < top_k or top_k < 1:
         raise InputError(f"an ensemble of the top {top_k} needs {top_k} fitted models")
-    ranked = sorted(fitted, key=lambda o: o.metric("validation", "mae") or 0.0)[:top_k]
+    scored = [(o.metric("validation", "mae") or 0.0, o) for o in fitted]
+    ranked = [o for _, o in top_k_by_validation_mae(scored, top_k)]
     validation = _mean_validation(ranked)
     point = sum(o.next_prediction or 0.0 for o in ranked) / top_k
     scores = {

@@ -7,6 +7,7 @@ default is written once, there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,14 @@ class StepConfig:
         values.update({k: v for k, v in overrides.items() if v is not None})
         policy = RetrainPolicy(values.pop("retrain_every"), values.pop("finetune_epochs"))
         return cls(**{**values, "models": tuple(values["models"])}, policy=policy)
+
+    @classmethod
+    def from_parameters(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
+        """:meth:`from_settings` with the step options among a flow's ``parameters`` (its
+        ``locals()``: ``symbols``, ``warehouse`` and the like are left out)."""
+        options = set(settings.model.model_dump()) | set(settings.split.model_dump())
+        options |= set(settings.retrain.model_dump())
+        return cls.from_settings(settings, **{k: v for k, v in parameters.items() if k in options})
 
     def chosen_preset(self) -> Preset:
         """The preset the defaults come from."""

@@ -8,18 +8,26 @@ saved in its own directory under ``members/``; a reload predicts exactly as the 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import mae
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.registry import load_model, make_model
+from pipeline.models.kinds import ENSEMBLE_KIND, load_saved, make_single
 from pipeline.splits.split import Split
 
 MEMBERS_DIR = "members"
+T = TypeVar("T")
+
+
+def top_k_by_validation_mae(scored: Iterable[tuple[float, T]], k: int) -> list[tuple[float, T]]:
+    """The ``k`` (validation MAE, item) pairs with the lowest MAE; ties keep the given order.
+    The one ranking rule of both ensembles (this kind and pipeline.daily.combine)."""
+    return sorted(scored, key=lambda pair: pair[0])[:k]  # sorted is stable
 
 
 class EnsembleModel(ForecastModel):
@@ -43,19 +51,18 @@ class EnsembleModel(ForecastModel):
 
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         kinds, top_k = self.hyperparameters["members"], self.hyperparameters["top_k"]
-        if "ensemble" in kinds:
+        if ENSEMBLE_KIND in kinds:
             raise InputError("an ensemble cannot be a member of an ensemble")
         if not 1 <= top_k <= len(kinds):
             raise InputError(f"top_k must be between 1 and {len(kinds)} members, got {top_k}")
         hyperparameters = self.hyperparameters["member_hyperparameters"]
         scored = []
         for kind in kinds:
-            member = make_model(kind, **hyperparameters.get(kind, {}))
+            member = make_single(kind, **hyperparameters.get(kind, {}))
             member.fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
             part = split.validation
             scored.append((mae(part.actual, member.predict_part(part)), member))
-        # sorted is stable: equal scores keep the members' listed order.
-        ranked = sorted(scored, key=lambda pair: pair[0])[:top_k]
+        ranked = top_k_by_validation_mae(scored, top_k)
         self.members_ = [member for _, member in ranked]
         self.member_maes_ = [score for score, _ in ranked]
         self.epochs_run_ = max(member.epochs_run_ for member in self.members_)
@@ -72,5 +79,7 @@ class EnsembleModel(ForecastModel):
         return {"members": saved}
 
     def _load_state(self, directory: Path, state: dict[str, Any]) -> None:
-        self.members_ = [load_model(directory / entry["dir"]) for entry in state["members"]]
+        self.members_ = [
+            load_saved(directory / entry["dir"], make_single) for entry in state["members"]
+        ]
         self.member_maes_ = [float(entry["validation_mae"]) for entry in state["members"]]

@@ -1,50 +1,40 @@
-"""Model kinds by name: ``make_model`` builds one, ``load_model`` reloads a saved one."""
+"""Every model kind by name: ``make_model`` builds one, ``load_model`` reloads a saved one."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import InputError
-from pipeline.models.base import META_FILE, ForecastModel
-from pipeline.models.baselines import DriftModel, LinearModel, NaiveModel
+from pipeline.models.base import ForecastModel
+from pipeline.models.ensemble import EnsembleModel
+from pipeline.models.kinds import (
+    BASELINE_KINDS,
+    ENSEMBLE_KIND,
+    MODEL_KINDS,
+    RECURRENT_KINDS,
+    SINGLE_KINDS,
+    load_saved,
+    make_single,
+)
 
-BASELINE_KINDS: dict[str, type[ForecastModel]] = {
-    "naive": NaiveModel,
-    "drift": DriftModel,
-    "linear": LinearModel,
-}
-RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
-ENSEMBLE_KIND = "ensemble"
-# Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
-# own members, so it is asked for by name rather than doubling the cost of "all".
-SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
-MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
+__all__ = [
+    "BASELINE_KINDS",
+    "ENSEMBLE_KIND",
+    "MODEL_KINDS",
+    "RECURRENT_KINDS",
+    "SINGLE_KINDS",
+    "load_model",
+    "make_model",
+]
 
 
 def make_model(kind: str, **hyperparameters: Any) -> ForecastModel:
     """A new, unfitted model of ``kind``; unknown kinds raise InputError listing the kinds."""
-    if kind in BASELINE_KINDS:
-        return BASELINE_KINDS[kind](**hyperparameters)
-    if kind in RECURRENT_KINDS:
-        # Imported here so baseline-only work never pays for loading Keras and its backend.
-        from pipeline.models.recurrent import RecurrentModel
-
-        return RecurrentModel(kind, **hyperparameters)
     if kind == ENSEMBLE_KIND:
-        # Imported here: the ensemble module builds its members through this registry.
-        from pipeline.models.ensemble import EnsembleModel
-
         return EnsembleModel(**hyperparameters)
-    raise InputError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
+    return make_single(kind, **hyperparameters)
 
 
 def load_model(directory: Path | str) -> ForecastModel:
     """Reload a model written by ``ForecastModel.save``; it predicts exactly as it did."""
-    directory = Path(directory)
-    meta_path = directory / META_FILE
-    if not meta_path.is_file():
-        raise InputError(f"{directory} holds no {META_FILE}: not a saved nextbar model")
-    meta = json.loads(meta_path.read_text())
-    return make_model(meta["kind"], **meta["hyperparameters"]).restore(directory, meta)
+    return load_saved(directory, make_model)

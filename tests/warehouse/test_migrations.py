@@ -57,3 +57,22 @@ def test_reading_a_missing_warehouse_says_what_to_do(tmp_path: Path) -> None:
         connect(tmp_path / "nope.duckdb", read_only=True),
     ):
         pass
+
+
+def test_bar_revisions_have_a_key_and_units_are_documented(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        keys = con.execute(
+            "select constraint_column_names from duckdb_constraints()"
+            " where table_name = 'bar_revisions' and constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+        comments = dict(
+            con.execute(
+                "select table_name || '.' || column_name, comment from duckdb_columns()"
+                " where comment is not null"
+            ).fetchall()
+        )
+    assert keys == [(["symbol", "date", "revised_by_run_id"],)]
+    assert "thousands of CNY" in comments["bars.amount"]
+    assert "thousands of CNY" in comments["bar_revisions.old_amount"]
+    assert "percent" in comments["metrics.value"]
+    assert "symbols.currency" in comments["forecasts.predicted"]

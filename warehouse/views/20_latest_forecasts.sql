@@ -42,4 +42,3 @@ select
 from latest
 left join forecast_accuracy as scored
     on scored.forecast_id = latest.forecast_id
-order by latest.symbol, latest.target, latest.model

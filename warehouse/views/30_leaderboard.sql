@@ -81,4 +81,3 @@ select
     -- to Student's t with n - 1 degrees of freedom): small means the win is unlikely luck
     standard_normal_cdf(dm_statistic) as dm_p_value_better
 from tested
-order by symbol, target, window_name, mae

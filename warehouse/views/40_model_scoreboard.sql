@@ -48,4 +48,3 @@ select
 from model_runs as runs
 join pivoted on pivoted.run_id = runs.run_id
 left join current_champions on current_champions.run_id = runs.run_id
-order by runs.symbol, pivoted.split, runs.finished_at desc, pivoted.mae

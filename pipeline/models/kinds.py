@@ -1,0 +1,50 @@
+"""The model kinds by name, and building or reloading a single (non-ensemble) model.
+
+pipeline.models.registry adds the ensemble on top; the ensemble builds its members here, so
+neither module imports the other's importer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.models.base import META_FILE, ForecastModel
+from pipeline.models.baselines import DriftModel, LinearModel, NaiveModel
+
+BASELINE_KINDS: dict[str, type[ForecastModel]] = {
+    "naive": NaiveModel,
+    "drift": DriftModel,
+    "linear": LinearModel,
+}
+RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
+ENSEMBLE_KIND = "ensemble"
+# Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
+# own members, so it is asked for by name rather than doubling the cost of "all".
+SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
+MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
+
+
+def make_single(kind: str, **hyperparameters: Any) -> ForecastModel:
+    """A new, unfitted single model of ``kind``; other kinds raise InputError listing them."""
+    if kind in BASELINE_KINDS:
+        return BASELINE_KINDS[kind](**hyperparameters)
+    if kind in RECURRENT_KINDS:
+        # Imported here so baseline-only work never pays for loading Keras and its backend.
+        from pipeline.models.recurrent import RecurrentModel
+
+        return RecurrentModel(kind, **hyperparameters)
+    raise InputError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
+
+
+def load_saved(directory: Path | str, make: Callable[..., ForecastModel]) -> ForecastModel:
+    """Reload a model written by ``ForecastModel.save``, built by ``make(kind, **hp)``."""
+    directory = Path(directory)
+    meta_path = directory / META_FILE
+    if not meta_path.is_file():
+        raise InputError(f"{directory} holds no {META_FILE}: not a saved nextbar model")
+    meta = json.loads(meta_path.read_text())
+    return make(meta["kind"], **meta["hyperparameters"]).restore(directory, meta)
