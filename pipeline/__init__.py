@@ -1,4 +1,5 @@
-"""Plain-Python core of nextbar: sources, validation, calendars, splits, models, metrics.
+"""Plain-Python core of nextbar, one package per stage (data, splits, models, training,
+forecast, evaluation, daily, reporting) and the one ``settings`` object.
 
 Nothing in this package imports Prefect or writes SQL.
 """

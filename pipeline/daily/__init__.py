@@ -1,3 +1,4 @@
-"""The daily step's decisions: retrain or fine-tune, which split each model gets, forecast rows,
-and the ensemble combined from the day's fits.
+"""The daily step without Prefect: its options built once from settings plus overrides
+(``step``), the day's plan (retrain or fine-tune, which split each model gets, forecast rows:
+``plan``) and the ensemble combined from the day's fits (``combine``).
 """

@@ -1,4 +1,8 @@
-"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, ensemble."""
+"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, ensemble.
+
+``base`` is the contract, ``baselines`` and ``recurrent`` the single models, ``kinds`` builds a
+single model by name, ``ensemble`` averages the best of them, ``registry`` builds any kind.
+"""
 
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import MODEL_KINDS, load_model, make_model

@@ -1,13 +1,17 @@
-"""The installed ``nextbar`` command as a user runs it: help everywhere, one-line errors."""
+"""The ``nextbar`` command: the installed one as a user runs it (help everywhere, one-line
+errors), and every command run in-process against one real warehouse of bundled BTC-USD bars."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from flows.cli import app
 
 NEXTBAR = shutil.which("nextbar") or str(Path(sys.executable).with_name("nextbar"))
 
@@ -18,7 +22,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", ["init", "ingest", "sql", "demo"])
+COMMANDS = ["init", "ingest", "sql", "train", "models", "run", "replay", "serve", "demo", "config"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command: str) -> None:
     result = _run(command, "--help")
     assert result.returncode == 0
@@ -45,3 +52,101 @@ def test_file_needs_one_symbol(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "--file needs exactly one --symbol" in result.stderr
+
+
+def test_help_lists_every_command() -> None:
+    listed = _run("--help").stdout
+    assert all(f" {command} " in listed for command in COMMANDS)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse made by ``init`` and ``ingest``: BTC-USD's bundled bars."""
+    path = tmp_path_factory.mktemp("cli") / "nextbar.duckdb"
+    app(["init", "--warehouse", str(path)], standalone_mode=False)
+    app(
+        ["ingest", "-s", "BTC-USD", "--source", "bundled", "--warehouse", str(path)],
+        standalone_mode=False,
+    )
+    return path
+
+
+@pytest.fixture
+def nextbar(capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
+    """Run a command in this process (the session's Prefect harness); what it printed."""
+
+    def invoke(*args: str) -> str:
+        capsys.readouterr()
+        app(list(args), standalone_mode=False)
+        return capsys.readouterr().out
+
+    return invoke
+
+
+def test_init_and_ingest(nextbar: Callable[..., str], warehouse: Path) -> None:
+    out = nextbar("init", "--warehouse", str(warehouse))
+    assert f"warehouse {warehouse} ready (schema version" in out
+    out = nextbar("ingest", "-s", "BTC-USD", "--source", "bundled", "--warehouse", str(warehouse))
+    assert "BTC-USD" in out and "succeeded" in out
+
+
+def _last_days(nextbar: Callable[..., str], path: Path, n: int) -> list[str]:
+    query = "select date from bars where not is_partial order by date desc limit " + str(n)
+    out = nextbar("sql", query, "--format", "csv", "--warehouse", str(path))
+    return sorted(out.split()[1:])
+
+
+def test_sql(nextbar: Callable[..., str], warehouse: Path) -> None:
+    out = nextbar(
+        "sql", "select count(*) as n from bars", "--format", "csv", "--warehouse", str(warehouse)
+    )
+    assert out.split() == ["n", "3541"]
+
+
+def test_train_then_models(nextbar: Callable[..., str], warehouse: Path) -> None:
+    out = nextbar(
+        "train",
+        "-s",
+        "BTC-USD",
+        "-m",
+        "naive",
+        "-m",
+        "drift",
+        "--test-size",
+        "30",
+        "--warehouse",
+        str(warehouse),
+    )
+    assert "every model beside the naive baseline (MAE, close)" in out
+    out = nextbar("models", "-s", "BTC-USD", "--warehouse", str(warehouse))
+    assert "champion:" in out and "drift" in out
+
+
+def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
+    start, end = _last_days(nextbar, warehouse, 2)
+    common = ["-m", "naive", "--history-bars", "300", "--warehouse", str(warehouse)]
+    out = nextbar("replay", "-s", "BTC-USD", "--start", start, "--end", end, *common)
+    assert f"replayed 2 trading days of BTC-USD ({start} .. {end})" in out
+    assert "leaderboard" in out
+    out = nextbar("run", "-s", "BTC-USD", "--source", "bundled", *common)
+    assert "next trading day: champion forecast" in out
+
+
+def test_serve_serves_the_deployments(
+    nextbar: Callable[..., str], monkeypatch: pytest.MonkeyPatch, warehouse: Path
+) -> None:
+    import flows.serve
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(flows.serve, "serve", lambda *d, limit: served.update(d=d, limit=limit))
+    nextbar("serve", "--warehouse", str(warehouse), "--limit", "2")
+    names = sorted(d.name for d in served["d"])  # type: ignore[attr-defined]
+    assert names == ["600519-SH", "BTC-USD", "default", "default", "manual"]
+    assert served["limit"] == 2
+
+
+def test_config_says_where_each_setting_came_from(
+    nextbar: Callable[..., str], warehouse: Path
+) -> None:
+    out = nextbar("config", "--warehouse", str(warehouse))
+    assert "beside the warehouse" in out and str(warehouse.parent / "models") in out
