@@ -1,7 +1,8 @@
 """Storing bars: one transaction per symbol ingest, set-based, keeping every replaced value.
 
 A re-fetched bar that differs from the stored one replaces it; the old values go to
-``bar_revisions`` first. A final bar is never replaced by a partial one.
+``bar_revisions`` first. A final bar is never replaced by a partial one, and an ingest that
+would rewrite much of a series stops first (``warehouse.overlap``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.data.bars import BAR_COLUMNS
+from warehouse.overlap import check_overlap
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 
@@ -38,6 +40,7 @@ class IngestRequest:
     start: date | None
     end: date | None
     started_at: datetime
+    replace: bool = False  # the user accepts rewriting stored bars (``--replace``)
 
 
 def store_ingest(
@@ -52,6 +55,7 @@ def store_ingest(
     try:
         con.register("staged_bars", staged)
         _classify(con)
+        check_overlap(con, request.symbol, replace=request.replace)
         _record_revisions(con, request)
         _write_bars(con, request)
         _record_rejected(con, request, rejected)

@@ -18,6 +18,7 @@ from flows.cli.app import (
     SymbolsOpt,
     WarehouseOpt,
     app,
+    check_range,
     parse_date,
     show_progress,
     warehouse_path,
@@ -53,7 +54,7 @@ def run(
     report = daily(
         symbols=symbol,
         source=source,
-        as_of=parse_date(as_of),
+        as_of=parse_date(as_of, "--as-of"),
         models=models,
         retrain_every=retrain_every,
         finetune_epochs=finetune_epochs,
@@ -84,7 +85,8 @@ def replay(
     from flows.replay import replay as replay_flow
 
     show_progress()
-    start_day, end_day = parse_date(start), parse_date(end)
+    start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")
+    check_range(start_day, end_day)
     assert start_day is not None and end_day is not None
     days = replay_flow(
         symbol=symbol,

@@ -29,17 +29,18 @@ def train(
     preset: PresetOpt = "default",
     epochs: Annotated[
         int | None,
-        typer.Option(help="Most epochs, early stopping on validation [default: preset's]"),
+        typer.Option(min=1, help="Most epochs, early stopping on validation [default: preset's]"),
     ] = None,
     target: Annotated[str, typer.Option(help="close | open | high | low")] = "close",
     window: Annotated[
-        int | None, typer.Option(help="Bars per input window [default: preset's]")
+        int | None, typer.Option(min=1, help="Bars per input window [default: preset's]")
     ] = None,
     test_size: Annotated[
-        int, typer.Option("--test-size", help="Last N targets scored as test")
+        int, typer.Option("--test-size", min=1, help="Last N targets scored as test")
     ] = 300,
     validation_size: Annotated[
-        int, typer.Option("--validation-size", help="Targets before test for early stopping")
+        int,
+        typer.Option("--validation-size", min=1, help="Targets before test for early stopping"),
     ] = 120,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
@@ -48,6 +49,7 @@ def train(
         int | None,
         typer.Option(
             "--search-budget",
+            min=0,
             help="Configs drawn per model (linear, gru, lstm) beside the preset's own, ranked on "
             "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
         ),
@@ -68,7 +70,7 @@ def train(
         window=window,
         test_size=test_size,
         validation_size=validation_size,
-        as_of=parse_date(as_of),
+        as_of=parse_date(as_of, "--as-of"),
         search_budget=search_budget,
         warehouse=str(warehouse_path(warehouse)),
     )

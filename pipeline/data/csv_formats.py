@@ -17,16 +17,20 @@ import pandas as pd
 
 from pipeline.data.bars import canonical
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
+from pipeline.data.validation import FIRST_DATE, LAST_DATE
 from pipeline.errors import CsvFormatError
 
 _VOLUME_SUFFIXES = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9}
 
 
 def _dates(raw: pd.Series, *formats: str) -> pd.Series:
-    """Parse with the first format that fits each cell; NaT where none does."""
+    """Parse with the first format that fits each cell; NaT where none does or out of range."""
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     for fmt in formats:
-        parsed = parsed.fillna(pd.to_datetime(raw, format=fmt, errors="coerce"))
+        found = pd.to_datetime(raw, format=fmt, errors="coerce")
+        # 9999-12-31 parses at second resolution but fits no nanosecond timestamp.
+        in_range = (found >= FIRST_DATE) & (found <= LAST_DATE)
+        parsed = parsed.fillna(found.where(in_range).astype("datetime64[ns]"))
     return parsed
 
 
@@ -148,6 +152,11 @@ def _decode(path: Path) -> str:
         ) from exc
 
 
+def _shorten(text: str, limit: int = 80) -> str:
+    """A file's text quoted in an error: junk files can be long."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def detect_format(header_line: str) -> CsvFormat | None:
     """The format whose header matches header_line (quotes and spaces ignored), if any."""
     columns = [c.strip() for c in next(csv.reader([header_line], skipinitialspace=True), [])]
@@ -165,7 +174,7 @@ def read_history_csv(path: Path, info: SymbolInfo) -> pd.DataFrame:
     fmt = detect_format(header_line)
     if fmt is None:
         raise CsvFormatError(
-            f"{path}: unrecognised header {header_line.strip()!r}; "
+            f"{path}: unrecognised header {_shorten(header_line.strip())!r}; "
             f"supported formats are {_supported()}"
         )
     # Everything is read as text so that a bad cell becomes NaN/NaT, not a failed read.

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
+from pipeline.errors import NextbarError
 from warehouse.connection import connect
 
 # The bundled BTC file ends with a partial 2024-05-27 bar (close 70009.66); the day's
@@ -84,7 +85,7 @@ def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     before = _snapshot(btc_warehouse)
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(NextbarError, match=message):
         ingest(symbols=["BTC-USD"], file=str(bad), warehouse=str(btc_warehouse))
     after = _snapshot(btc_warehouse)
     for name in before:
