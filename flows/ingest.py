@@ -19,12 +19,19 @@ from flows.common import (
     retry_transient_only,
 )
 from pipeline.data import ingest as plan
+from pipeline.data.bars import in_volume_unit
 from pipeline.data.calendars import find_gaps, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
+from warehouse.bars import (
+    IngestRequest,
+    last_bar_date,
+    record_failed_ingest,
+    store_ingest,
+    volume_unit,
+)
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
 from warehouse.symbols import sync_symbols
 
@@ -45,6 +52,7 @@ class SymbolIngest:
     gaps: int
     status: str
     error: str | None = None
+    duplicates: int = 0  # exact duplicate rows in a file, stored once
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,9 @@ def store_bars(
     info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
 ) -> SymbolIngest:
     """Validate, then upsert in one transaction; report counts and gaps."""
-    checked = validate_bars(fetched.bars, today=today_in(info))
     with open_warehouse(settings) as con:
+        bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
+        checked = validate_bars(bars, today=today_in(info))
         counts = store_ingest(con, request, checked.valid, checked.rejected)
         stored = con.execute(
             "select date from bars where symbol = ? order by date", [info.symbol]
@@ -139,6 +148,7 @@ def store_bars(
         end=request.end,
         gaps=len(gaps),
         status="succeeded",
+        duplicates=fetched.duplicates,
         **{k: v for k, v in asdict(counts).items()},
     )
 

@@ -233,6 +233,14 @@ def load_bars(
     return frame
 
 
+def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
+    """The volume unit of a symbol's stored bars (None when none are stored)."""
+    [(unit,)] = con.execute(
+        "select any_value(volume_unit) from bars where symbol = ?", [symbol]
+    ).fetchall()
+    return unit
+
+
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:
     """The date of the newest stored bar of a symbol (partial or not), or None."""
     [(last,)] = con.execute("select max(date) from bars where symbol = ?", [symbol]).fetchall()

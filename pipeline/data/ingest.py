@@ -30,6 +30,7 @@ class Fetched:
 
     bars: pd.DataFrame
     source: str
+    duplicates: int = 0  # exact duplicate rows dropped (a file's repeated lines)
 
 
 def plan_range(
@@ -104,6 +105,10 @@ def fetch_bars(source: BarSource, info: SymbolInfo, start: date, end: date) -> F
 
 
 def read_file(path: Path, info: SymbolInfo) -> Fetched:
-    """A user's own history CSV, in any supported format."""
+    """A user's own history CSV, in any supported format; exact duplicate rows kept once.
+
+    Two different rows for one date both stay: validation rejects them, with the reason.
+    """
     frame = read_history_csv(path, info)
-    return Fetched(bars=frame, source=f"csv:{path.name}")
+    unique = frame.drop_duplicates(ignore_index=True)
+    return Fetched(bars=unique, source=f"csv:{path.name}", duplicates=len(frame) - len(unique))

@@ -76,7 +76,10 @@ def test_rejected_rows_are_kept_with_reasons_and_the_rest_stored(
     [
         (b"", "empty"),
         (b"when,what\n2020-01-01,1\n", "supported formats"),
-        ("Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1"), "UTF-8"),
+        (
+            "Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1"),
+            "UTF-8",
+        ),
     ],
 )
 def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
