@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 
-import click
 from rich.markup import escape
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.exceptions import Abort
 
 from flows.cli.app import app
 from flows.output import err_console
@@ -43,13 +44,13 @@ def main() -> None:
     """Entry point: one-line errors and a non-zero exit, tracebacks only with --debug."""
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.NoArgsIsHelpError as exc:
+    except NoArgsIsHelpError as exc:
         exc.show()
         raise SystemExit(exc.exit_code) from None
-    except click.ClickException as exc:
+    except ClickException as exc:
         # Usage errors (a bad option value, a missing option) name the option; one line too.
         raise _fail(error_line(NextbarError(exc.format_message())), exc.exit_code) from None
-    except click.exceptions.Abort:
+    except Abort:
         raise _fail("aborted", 130) from None
     except Exception as exc:
         if os.environ.get("NEXTBAR_DEBUG"):

@@ -59,9 +59,9 @@ def ingest(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
-    from flows.common import resolve_symbols
-    from flows.ingest import ingest as ingest_flow
-    from pipeline.data.ingest import SOURCE_NAMES
+    from pipeline.config import configured_symbols
+    from pipeline.data.sources import SOURCE_NAMES
+    from pipeline.data.symbols import get_symbol
     from pipeline.errors import InputError
 
     if file and (not symbol or len(symbol) != 1):
@@ -71,9 +71,13 @@ def ingest(
         raise InputError(f"--file {file}: {reason}")
     if source and source not in SOURCE_NAMES:
         raise InputError(f"--source {source!r}: choose one of {', '.join(SOURCE_NAMES)}")
-    resolve_symbols(symbol)  # an unknown --symbol fails here, before any flow run
+    known = configured_symbols()
+    for name in symbol or []:
+        get_symbol(name, known)  # an unknown --symbol fails here, before any flow run
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_range(first, last)
+    from flows.ingest import ingest as ingest_flow
+
     results = ingest_flow(
         symbols=symbol,
         source=source,

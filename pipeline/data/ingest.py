@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipeline.data.calendars import today_in
 from pipeline.data.csv_formats import read_history_csv
+from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.sources.base import BarSource
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.sources.tushare_pro import TushareSource
@@ -20,8 +21,6 @@ from pipeline.errors import InputError, SourceError, TransientSourceError
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
-
-SOURCE_NAMES = ("tushare", "yfinance", "bundled")
 
 
 @dataclass(frozen=True)
