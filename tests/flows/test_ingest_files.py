@@ -95,3 +95,29 @@ def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
         pd.testing.assert_frame_equal(after[name], before[name])
     runs = _table(btc_warehouse, "select status, error from ingest_runs order by started_at")
     assert runs["status"].iloc[-1] == "failed" and "bad.csv" in runs["error"].iloc[-1]
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+TDX_EXPORT = SHARED / "SH600519_tdx_export_raw_gbk_2009-01-08_2023-02-10.txt"
+
+
+def test_a_gbk_terminal_export_stores_every_trading_day_once(warehouse_path: Path) -> None:
+    [first] = ingest(symbols=["600519.SH"], file=str(TDX_EXPORT), warehouse=str(warehouse_path))
+    [again] = ingest(symbols=["600519.SH"], file=str(TDX_EXPORT), warehouse=str(warehouse_path))
+    assert (first.new, first.rejected, first.duplicates) == (3417, 0, 0)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3417)
+    stored = _table(warehouse_path, "select count(*) as n, count(distinct date) as d from bars")
+    assert stored["n"][0] == stored["d"][0] == 3417
+
+
+def test_another_instruments_file_is_refused_and_stores_nothing(
+    btc_warehouse: Path,
+) -> None:
+    # Moutai's Yahoo export given as BTC-USD: same layout and unit, another instrument.
+    moutai = SHARED / "600519.SS_yahoo_2018-01-02_2022-04-01.csv"
+    before = _snapshot(btc_warehouse)
+    with pytest.raises(NextbarError, match=r"would change \d+ stored bars.*nothing stored"):
+        ingest(symbols=["BTC-USD"], file=str(moutai), warehouse=str(btc_warehouse))
+    after = _snapshot(btc_warehouse)
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name])
