@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.data.bars import BAR_COLUMNS
-from warehouse.overlap import check_overlap
+from warehouse.overlap import check_overlap, rebase, rebase_factor
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 
@@ -55,6 +55,10 @@ def store_ingest(
     try:
         con.register("staged_bars", staged)
         _classify(con)
+        factor = rebase_factor(con)
+        if factor is not None:
+            rebase(con, request.symbol, factor, request.run_id, request.started_at)
+            _classify(con)
         check_overlap(con, request.symbol, replace=request.replace)
         _record_revisions(con, request)
         _write_bars(con, request)

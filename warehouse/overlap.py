@@ -1,5 +1,9 @@
 """The guard before an ingest writes: it may not silently rewrite a stored series.
 
+Bars on another price basis first reconcile: when one factor explains the whole overlap (a
+forward-adjusted file as of another date, say), the stored history is rebased by it, every
+old value kept in ``bar_revisions``, so the series continues without a jump at the seam.
+
 An ingest whose bars would materially change more than ``MAX_CHANGED`` stored final bars, or
 whose closes disagree with the stored ones on the overlap (a wrong ``--symbol``, another price
 basis), stops and stores nothing unless the user asked for it (``--replace``). A volume in
@@ -8,8 +12,11 @@ another unit than the stored series is refused always: units never mix within a 
 
 from __future__ import annotations
 
+import statistics
+
 import duckdb
 
+from pipeline.data.bars import PRICE_COLUMNS
 from pipeline.errors import OverwriteRefusedError
 
 # A price that moved by more than this (relative) is a material change, not float noise.
@@ -71,3 +78,56 @@ def _check_units(con: duckdb.DuckDBPyConnection, symbol: str) -> None:
             f"{symbol}: the volume is in {new} but the stored series is in {stored}; "
             "units never mix within a series: nothing stored"
         )
+
+
+def rebase_factor(con: duckdb.DuckDBPyConnection) -> float | None:
+    """The one factor new/stored that explains every overlapping price, if there is one != 1.
+
+    Only across price bases: between two adjusted series (qfq as of different dates) or an
+    adjusted and a raw one. Two raw series never differ by a constant: that is another
+    instrument, and the guard refuses it.
+    """
+    ratios = [
+        ratio
+        for row in con.execute(
+            f"""
+            select {", ".join(f"c.{c} / b.{c}" for c in PRICE_COLUMNS)}
+            from classified_bars as c
+            join bars as b on b.symbol = c.symbol and b.date = c.date
+            where not b.is_partial and not c.is_partial
+              and (c.price_adjustment <> b.price_adjustment or c.price_adjustment in ('qfq', 'hfq'))
+            """
+        ).fetchall()
+        for ratio in row
+    ]
+    if len(ratios) < 2 * len(PRICE_COLUMNS):
+        return None
+    factor = statistics.median(ratios)
+    explains = all(abs(r / factor - 1) <= PRICE_TOLERANCE for r in ratios)
+    return factor if explains and abs(factor - 1) > PRICE_TOLERANCE else None
+
+
+def rebase(
+    con: duckdb.DuckDBPyConnection, symbol: str, factor: float, run_id: str, at: object
+) -> None:
+    """Scale every stored price of symbol by factor onto the incoming basis; keep old values."""
+    [(source, basis)] = con.execute(
+        "select any_value(source), any_value(price_adjustment) from classified_bars"
+    ).fetchall()
+    con.execute(
+        """
+        insert into bar_revisions
+        select symbol, date, ?::timestamptz, ?, ?, open, high, low, close, volume, amount,
+               adj_factor, is_partial, price_adjustment, source, ingest_run_id, ingested_at, ?
+        from bars where symbol = ?
+        """,
+        [at, f"rebased x{factor:.6g} onto the basis of {source}", run_id, source, symbol],
+    )
+    con.execute(
+        """
+        update bars set open = open * $f, high = high * $f, low = low * $f, close = close * $f,
+               price_adjustment = $basis
+        where symbol = $symbol
+        """,
+        {"f": factor, "basis": basis, "symbol": symbol},
+    )

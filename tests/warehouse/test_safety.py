@@ -44,6 +44,13 @@ def _request(*, replace: bool = False) -> IngestRequest:
     )
 
 
+PRICES = ["open", "high", "low", "close"]
+
+
+def _moutai_request() -> IngestRequest:
+    return IngestRequest(str(uuid.uuid4()), "600519.SH", "test", None, None, datetime.now(tz=UTC))
+
+
 def _store(path: Path, frame: pd.DataFrame, *, replace: bool = False) -> None:
     with connect(path) as con:
         sync_symbols(con, DEFAULT_SYMBOLS)
@@ -182,3 +189,36 @@ def test_units_never_mix_within_a_series(warehouse_path: Path) -> None:
         with pytest.raises(OverwriteRefusedError, match="units never mix"):
             _store(warehouse_path, _bars([100.0, 101.0, 102.0], unit="units"), replace=replace)
     assert _closes(warehouse_path) == [100.0, 101.0]
+
+
+def test_another_basis_explained_by_one_factor_rebases_the_stored_history(
+    warehouse_path: Path,
+) -> None:
+    # Real Moutai closes (bundled, qfq as of 2020-04) and the same days forward-adjusted as
+    # of a later date: every price differs by one factor, as two qfq series do.
+    moutai = pd.read_csv(
+        Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+    ).tail(30)
+    frame = moutai[["date", "open", "high", "low", "close", "volume"]].reset_index(drop=True)
+
+    def on_basis(scale: float, first: int, last: int) -> pd.DataFrame:
+        part = frame.iloc[first:last].assign(**{c: frame[c] * scale for c in PRICES})
+        return canonical(part, volume_unit="lots_100", price_adjustment="qfq", source="test")
+
+    with connect(warehouse_path) as con:
+        sync_symbols(con, DEFAULT_SYMBOLS)
+        store_ingest(con, _moutai_request(), on_basis(1.0, 0, 20), pd.DataFrame())
+        store_ingest(con, _moutai_request(), on_basis(0.93, 10, 30), pd.DataFrame())
+        closes = con.execute("select close from bars order by date").fetchall()
+        reasons = con.execute("select distinct reason from bar_revisions").fetchall()
+    expected = frame["close"] * 0.93
+    assert [c for (c,) in closes] == pytest.approx(expected.tolist(), rel=1e-9)
+    assert reasons == [("rebased x0.93 onto the basis of test",)]
+
+
+def test_another_basis_no_factor_explains_is_refused(warehouse_path: Path) -> None:
+    _store(warehouse_path, _bars([100.0 + i for i in range(10)]))
+    other = _bars([50.0 + 2 * i for i in range(10)])
+    other["price_adjustment"] = "qfq"
+    with pytest.raises(OverwriteRefusedError, match="nothing stored"):
+        _store(warehouse_path, other)
