@@ -13,7 +13,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from pipeline.data.bars import BAR_COLUMNS
+from pipeline.data.bars import BAR_COLUMNS, PRICE_COLUMNS
 from warehouse.overlap import check_overlap, rebase, rebase_factor
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
@@ -220,15 +220,33 @@ def load_bars(
     until: date | None = None,
     final_only: bool = True,
 ) -> pd.DataFrame:
-    """One symbol's stored bars dated <= until, ascending; partial bars left out by default."""
+    """One symbol's bars dated <= until, ascending, on the modelling basis; partial bars left out.
+
+    The modelling basis is one continuous series: OHLC x adj_factor / the newest bar's factor,
+    so the newest bar is the price a holder sees and an ex-dividend day is no jump. A bar
+    without a factor (the bundled forward-adjusted history, stored before the first factored
+    bar) counts with the first known factor; a symbol without factors (BTC-USD) is as stored.
+    Only factors known by ``until`` are used, so a replayed day sees that day's basis.
+    """
+    scaled = ", ".join(f"{c} * scale as {c}" for c in PRICE_COLUMNS)
     frame = con.execute(
-        """
-        select date, open, high, low, close, volume, amount, adj_factor, is_partial,
+        f"""
+        with chosen as (
+            select *, coalesce(adj_factor, first_value(adj_factor ignore nulls) over whole) as f
+            from bars
+            where symbol = ?
+              and (?::date is null or date <= ?::date)
+              and (not ? or not is_partial)
+            window whole as (order by date rows between unbounded preceding and unbounded following)
+        ),
+        based as (
+            select *, coalesce(f / last_value(f ignore nulls) over whole, 1.0) as scale
+            from chosen
+            window whole as (order by date rows between unbounded preceding and unbounded following)
+        )
+        select date, {scaled}, volume, amount, adj_factor, is_partial,
                volume_unit, price_adjustment, source
-        from bars
-        where symbol = ?
-          and (?::date is null or date <= ?::date)
-          and (not ? or not is_partial)
+        from based
         order by date
         """,
         [symbol, until, until, final_only],
