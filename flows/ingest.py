@@ -129,7 +129,9 @@ def store_bars(
     with open_warehouse(settings) as con:
         bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
         checked = validate_bars(bars, today=today_in(info))
-        counts = store_ingest(con, request, checked.valid, checked.rejected)
+        counts = store_ingest(
+            con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
+        )
         stored = con.execute(
             "select date from bars where symbol = ? order by date", [info.symbol]
         ).fetchall()
@@ -148,7 +150,6 @@ def store_bars(
         end=request.end,
         gaps=len(gaps),
         status="succeeded",
-        duplicates=fetched.duplicates,
         **{k: v for k, v in asdict(counts).items()},
     )
 

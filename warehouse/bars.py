@@ -7,7 +7,7 @@ would rewrite much of a series stops first (``warehouse.overlap``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
@@ -28,6 +28,7 @@ class IngestCounts:
     changed: int
     unchanged: int
     rejected: int
+    duplicates: int = 0  # exact duplicate input rows, stored once
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def store_ingest(
     request: IngestRequest,
     valid: pd.DataFrame,
     rejected: pd.DataFrame,
+    *,
+    duplicates: int = 0,
 ) -> IngestCounts:
     """Upsert valid bars, keep rejected rows and record the run, all or nothing."""
     staged = valid[BAR_COLUMNS].assign(symbol=request.symbol)
@@ -63,7 +66,10 @@ def store_ingest(
         _record_revisions(con, request)
         _write_bars(con, request)
         _record_rejected(con, request, rejected)
-        counts = _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected))
+        counts = replace(
+            _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected)),
+            duplicates=duplicates,
+        )
         _record_run(con, request, counts, status="succeeded", error=None)
         con.execute("commit")
     except BaseException:
@@ -193,7 +199,12 @@ def _record_run(
 ) -> None:
     con.execute(
         """
-        insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)
+        insert into ingest_runs (
+            run_id, symbol, source, requested_start, requested_end, rows_fetched, rows_new,
+            rows_changed, rows_unchanged, rows_rejected, started_at, finished_at, status, error,
+            rows_duplicate
+        )
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?)
         """,
         [
             request.run_id,
@@ -209,6 +220,7 @@ def _record_run(
             request.started_at,
             status,
             error,
+            counts.duplicates,
         ],
     )
 

@@ -162,3 +162,11 @@ def test_last_bar_date(warehouse_path: Path) -> None:
     with connect(warehouse_path, read_only=True) as con:
         assert wbars.last_bar_date(con, "BTC-USD") == date(2020, 1, 2)
         assert wbars.last_bar_date(con, "600519.SH") is None
+
+
+def test_duplicate_rows_are_counted_in_the_run(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        sync_symbols(con, DEFAULT_SYMBOLS)
+        counts = store_ingest(con, _request(), _bars([1.0]), _no_rejects(), duplicates=2)
+    assert counts.duplicates == 2
+    assert _table(warehouse_path, "ingest_runs")["rows_duplicate"].tolist() == [2]
