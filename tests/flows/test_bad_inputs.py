@@ -129,8 +129,16 @@ def test_bad_input_ends_with_one_short_line(
 def test_a_failed_flow_run_ends_with_one_short_line(
     folder: Path, args: list[str], expected: str
 ) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
     result = _run(folder, *args)
     _assert_one_line(result.returncode, result.stdout, result.stderr, expected)
+    # Under Prefect the run still ends Failed, with the same message.
+    with get_client(sync_client=True) as client:
+        [run] = client.read_flow_runs(sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=1)
+    assert run.state is not None and run.state.is_failed()
+    assert expected in (run.state.message or "")
 
 
 def test_debug_shows_the_traceback_of_a_failed_flow(folder: Path) -> None:
