@@ -19,11 +19,20 @@ from flows.common import (
     retry_transient_only,
 )
 from pipeline.data import ingest as plan
+from pipeline.data.bars import in_volume_unit
 from pipeline.data.calendars import find_gaps, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
+from pipeline.errors import NextbarError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import IngestRequest, last_bar_date, record_failed_ingest, store_ingest
+from warehouse.bars import (
+    IngestRequest,
+    last_bar_date,
+    record_failed_ingest,
+    store_ingest,
+    volume_unit,
+)
+from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
 from warehouse.symbols import sync_symbols
 
 
@@ -43,13 +52,49 @@ class SymbolIngest:
     gaps: int
     status: str
     error: str | None = None
+    duplicates: int = 0  # exact duplicate rows in a file, stored once
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the user asked of every symbol's ingest."""
+
+    source: str | None = None
+    start: date | None = None
+    end: date | None = None
+    file: str | None = None
+    replace: bool = False
 
 
 @task(name="prepare-warehouse")
-def prepare_warehouse(settings: Settings, symbols: list[SymbolInfo]) -> None:
-    """Create or upgrade the warehouse and register the symbols."""
-    with open_warehouse(settings) as con:
-        sync_symbols(con, symbols)
+def prepare_warehouse(
+    settings: Settings, symbols: list[SymbolInfo], options: IngestOptions, asked: list[str]
+) -> None:
+    """Create or upgrade the warehouse and register the symbols.
+
+    If another process holds the warehouse past the lock wait, each asked symbol's failure
+    is kept beside the warehouse and recorded in ``ingest_runs`` by the next ingest.
+    """
+    try:
+        with open_warehouse(settings) as con:
+            sync_symbols(con, symbols)
+            record_deferred_failures(con, settings.warehouse)
+    except WarehouseBusyError as exc:
+        for symbol in asked:
+            defer_failed_ingest(settings.warehouse, _request(symbol, options), error_text(exc))
+        raise
+
+
+def _request(symbol: str, options: IngestOptions) -> IngestRequest:
+    return IngestRequest(
+        run_id=str(uuid.uuid4()),
+        symbol=symbol,
+        source="file" if options.file else (options.source or "default"),
+        start=options.start,
+        end=options.end,
+        started_at=datetime.now(tz=UTC),
+        replace=options.replace,
+    )
 
 
 @task(name="plan-range", task_run_name="plan-range-{info.symbol}")
@@ -81,9 +126,12 @@ def store_bars(
     info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
 ) -> SymbolIngest:
     """Validate, then upsert in one transaction; report counts and gaps."""
-    checked = validate_bars(fetched.bars, today=today_in(info))
     with open_warehouse(settings) as con:
-        counts = store_ingest(con, request, checked.valid, checked.rejected)
+        bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
+        checked = validate_bars(bars, today=today_in(info))
+        counts = store_ingest(
+            con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
+        )
         stored = con.execute(
             "select date from bars where symbol = ? order by date", [info.symbol]
         ).fetchall()
@@ -121,38 +169,30 @@ def ingest(
     end: date | None = None,
     file: str | None = None,
     warehouse: str | None = None,
+    replace: bool = False,
 ) -> list[SymbolIngest]:
-    """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file."""
+    """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file.
+
+    ``replace`` lets an ingest rewrite stored bars it disagrees with (old values are kept).
+    """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
     source = source or settings.sources.default
-    prepare_warehouse(settings, resolve_symbols(None, settings))
-    results = [ingest_symbol(info, source, start, end, file, settings) for info in infos]
+    options = IngestOptions(source=source, start=start, end=end, file=file, replace=replace)
+    prepare_warehouse(settings, resolve_symbols(None, settings), options, [i.symbol for i in infos])
+    results = [ingest_symbol(info, options, settings) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]
     if failed:
-        raise RuntimeError("; ".join(f"{r.symbol}: {r.error}" for r in failed))
+        raise NextbarError("; ".join(f"{r.symbol}: {r.error}" for r in failed))
     return results
 
 
-def ingest_symbol(
-    info: SymbolInfo,
-    source: str | None,
-    start: date | None,
-    end: date | None,
-    file: str | None,
-    settings: Settings,
-) -> SymbolIngest:
+def ingest_symbol(info: SymbolInfo, options: IngestOptions, settings: Settings) -> SymbolIngest:
     """Plan, fetch, store one symbol; a failure is recorded and reported, not raised."""
-    source_name = "file" if file else (source or info.default_source)
-    request = IngestRequest(
-        run_id=str(uuid.uuid4()),
-        symbol=info.symbol,
-        source=source_name,
-        start=start,
-        end=end,
-        started_at=datetime.now(tz=UTC),
-    )
+    source_name = "file" if options.file else (options.source or info.default_source)
+    request = replace(_request(info.symbol, options), source=source_name)
+    start, end, file = options.start, options.end, options.file
     try:
         if file:
             fetched = plan.read_file(Path(file), info)
@@ -162,7 +202,7 @@ def ingest_symbol(
             fetched = fetch_bars(info, source_name, settings, span)
         return store_bars(info, fetched, settings, replace(request, source=fetched.source))
     except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}"
+        message = error_text(exc)
         record_failure(settings, request, message)
         return SymbolIngest(
             symbol=info.symbol,

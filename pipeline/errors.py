@@ -45,3 +45,16 @@ class PermissionDeniedError(SourceError):
 
 class NoDataError(SourceError):
     """The source returned nothing for a range that should have bars."""
+
+
+class WarehouseBusyError(NextbarError):
+    """Another process held the warehouse longer than the lock wait."""
+
+
+class OverwriteRefusedError(InputError):
+    """An ingest that would rewrite much of a stored series, or disagrees with it."""
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as one message: nextbar's own as they are, others with their type."""
+    return str(exc) if isinstance(exc, NextbarError) else f"{type(exc).__name__}: {exc}"

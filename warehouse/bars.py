@@ -1,18 +1,20 @@
 """Storing bars: one transaction per symbol ingest, set-based, keeping every replaced value.
 
 A re-fetched bar that differs from the stored one replaces it; the old values go to
-``bar_revisions`` first. A final bar is never replaced by a partial one.
+``bar_revisions`` first. A final bar is never replaced by a partial one, and an ingest that
+would rewrite much of a series stops first (``warehouse.overlap``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
-from pipeline.data.bars import BAR_COLUMNS
+from pipeline.data.bars import BAR_COLUMNS, PRICE_COLUMNS
+from warehouse.overlap import check_overlap, rebase, rebase_factor
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 
@@ -26,6 +28,7 @@ class IngestCounts:
     changed: int
     unchanged: int
     rejected: int
+    duplicates: int = 0  # exact duplicate input rows, stored once
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class IngestRequest:
     start: date | None
     end: date | None
     started_at: datetime
+    replace: bool = False  # the user accepts rewriting stored bars (``--replace``)
 
 
 def store_ingest(
@@ -45,6 +49,8 @@ def store_ingest(
     request: IngestRequest,
     valid: pd.DataFrame,
     rejected: pd.DataFrame,
+    *,
+    duplicates: int = 0,
 ) -> IngestCounts:
     """Upsert valid bars, keep rejected rows and record the run, all or nothing."""
     staged = valid[BAR_COLUMNS].assign(symbol=request.symbol)
@@ -52,10 +58,18 @@ def store_ingest(
     try:
         con.register("staged_bars", staged)
         _classify(con)
+        factor = rebase_factor(con)
+        if factor is not None:
+            rebase(con, request.symbol, factor, request.run_id, request.started_at)
+            _classify(con)
+        check_overlap(con, request.symbol, replace=request.replace)
         _record_revisions(con, request)
         _write_bars(con, request)
         _record_rejected(con, request, rejected)
-        counts = _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected))
+        counts = replace(
+            _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected)),
+            duplicates=duplicates,
+        )
         _record_run(con, request, counts, status="succeeded", error=None)
         con.execute("commit")
     except BaseException:
@@ -185,7 +199,12 @@ def _record_run(
 ) -> None:
     con.execute(
         """
-        insert into ingest_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?)
+        insert into ingest_runs (
+            run_id, symbol, source, requested_start, requested_end, rows_fetched, rows_new,
+            rows_changed, rows_unchanged, rows_rejected, started_at, finished_at, status, error,
+            rows_duplicate
+        )
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?)
         """,
         [
             request.run_id,
@@ -201,6 +220,7 @@ def _record_run(
             request.started_at,
             status,
             error,
+            counts.duplicates,
         ],
     )
 
@@ -212,21 +232,47 @@ def load_bars(
     until: date | None = None,
     final_only: bool = True,
 ) -> pd.DataFrame:
-    """One symbol's stored bars dated <= until, ascending; partial bars left out by default."""
+    """One symbol's bars dated <= until, ascending, on the modelling basis; partial bars left out.
+
+    The modelling basis is one continuous series: OHLC x adj_factor / the newest bar's factor,
+    so the newest bar is the price a holder sees and an ex-dividend day is no jump. A bar
+    without a factor (the bundled forward-adjusted history, stored before the first factored
+    bar) counts with the first known factor; a symbol without factors (BTC-USD) is as stored.
+    Only factors known by ``until`` are used, so a replayed day sees that day's basis.
+    """
+    scaled = ", ".join(f"{c} * scale as {c}" for c in PRICE_COLUMNS)
     frame = con.execute(
-        """
-        select date, open, high, low, close, volume, amount, adj_factor, is_partial,
+        f"""
+        with chosen as (
+            select *, coalesce(adj_factor, first_value(adj_factor ignore nulls) over whole) as f
+            from bars
+            where symbol = ?
+              and (?::date is null or date <= ?::date)
+              and (not ? or not is_partial)
+            window whole as (order by date rows between unbounded preceding and unbounded following)
+        ),
+        based as (
+            select *, coalesce(f / last_value(f ignore nulls) over whole, 1.0) as scale
+            from chosen
+            window whole as (order by date rows between unbounded preceding and unbounded following)
+        )
+        select date, {scaled}, volume, amount, adj_factor, is_partial,
                volume_unit, price_adjustment, source
-        from bars
-        where symbol = ?
-          and (?::date is null or date <= ?::date)
-          and (not ? or not is_partial)
+        from based
         order by date
         """,
         [symbol, until, until, final_only],
     ).df()
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
+    """The volume unit of a symbol's stored bars (None when none are stored)."""
+    [(unit,)] = con.execute(
+        "select any_value(volume_unit) from bars where symbol = ?", [symbol]
+    ).fetchall()
+    return unit
 
 
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:

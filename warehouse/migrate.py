@@ -49,6 +49,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         applied.append(version)
     for _name, sql in _sql_files("views"):
         con.execute(sql)
+    if applied:
+        # Fold the new schema into the file now rather than leave it in the write-ahead log.
+        con.execute("checkpoint")
     return applied
 
 

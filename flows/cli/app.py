@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from flows.quiet_logging import use_quiet_console
+
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -64,13 +66,13 @@ ModelsOpt = Annotated[
 
 RetrainOpt = Annotated[
     int | None,
-    typer.Option("--retrain-every", help="Full retrain every N trading days [default: 5]"),
+    typer.Option("--retrain-every", min=1, help="Full retrain every N trading days [default: 5]"),
 ]
 
 
 FinetuneOpt = Annotated[
     int | None,
-    typer.Option("--finetune-epochs", help="Epochs of a warm-start fine-tune [default: 3]"),
+    typer.Option("--finetune-epochs", min=0, help="Epochs of a warm-start fine-tune [default: 3]"),
 ]
 
 
@@ -78,12 +80,13 @@ TargetOpt = Annotated[str | None, typer.Option(help="close | open | high | low [
 
 
 EpochsOpt = Annotated[
-    int | None, typer.Option("--epochs", help="Most epochs of a full retrain [default: preset's]")
+    int | None,
+    typer.Option("--epochs", min=1, help="Most epochs of a full retrain [default: preset's]"),
 ]
 
 
 HistoryOpt = Annotated[
-    int | None, typer.Option("--history-bars", help="Train on the newest N bars only")
+    int | None, typer.Option("--history-bars", min=1, help="Train on the newest N bars only")
 ]
 
 
@@ -118,9 +121,24 @@ def with_step_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def parse_date(value: str | None) -> date | None:
-    """A YYYY-MM-DD option value as a date."""
-    return datetime.strptime(value, "%Y-%m-%d").date() if value else None
+def parse_date(value: str | None, option: str = "date") -> date | None:
+    """A YYYY-MM-DD option value as a date; a bad one names the option."""
+    from pipeline.errors import InputError
+
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise InputError(f"{option} {value!r}: not a date (YYYY-MM-DD)") from None
+
+
+def check_range(start: date | None, end: date | None) -> None:
+    """--start must not be after --end."""
+    from pipeline.errors import InputError
+
+    if start and end and start > end:
+        raise InputError(f"--start {start} is after --end {end}")
 
 
 def warehouse_path(path: Path | None) -> Path:
@@ -135,6 +153,8 @@ def _root(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors")] = False,
 ) -> None:
     os.environ["NEXTBAR_DEBUG"] = "1" if debug else ""
+    if not debug:
+        use_quiet_console()
 
 
 def show_progress() -> None:

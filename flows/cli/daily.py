@@ -12,6 +12,7 @@ from flows.cli.app import (
     SymbolsOpt,
     WarehouseOpt,
     app,
+    check_range,
     parse_date,
     show_progress,
     warehouse_path,
@@ -43,7 +44,11 @@ def run(
     show_progress()
     path = warehouse_path(warehouse)
     report = daily(
-        symbols=symbol, source=source, as_of=parse_date(as_of), warehouse=str(path), **step
+        symbols=symbol,
+        source=source,
+        as_of=parse_date(as_of, "--as-of"),
+        warehouse=str(path),
+        **step,
     )
     print_daily(report, path)
 
@@ -61,7 +66,8 @@ def replay(
     from flows.replay import replay as replay_flow
 
     show_progress()
-    start_day, end_day = parse_date(start), parse_date(end)
+    start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")
+    check_range(start_day, end_day)
     assert start_day is not None and end_day is not None
     path = warehouse_path(warehouse)
     days = replay_flow(symbol=symbol, start=start_day, end=end_day, warehouse=str(path), **step)

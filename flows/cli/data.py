@@ -12,6 +12,7 @@ from flows.cli.app import (
     SymbolsOpt,
     WarehouseOpt,
     app,
+    check_range,
     parse_date,
     warehouse_path,
 )
@@ -48,23 +49,43 @@ def ingest(
     ] = None,
     start: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD")] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Let this ingest rewrite stored bars it disagrees with (old values are kept)",
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
-    from flows.ingest import ingest as ingest_flow
+    from pipeline.data.sources import SOURCE_NAMES
+    from pipeline.data.symbols import get_symbol
     from pipeline.errors import InputError
+    from pipeline.settings import load_settings
 
     if file and (not symbol or len(symbol) != 1):
         raise InputError("--file needs exactly one --symbol: the instrument the file holds")
-    if file and not file.exists():
-        raise InputError(f"--file {file}: no such file")
+    if file and not file.is_file():
+        reason = "is a directory" if file.is_dir() else "no such file"
+        raise InputError(f"--file {file}: {reason}")
+    if source and source not in SOURCE_NAMES:
+        raise InputError(f"--source {source!r}: choose one of {', '.join(SOURCE_NAMES)}")
+    known = load_settings().symbol_infos()
+    for name in symbol or []:
+        get_symbol(name, known)  # an unknown --symbol fails here, before any flow run
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    check_range(first, last)
+    from flows.ingest import ingest as ingest_flow
+
     results = ingest_flow(
         symbols=symbol,
         source=source,
-        start=parse_date(start),
-        end=parse_date(end),
+        start=first,
+        end=last,
         file=str(file) if file else None,
         warehouse=str(warehouse_path(warehouse)),
+        replace=replace,
     )
     print_ingest(results)
 

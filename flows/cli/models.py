@@ -30,18 +30,21 @@ def train(
     preset: PresetOpt = None,
     epochs: Annotated[
         int | None,
-        typer.Option(help="Most epochs, early stopping on validation [default: preset's]"),
+        typer.Option(min=1, help="Most epochs, early stopping on validation [default: preset's]"),
     ] = None,
     target: TargetOpt = None,
     window: Annotated[
-        int | None, typer.Option(help="Bars per input window [default: preset's]")
+        int | None, typer.Option(min=1, help="Bars per input window [default: preset's]")
     ] = None,
     test_size: Annotated[
-        int | None, typer.Option("--test-size", help="Last N targets scored as test [300]")
+        int | None,
+        typer.Option("--test-size", min=1, help="Last N targets scored as test [300]"),
     ] = None,
     validation_size: Annotated[
         int | None,
-        typer.Option("--validation-size", help="Targets before test for early stopping [120]"),
+        typer.Option(
+            "--validation-size", min=1, help="Targets before test for early stopping [120]"
+        ),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
@@ -50,6 +53,7 @@ def train(
         int | None,
         typer.Option(
             "--search-budget",
+            min=0,
             help="Configs drawn per model (linear, gru, lstm) beside the preset's own, ranked on "
             "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
         ),
@@ -70,7 +74,7 @@ def train(
         window=window,
         test_size=test_size,
         validation_size=validation_size,
-        as_of=parse_date(as_of),
+        as_of=parse_date(as_of, "--as-of"),
         search_budget=search_budget,
         warehouse=str(warehouse_path(warehouse)),
     )

@@ -54,3 +54,24 @@ def canonical(
     for col in [*PRICE_COLUMNS, "volume", "amount", "adj_factor"]:
         out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
     return out[BAR_COLUMNS].sort_values("date", kind="stable").reset_index(drop=True)
+
+
+# Volume units that are one another times a constant: shares = lots_100 * 100.
+_SHARES_PER = {"shares": 1.0, "lots_100": 100.0}
+
+
+def in_volume_unit(frame: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """frame with its volume converted to unit where that is a fixed ratio (lots <-> shares).
+
+    Other pairs are left as they are: the warehouse refuses to mix them in one series.
+    """
+    if unit is None or unit not in _SHARES_PER:
+        return frame
+    convertible = frame["volume_unit"].isin(list(_SHARES_PER)) & (frame["volume_unit"] != unit)
+    if not convertible.any():
+        return frame
+    out = frame.copy()
+    ratio = out.loc[convertible, "volume_unit"].map(_SHARES_PER) / _SHARES_PER[unit]
+    out.loc[convertible, "volume"] = out.loc[convertible, "volume"] * ratio
+    out.loc[convertible, "volume_unit"] = unit
+    return out

@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.data.calendars import today_in
 from pipeline.data.csv_formats import read_history_csv
+from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.sources.base import BarSource
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.sources.tushare_pro import TushareSource
@@ -24,8 +25,6 @@ if TYPE_CHECKING:  # pipeline.settings checks source names against this module
 
 log = logging.getLogger(__name__)
 
-SOURCE_NAMES = ("tushare", "yfinance", "bundled")
-
 
 @dataclass(frozen=True)
 class Fetched:
@@ -33,6 +32,7 @@ class Fetched:
 
     bars: pd.DataFrame
     source: str
+    duplicates: int = 0  # exact duplicate rows dropped (a file's repeated lines)
 
 
 def plan_range(
@@ -107,6 +107,10 @@ def fetch_bars(source: BarSource, info: SymbolInfo, start: date, end: date) -> F
 
 
 def read_file(path: Path, info: SymbolInfo) -> Fetched:
-    """A user's own history CSV, in any supported format."""
+    """A user's own history CSV, in any supported format; exact duplicate rows kept once.
+
+    Two different rows for one date both stay: validation rejects them, with the reason.
+    """
     frame = read_history_csv(path, info)
-    return Fetched(bars=frame, source=f"csv:{path.name}")
+    unique = frame.drop_duplicates(ignore_index=True)
+    return Fetched(bars=unique, source=f"csv:{path.name}", duplicates=len(frame) - len(unique))

@@ -2,11 +2,12 @@
 
 Rules (a row may break several; its reasons are joined with "; "):
 
-- the date is missing or did not parse (the file's text is kept in ``raw_date``);
+- the date is missing, did not parse (the file's text is kept in ``raw_date``) or lies
+  outside FIRST_DATE..LAST_DATE (9999-12-31, 1200-01-04);
 - the date occurs more than once (every row of that date is rejected: which one is right
   cannot be told);
-- open, high, low or close is missing or <= 0;
-- volume is negative (a missing volume is allowed: some sources have none);
+- open, high, low or close is missing, <= 0, not finite (inf, 1e309) or above MAX_PRICE;
+- volume is negative, not finite or above MAX_VOLUME (a missing volume is allowed);
 - OHLC is inconsistent: low > min(open, close), high < max(open, close) or low > high;
 - the date is after today.
 """
@@ -16,9 +17,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from pipeline.data.bars import BAR_COLUMNS, PRICE_COLUMNS
+
+FIRST_DATE = pd.Timestamp("1970-01-01")
+LAST_DATE = pd.Timestamp("2200-12-31")
+# No listed instrument trades anywhere near these; 1e300 is a broken cell, not a price.
+MAX_PRICE = 1e9
+MAX_VOLUME = 1e16
 
 REJECTED_COLUMNS = ["date", "raw_date", "open", "high", "low", "close", "volume", "reason"]
 
@@ -42,6 +50,15 @@ def _str(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+def _too_big(reasons: pd.Series, values: pd.Series, col: str, limit: float) -> pd.Series:
+    """Reject infinite values and values beyond limit."""
+    infinite = np.isinf(values)
+    reasons = _add_reason(reasons, infinite, f"{col} is not finite (" + _str(values) + ")")
+    return _add_reason(
+        reasons, ~infinite & (values > limit), f"{col} > {limit:g} (" + _str(values) + ")"
+    )
+
+
 def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
     """Split a canonical frame (optionally with ``raw_date``) into valid and rejected rows."""
     dates = pd.to_datetime(frame["date"])
@@ -51,8 +68,18 @@ def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
     reasons = pd.Series("", index=frame.index, dtype=object)
 
     blank = raw_dates.str.strip() == ""
+    years = pd.to_numeric(raw_dates.str.extract(r"(\d{4})")[0], errors="coerce")
+    outside = (years < FIRST_DATE.year) | (years > LAST_DATE.year)
+    outside |= (dates < FIRST_DATE) | (dates > LAST_DATE)
+    unparsed = dates.isna() & ~blank & ~outside
     reasons = _add_reason(reasons, dates.isna() & blank, "missing date")
-    reasons = _add_reason(reasons, dates.isna() & ~blank, "unparseable date '" + raw_dates + "'")
+    reasons = _add_reason(reasons, unparsed, "unparseable date '" + raw_dates + "'")
+    reasons = _add_reason(
+        reasons,
+        outside,
+        "date '" + raw_dates + f"' out of range ({FIRST_DATE.date()}..{LAST_DATE.date()})",
+    )
+    dates = dates.where(~outside)
 
     # NaT rows are not counted: value_counts drops them and they are rejected above.
     counts = dates.map(dates.value_counts()).fillna(0).astype(int)
@@ -64,8 +91,10 @@ def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
         values = frame[col]
         reasons = _add_reason(reasons, values.isna(), f"{col} missing")
         reasons = _add_reason(reasons, values <= 0, f"{col} <= 0 (" + _str(values) + ")")
+        reasons = _too_big(reasons, values, col, MAX_PRICE)
     volume = frame["volume"]
     reasons = _add_reason(reasons, volume < 0, "volume < 0 (" + _str(volume) + ")")
+    reasons = _too_big(reasons, volume, "volume", MAX_VOLUME)
 
     # Comparisons with NaN are False, so a missing price (reported above) adds nothing here.
     low, high = frame["low"], frame["high"]

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
+from pipeline.errors import NextbarError
 from warehouse.connection import connect
 
 # The bundled BTC file ends with a partial 2024-05-27 bar (close 70009.66); the day's
@@ -75,7 +76,10 @@ def test_rejected_rows_are_kept_with_reasons_and_the_rest_stored(
     [
         (b"", "empty"),
         (b"when,what\n2020-01-01,1\n", "supported formats"),
-        ("Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1"), "UTF-8"),
+        (
+            "Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1"),
+            "UTF-8",
+        ),
     ],
 )
 def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
@@ -84,10 +88,36 @@ def test_a_bad_file_fails_clearly_and_leaves_the_warehouse_intact(
     bad = tmp_path / "bad.csv"
     bad.write_bytes(content)
     before = _snapshot(btc_warehouse)
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(NextbarError, match=message):
         ingest(symbols=["BTC-USD"], file=str(bad), warehouse=str(btc_warehouse))
     after = _snapshot(btc_warehouse)
     for name in before:
         pd.testing.assert_frame_equal(after[name], before[name])
     runs = _table(btc_warehouse, "select status, error from ingest_runs order by started_at")
     assert runs["status"].iloc[-1] == "failed" and "bad.csv" in runs["error"].iloc[-1]
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+TDX_EXPORT = SHARED / "SH600519_tdx_export_raw_gbk_2009-01-08_2023-02-10.txt"
+
+
+def test_a_gbk_terminal_export_stores_every_trading_day_once(warehouse_path: Path) -> None:
+    [first] = ingest(symbols=["600519.SH"], file=str(TDX_EXPORT), warehouse=str(warehouse_path))
+    [again] = ingest(symbols=["600519.SH"], file=str(TDX_EXPORT), warehouse=str(warehouse_path))
+    assert (first.new, first.rejected, first.duplicates) == (3417, 0, 0)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3417)
+    stored = _table(warehouse_path, "select count(*) as n, count(distinct date) as d from bars")
+    assert stored["n"][0] == stored["d"][0] == 3417
+
+
+def test_another_instruments_file_is_refused_and_stores_nothing(
+    btc_warehouse: Path,
+) -> None:
+    # Moutai's Yahoo export given as BTC-USD: same layout and unit, another instrument.
+    moutai = SHARED / "600519.SS_yahoo_2018-01-02_2022-04-01.csv"
+    before = _snapshot(btc_warehouse)
+    with pytest.raises(NextbarError, match=r"would change \d+ stored bars.*nothing stored"):
+        ingest(symbols=["BTC-USD"], file=str(moutai), warehouse=str(btc_warehouse))
+    after = _snapshot(btc_warehouse)
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name])

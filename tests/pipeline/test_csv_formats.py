@@ -131,7 +131,7 @@ def test_unknown_header_lists_the_formats(tmp_path: Path) -> None:
     assert "'day,price'" in message
     for fmt in FORMATS:
         assert fmt.name in message
-        assert fmt.header in message
+    assert "日期 开盘 最高 最低 收盘" in message
 
 
 def test_empty_file(tmp_path: Path) -> None:
@@ -140,10 +140,11 @@ def test_empty_file(tmp_path: Path) -> None:
         read_history_csv(path, MOUTAI)
 
 
-def test_non_utf8_file_names_the_encoding_problem(tmp_path: Path) -> None:
-    content = ",date,open,close,high,low,volume,code\n0,2020-01-02,1,1,1,1,1,贵州茅台\n"
-    path = write(tmp_path, content.encode("gbk"))
-    with pytest.raises(CsvFormatError, match="not UTF-8") as err:
+def test_an_undecodable_file_names_the_encoding_problem(tmp_path: Path) -> None:
+    # Latin-1 "é" as the very last byte: no UTF-8, GBK or GB18030 sequence.
+    content = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-06-01,\u00e9".encode("latin-1")
+    path = write(tmp_path, content)
+    with pytest.raises(CsvFormatError, match="neither UTF-8 nor GBK/GB18030") as err:
         read_history_csv(path, MOUTAI)
     assert str(path) in str(err.value)
 

@@ -39,8 +39,10 @@ def _bars(
     return canonical(frame, volume_unit="usd", price_adjustment="split", source="test")
 
 
-def _request(symbol: str = "BTC-USD") -> IngestRequest:
-    return IngestRequest(str(uuid.uuid4()), symbol, "test", None, None, datetime.now(tz=UTC))
+def _request(symbol: str = "BTC-USD", *, replace: bool = False) -> IngestRequest:
+    return IngestRequest(
+        str(uuid.uuid4()), symbol, "test", None, None, datetime.now(tz=UTC), replace=replace
+    )
 
 
 def _no_rejects() -> pd.DataFrame:
@@ -49,10 +51,10 @@ def _no_rejects() -> pd.DataFrame:
     )
 
 
-def _store(path: Path, frame: pd.DataFrame) -> wbars.IngestCounts:
+def _store(path: Path, frame: pd.DataFrame, *, replace: bool = False) -> wbars.IngestCounts:
     with connect(path) as con:
         sync_symbols(con, DEFAULT_SYMBOLS)
-        return store_ingest(con, _request(), frame, _no_rejects())
+        return store_ingest(con, _request(replace=replace), frame, _no_rejects())
 
 
 def _table(path: Path, name: str) -> pd.DataFrame:
@@ -117,7 +119,7 @@ def test_a_crash_mid_upsert_leaves_the_warehouse_as_it_was(
     # _record_rejected runs after the revisions and the bars themselves are written.
     monkeypatch.setattr(wbars, "_record_rejected", crash)
     with pytest.raises(RuntimeError, match="injected"):
-        _store(warehouse_path, _bars([9.0, 9.0, 9.0, 9.0]))
+        _store(warehouse_path, _bars([9.0, 9.0, 9.0, 9.0]), replace=True)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(_table(warehouse_path, name), frame)
 
@@ -139,7 +141,7 @@ frame = canonical(pd.DataFrame({{"date": pd.date_range("2020-01-01", periods=5),
     price_adjustment="split", source="test")
 with connect({str(warehouse_path)!r}) as con:
     wbars.store_ingest(con, wbars.IngestRequest(str(uuid.uuid4()), "BTC-USD", "t", None, None,
-        datetime.now(tz=UTC)), frame, pd.DataFrame())
+        datetime.now(tz=UTC), replace=True), frame, pd.DataFrame())
 """
     result = subprocess.run([sys.executable, "-c", script], check=False)
     assert result.returncode == 3
@@ -160,3 +162,11 @@ def test_last_bar_date(warehouse_path: Path) -> None:
     with connect(warehouse_path, read_only=True) as con:
         assert wbars.last_bar_date(con, "BTC-USD") == date(2020, 1, 2)
         assert wbars.last_bar_date(con, "600519.SH") is None
+
+
+def test_duplicate_rows_are_counted_in_the_run(warehouse_path: Path) -> None:
+    with connect(warehouse_path) as con:
+        sync_symbols(con, DEFAULT_SYMBOLS)
+        counts = store_ingest(con, _request(), _bars([1.0]), _no_rejects(), duplicates=2)
+    assert counts.duplicates == 2
+    assert _table(warehouse_path, "ingest_runs")["rows_duplicate"].tolist() == [2]

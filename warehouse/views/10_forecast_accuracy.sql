@@ -20,8 +20,14 @@ issued as (
     from forecasts
 ),
 
+-- factor: adj_factor, or the first known one for bars stored before it (see load_bars)
 actuals as (
-    select symbol, date, open, high, low, close
+    select
+        symbol, date, open, high, low, close,
+        coalesce(adj_factor, first_value(adj_factor ignore nulls) over (
+            partition by symbol order by date
+            rows between unbounded preceding and unbounded following
+        )) as factor
     from bars
     where not is_partial
 ),
@@ -29,15 +35,19 @@ actuals as (
 joined as (
     select
         issued.*,
+        -- on the basis the forecast was issued in (the as-of day's): an ex-dividend drop
+        -- between the two days is added back, so it counts against no model and not naive
         case issued.target
             when 'open' then actuals.open
             when 'high' then actuals.high
             when 'low' then actuals.low
             else actuals.close
-        end as actual
+        end * coalesce(actuals.factor / as_of_bar.factor, 1.0) as actual
     from issued
     join actuals
         on actuals.symbol = issued.symbol and actuals.date = issued.target_date
+    left join actuals as as_of_bar
+        on as_of_bar.symbol = issued.symbol and as_of_bar.date = issued.as_of_date
 ),
 
 scored as (
