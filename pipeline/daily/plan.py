@@ -14,7 +14,7 @@ from pipeline.data.calendars import next_trading_day, trading_days
 from pipeline.data.symbols import SymbolInfo
 from pipeline.models.base import META_FILE
 from pipeline.models.ensemble import EnsembleModel
-from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
+from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
 from pipeline.training.jobs import ModelOutcome, resolve_kinds
@@ -42,7 +42,7 @@ def wants_fine_tune(
     info: SymbolInfo, kind: str, base: BaseRun | None, as_of: date, policy: RetrainPolicy
 ) -> bool:
     """Fine-tune when a neural base exists and its last full retrain is recent enough."""
-    if kind not in RECURRENT_KINDS or base is None or policy.retrain_every <= 1:
+    if kind not in NEURAL_KINDS or base is None or policy.retrain_every <= 1:
         return False
     if base.last_full_as_of >= as_of:  # never start from a model that saw later bars
         return False
@@ -97,6 +97,8 @@ def forecast_rows(
             "last_known": last_known,
             "is_champion": o.run_id == champion_run_id,
             "is_replay": is_replay,
+            "scale": o.scale,
+            "quantiles": o.quantiles,
         }
         for o in outcomes
         if o.status == "succeeded" and o.next_prediction is not None

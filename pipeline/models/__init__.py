@@ -1,4 +1,5 @@
-"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, ensemble."""
+"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, the scaled
+kinds (naive_ewma, naive_garch, naive_har, gru_dist, lstm_dist), ensemble."""
 
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import MODEL_KINDS, load_model, make_model
