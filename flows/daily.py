@@ -210,6 +210,13 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
         latest = wforecasts.latest_forecasts(con, symbols)
         scored = {s: wforecasts.scored_history(con, s) for s in symbols}
         bars = {s: load_bars(con, s) for s in symbols}
+        champions = latest[latest["is_champion"]]
+        fans = {
+            symbol: wforecasts.forecast_quantiles(con, str(forecast_id))
+            for symbol, forecast_id in zip(
+                champions["symbol"], champions["forecast_id"], strict=True
+            )
+        }
     report = reports.daily_report(latest, scored)
     for symbol in symbols:
         champion = latest[(latest["symbol"] == symbol) & latest["is_champion"]]
@@ -221,7 +228,17 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                 / f"forecast-{champion['as_of_date'].iloc[0]:%Y-%m-%d}.png"
             )
             report.plots.append(
-                str(plots.plot_forecasts(bars[symbol], history, champion, symbol, target, path))
+                str(
+                    plots.plot_forecasts(
+                        bars[symbol],
+                        history,
+                        champion,
+                        symbol,
+                        target,
+                        path,
+                        quantiles=fans.get(symbol),
+                    )
+                )
             )
     create_markdown_artifact(
         key="next-day-forecasts", markdown=report.markdown(), description="nextbar daily"

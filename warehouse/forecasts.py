@@ -128,6 +128,32 @@ def leaderboard(
     ).df()
 
 
+def forecast_quantiles(con: duckdb.DuckDBPyConnection, forecast_id: str) -> dict[float, float]:
+    """One forecast's stored quantiles: {level: price}."""
+    rows = con.execute(
+        "select level, value from forecast_quantiles where forecast_id = ? order by level",
+        [forecast_id],
+    ).fetchall()
+    return {float(level): float(value) for level, value in rows}
+
+
+def distribution_scores(con: duckdb.DuckDBPyConnection, symbol: str) -> pd.DataFrame:
+    """The ``leaderboard``'s distribution scores of one symbol over all scored days, naive's
+    beside each model's, best 95% interval score first."""
+    return con.execute(
+        """
+        select model, target, n, interval_score_80, naive_interval_score_80, interval_score_95,
+               naive_interval_score_95, pinball_loss, naive_pinball_loss, coverage_80,
+               coverage_95, coverage_95_low_vol, coverage_95_mid_vol, coverage_95_high_vol,
+               mean_width_95, is_beating_naive_interval
+        from leaderboard
+        where symbol = ? and window_name = 'all'
+        order by target, interval_score_95
+        """,
+        [symbol],
+    ).df()
+
+
 def interval_breaches(
     con: duckdb.DuckDBPyConnection, symbols: list[str], since: datetime
 ) -> pd.DataFrame:
