@@ -23,7 +23,10 @@ def train(
     model: Annotated[
         list[str] | None,
         typer.Option(
-            "--model", "-m", help="gru|lstm|rnn|naive|drift|linear|ensemble|all (repeatable)"
+            "--model",
+            "-m",
+            help="gru|lstm|rnn|naive|drift|linear|naive_ewma|naive_garch|naive_har|gru_dist|"
+            "lstm_dist|ensemble|all (repeatable)",
         ),
     ] = None,
     preset: PresetOpt = "default",

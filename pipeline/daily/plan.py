@@ -14,7 +14,12 @@ from pipeline.data.calendars import next_trading_day, trading_days
 from pipeline.data.symbols import SymbolInfo
 from pipeline.models.base import META_FILE
 from pipeline.models.ensemble import EnsembleModel
-from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
+from pipeline.models.registry import (
+    DISTRIBUTIONAL_KINDS,
+    ENSEMBLE_KIND,
+    NEURAL_KINDS,
+    VOLATILITY_KINDS,
+)
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
 from pipeline.training.jobs import ModelOutcome, resolve_kinds
@@ -110,7 +115,16 @@ def forecast_rows(
 class StepConfig:
     """How one daily step splits and trains."""
 
-    models: tuple[str, ...] = ("naive", "drift", "linear", "gru", "lstm", "ensemble")
+    models: tuple[str, ...] = (
+        "naive",
+        "drift",
+        "linear",
+        "gru",
+        "lstm",
+        "ensemble",
+        *VOLATILITY_KINDS,
+        *DISTRIBUTIONAL_KINDS,
+    )
     target: str = "close"
     preset: str = "default"
     window: int | None = None  # None: the preset's

@@ -37,7 +37,7 @@ CALIBRATION_WINDOW = 60  # one-step errors per pool: about three months of tradi
 HISTORY_WINDOW = 2 * CALIBRATION_WINDOW  # what ACI replays: each step sees the window before it
 QUANTILE_LEVELS = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 INTERVAL_QUANTILES = {80: (0.1, 0.9), 95: (0.025, 0.975)}  # interval -> (lower, upper) quantile
-ACI_GAMMA = 0.01  # ACI's step size: a miss at 95% raises the level by about 0.01
+ACI_GAMMA = 0.005  # ACI's step size (Gibbs & Candès'): a miss at 95% raises the level ~0.005
 ACI_MIN_POOL = 20  # fewest past errors an ACI step calibrates on
 
 
