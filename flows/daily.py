@@ -23,7 +23,7 @@ from pipeline.daily.plan import (
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import CALIBRATION_WINDOW
+from pipeline.forecast.intervals import HISTORY_WINDOW
 from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
@@ -86,7 +86,7 @@ def prepare_day(
             row["model"]: BaseRun(row["run_id"], row["artifact_uri"], row["last_full_as_of"].date())
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
-        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, CALIBRATION_WINDOW)
+        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
         plan = plan_fits(info, kinds, bases, config, day, step.policy)
         splits = {fresh.split_id: fresh}
         jobs = []
