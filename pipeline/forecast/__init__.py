@@ -1,1 +1,1 @@
-"""Next-day forecasts: the point forecast of a fitted model and its conformal intervals."""
+"""Next-day forecasts: the point forecast of a fitted model, its conformal intervals and quantiles."""
