@@ -1,1 +1,1 @@
-"""Next-day forecasts: the point forecast of a fitted model, its conformal intervals and quantiles."""
+"""Next-day forecasts: a fitted model's point, its conformal intervals and its quantiles."""
