@@ -25,7 +25,7 @@ from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import CALIBRATION_WINDOW
+from pipeline.forecast.intervals import HISTORY_WINDOW
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
@@ -72,7 +72,7 @@ def prepare_day(
             row["model"]: BaseRun.from_row(row)
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
-        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, CALIBRATION_WINDOW)
+        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
         plan = plan_day(
             info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
         )
@@ -177,6 +177,13 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
         latest = wforecasts.latest_forecasts(con, symbols)
         scored = {s: wforecasts.scored_history(con, s) for s in symbols}
         bars = {s: load_bars(con, s) for s in symbols}
+        champions = latest[latest["is_champion"]]
+        fans = {
+            symbol: wforecasts.forecast_quantiles(con, str(forecast_id))
+            for symbol, forecast_id in zip(
+                champions["symbol"], champions["forecast_id"], strict=True
+            )
+        }
     report = reports.daily_report(latest, scored)
     for symbol in symbols:
         champion = latest[(latest["symbol"] == symbol) & latest["is_champion"]]
@@ -188,7 +195,17 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                 / f"forecast-{champion['as_of_date'].iloc[0]:%Y-%m-%d}.png"
             )
             report.plots.append(
-                str(plots.plot_forecasts(bars[symbol], history, champion, symbol, target, path))
+                str(
+                    plots.plot_forecasts(
+                        bars[symbol],
+                        history,
+                        champion,
+                        symbol,
+                        target,
+                        path,
+                        quantiles=fans.get(symbol),
+                    )
+                )
             )
     create_markdown_artifact(
         key="next-day-forecasts", markdown=report.markdown(), description="nextbar daily"

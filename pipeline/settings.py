@@ -29,13 +29,22 @@ from pydantic_settings import (
 from pipeline.data.ingest import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.errors import InputError
-from pipeline.models.registry import MODEL_KINDS
+from pipeline.models.registry import DISTRIBUTIONAL_KINDS, MODEL_KINDS, VOLATILITY_KINDS
 from pipeline.splits.config import TARGETS
 from pipeline.training.presets import PRESETS
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("nextbar.toml")
-DEFAULT_MODELS = ("naive", "drift", "linear", "gru", "lstm", "ensemble")
+DEFAULT_MODELS = (
+    "naive",
+    "drift",
+    "linear",
+    "gru",
+    "lstm",
+    "ensemble",
+    *VOLATILITY_KINDS,
+    *DISTRIBUTIONAL_KINDS,
+)
 PATH_DIRS = {"models_dir": "models", "plots_dir": "plots", "splits_dir": "splits"}
 
 _Strict = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error

@@ -23,6 +23,7 @@ FORECAST_COLUMNS = [
     "last_known",
     "is_champion",
     "is_replay",
+    "scale",
 ]
 # What makes two issues "the same forecast": everything but when it was issued.
 _IDENTITY = [
@@ -43,12 +44,16 @@ _IDENTITY = [
 
 
 def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Insert forecasts in one statement; return how many were new."""
+    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional) in one
+    transaction; return how many forecasts were new."""
     if frame.empty:
         return 0
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
-    con.register("issued_forecasts", frame[FORECAST_COLUMNS])
+    issued = frame.reindex(columns=FORECAST_COLUMNS).assign(issue_row=range(len(frame)))
+    con.register("issued_forecasts", issued)
+    con.register("issued_quantiles", _quantile_rows(frame))
     try:
+        con.execute("begin transaction")
         [(inserted,)] = con.execute(
             f"""
             insert into forecasts (forecast_id, {", ".join(FORECAST_COLUMNS)})
@@ -57,9 +62,36 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
             on conflict (forecast_id) do nothing
             """
         ).fetchall()
+        con.execute(
+            f"""
+            insert into forecast_quantiles (forecast_id, level, value)
+            select md5(concat_ws('|', {identity})), q.level, q.value
+            from issued_quantiles as q
+            join issued_forecasts using (issue_row)
+            on conflict (forecast_id, level) do nothing
+            """
+        )
+        con.execute("commit")
         return int(inserted)
+    except Exception:
+        con.execute("rollback")
+        raise
     finally:
         con.unregister("issued_forecasts")
+        con.unregister("issued_quantiles")
+
+
+def _quantile_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per forecast (its position in ``frame``) and quantile level."""
+    quantiles: list[dict[float, float] | None] = (
+        frame["quantiles"].tolist() if "quantiles" in frame else [None] * len(frame)
+    )
+    rows = [
+        (i, float(level), float(value))
+        for i, levels in enumerate(quantiles)
+        for level, value in (levels or {}).items()
+    ]
+    return pd.DataFrame(rows, columns=["issue_row", "level", "value"])
 
 
 def latest_forecasts(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> pd.DataFrame:
@@ -101,6 +133,32 @@ def leaderboard(
     ).df()
 
 
+def forecast_quantiles(con: duckdb.DuckDBPyConnection, forecast_id: str) -> dict[float, float]:
+    """One forecast's stored quantiles: {level: price}."""
+    rows = con.execute(
+        "select level, value from forecast_quantiles where forecast_id = ? order by level",
+        [forecast_id],
+    ).fetchall()
+    return {float(level): float(value) for level, value in rows}
+
+
+def distribution_scores(con: duckdb.DuckDBPyConnection, symbol: str) -> pd.DataFrame:
+    """The ``leaderboard``'s distribution scores of one symbol over all scored days, naive's
+    beside each model's, best 95% interval score first."""
+    return con.execute(
+        """
+        select model, target, n, interval_score_80, naive_interval_score_80, interval_score_95,
+               naive_interval_score_95, pinball_loss, naive_pinball_loss, coverage_80,
+               coverage_95, coverage_95_low_vol, coverage_95_mid_vol, coverage_95_high_vol,
+               mean_width_95, is_beating_naive_interval
+        from leaderboard
+        where symbol = ? and window_name = 'all'
+        order by target, interval_score_95
+        """,
+        [symbol],
+    ).df()
+
+
 def interval_breaches(
     con: duckdb.DuckDBPyConnection, symbols: list[str], since: datetime
 ) -> pd.DataFrame:
@@ -122,15 +180,16 @@ def recent_errors(
     con: duckdb.DuckDBPyConnection, symbol: str, target: str, as_of: date, window: int
 ) -> dict[str, dict[str, float]]:
     """Per model: its last ``window`` scored forecasts' relative errors
-    (``(actual - predicted) / last_known``) by ISO target day, target days on or before
-    ``as_of`` only (what was known that day). A day forecast live and in a replay counts once,
-    live first."""
+    (``(actual - predicted) / last_known``, over ``scale`` for a scaled model) by ISO target
+    day, target days on or before ``as_of`` only (what was known that day). A day forecast live
+    and in a replay counts once, live first."""
     rows = con.execute(
         """
         select
             model,
             strftime(target_date, '%Y-%m-%d'),
-            (actual - predicted) / abs(last_known) as relative_error
+            -- standardised by the scale the forecast was calibrated with (1: a point model)
+            (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error
         from forecast_accuracy
         where symbol = ? and target = ? and is_day_forecast and target_date <= ?
         qualify row_number() over (partition by model order by target_date desc) <= ?

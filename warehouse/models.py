@@ -117,7 +117,9 @@ def list_runs(con: duckdb.DuckDBPyConnection, symbol: str, limit: int = 50) -> p
     return con.execute(
         """
         select model, split, mae, naive_mae, skill_vs_naive, is_beating_naive,
-               dm_p_value_better, is_champion, purpose, finished_at, run_id
+               dm_p_value_better, interval_score_95, naive_interval_score_95, pinball_loss,
+               naive_pinball_loss, is_beating_naive_interval, is_champion, purpose,
+               finished_at, run_id
         from model_scoreboard
         where symbol = ?
         order by finished_at desc, split, mae

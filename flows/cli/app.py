@@ -59,7 +59,8 @@ ModelsOpt = Annotated[
     typer.Option(
         "--models",
         "-m",
-        help="Model kinds (repeatable) [default: naive drift linear gru lstm ensemble]",
+        help="Model kinds (repeatable) [default: naive drift linear gru lstm ensemble "
+        "naive_ewma naive_garch naive_har gru_dist lstm_dist]",
     ),
 ]
 

@@ -128,3 +128,22 @@ def print_leaderboard(path: Path, symbols: list[str]) -> None:
         "coverage_95",
     ]
     print_frame(board[columns], title="leaderboard: scored forecasts, every model beside naive")
+    distribution = [
+        "symbol",
+        "target",
+        "model",
+        "interval_score_80",
+        "naive_interval_score_80",
+        "interval_score_95",
+        "naive_interval_score_95",
+        "pinball_loss",
+        "naive_pinball_loss",
+        "is_beating_naive_interval",
+        "coverage_95_low_vol",
+        "coverage_95_high_vol",
+        "mean_width_95",
+    ]
+    print_frame(
+        board[distribution],
+        title="leaderboard: tomorrow's distribution beside the probabilistic baseline (naive)",
+    )

@@ -24,7 +24,10 @@ def train(
     model: Annotated[
         list[str] | None,
         typer.Option(
-            "--model", "-m", help="gru|lstm|rnn|naive|drift|linear|ensemble|all (repeatable)"
+            "--model",
+            "-m",
+            help="gru|lstm|rnn|naive|drift|linear|naive_ewma|naive_garch|naive_har|gru_dist|"
+            "lstm_dist|ensemble|all (repeatable)",
         ),
     ] = None,
     preset: PresetOpt = None,
@@ -100,17 +103,26 @@ def models(
     ] = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """List model runs (MAE beside naive) and the current champion."""
+    """List model runs (MAE, interval and pinball scores beside naive's), the scored forecasts'
+    distribution scores, and the current champion."""
     from flows.common import resolve_symbols
     from warehouse.connection import connect
+    from warehouse.forecasts import distribution_scores
     from warehouse.models import current_champion, list_runs
 
     resolve_symbols([symbol])
     with connect(warehouse_path(warehouse), read_only=True) as con:
         runs = list_runs(con, symbol, limit)
         champion = current_champion(con, symbol)
+        scores = distribution_scores(con, symbol)
     print_frame(runs, fmt, title=f"{symbol}: model runs")
     if fmt is OutputFormat.table:
+        if not scores.empty:
+            print_frame(
+                scores,
+                title=f"{symbol}: scored forecasts' distribution beside the probabilistic "
+                "baseline (naive, flat 60-error window)",
+            )
         if champion:
             console.print(
                 f"champion: {champion['model']} (validation MAE {champion['validation_mae']:.4f}, "

@@ -15,7 +15,12 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
-from pipeline.forecast.intervals import calibration_pool, interval_bounds
+from pipeline.forecast.intervals import (
+    HISTORY_WINDOW,
+    calibration_pool,
+    interval_bounds,
+    quantile_forecast,
+)
 from pipeline.models.ensemble import EnsembleModel, top_k_by_validation_mae
 from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.training.jobs import ModelOutcome
@@ -60,7 +65,8 @@ def combine_top_k(
             validation["actual"], validation["predicted"], validation["last_known"]
         ),
     }
-    pool = calibration_pool(validation, recent_errors or {})
+    history = calibration_pool(validation, recent_errors or {}, window=HISTORY_WINDOW)
+    quantiles = quantile_forecast(point, last_known, history)
     return ModelOutcome(
         model=ENSEMBLE_KIND,
         run_id=str(uuid.uuid4()),
@@ -89,7 +95,8 @@ def combine_top_k(
             columns=["split", "metric", "value"],
         ),
         next_prediction=point,
-        intervals=interval_bounds(point, last_known, pool),
+        intervals=interval_bounds(quantiles),
+        quantiles=quantiles,
     )
 
 

@@ -15,7 +15,7 @@ from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.calendars import next_trading_day, trading_days
 from pipeline.data.symbols import SymbolInfo
 from pipeline.models.base import META_FILE
-from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
+from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
@@ -42,7 +42,7 @@ def wants_fine_tune(
 ) -> bool:
     """The policy alone: fine-tune a neural model whose lineage's last full retrain is fewer
     than ``retrain_every`` trading days before ``as_of`` (and not after it); else retrain."""
-    if kind not in RECURRENT_KINDS or base is None or policy.retrain_every <= 1:
+    if kind not in NEURAL_KINDS or base is None or policy.retrain_every <= 1:
         return False
     if base.last_full_as_of >= as_of:  # never start from a model that saw later bars
         return False
@@ -97,6 +97,8 @@ def forecast_rows(
             "last_known": last_known,
             "is_champion": o.run_id == champion_run_id,
             "is_replay": is_replay,
+            "scale": o.scale,
+            "quantiles": o.quantiles,
         }
         for o in outcomes
         if o.status == "succeeded" and o.next_prediction is not None

@@ -1,1 +1,1 @@
-"""Next-day forecasts: the point forecast of a fitted model and its conformal intervals."""
+"""Next-day forecasts: a fitted model's point, its conformal intervals and its quantiles."""

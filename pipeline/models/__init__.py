@@ -1,7 +1,9 @@
-"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, ensemble.
+"""Forecasting models behind one contract: naive, drift, linear, rnn, gru, lstm, the scaled
+kinds (naive_ewma, naive_garch, naive_har, gru_dist, lstm_dist), ensemble.
 
-``base`` is the contract, ``baselines`` and ``recurrent`` the single models, ``kinds`` builds a
-single model by name, ``ensemble`` averages the best of them, ``registry`` builds any kind.
+``base`` is the contract, ``baselines``, ``recurrent``, ``volatility`` and ``distributional`` the
+single models, ``kinds`` builds a single model by name, ``ensemble`` averages the best of them,
+``registry`` builds any kind.
 """
 
 from pipeline.models.base import ForecastModel

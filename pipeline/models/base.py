@@ -153,6 +153,12 @@ class ForecastModel(ABC):
             X, np.asarray(last_known, dtype="float64"), np.asarray(anchor, dtype="float64")
         )
 
+    def predict_scale(self, split: Split) -> dict[str, np.ndarray] | None:
+        """One-step scales (the standard deviation of a forecast's relative error) per range of
+        ``split`` (``train``, ``validation``, ``test``) and for ``latest`` (tomorrow), each
+        known on its issue day; None for a point model (intervals then come from raw errors)."""
+        return None
+
     def predict_part(self, part: SplitPart) -> np.ndarray:
         """Prices for every sample of one split range."""
         return self.predict(part.X, part.last_known, part.anchor)

@@ -21,10 +21,20 @@ BASELINE_KINDS: dict[str, type[ForecastModel]] = {
     "linear": LinearModel,
 }
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
+# Scaled kinds (pipeline.models.volatility, pipeline.models.distributional): a point with a
+# one-step scale, so their intervals and quantiles follow the day's volatility.
+VOLATILITY_KINDS: tuple[str, ...] = ("naive_ewma", "naive_garch", "naive_har")
+DISTRIBUTIONAL_KINDS: tuple[str, ...] = ("gru_dist", "lstm_dist")
+NEURAL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *DISTRIBUTIONAL_KINDS)  # fine-tuned daily
 ENSEMBLE_KIND = "ensemble"
 # Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
 # own members, so it is asked for by name rather than doubling the cost of "all".
-SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
+SINGLE_KINDS: tuple[str, ...] = (
+    *BASELINE_KINDS,
+    *RECURRENT_KINDS,
+    *VOLATILITY_KINDS,
+    *DISTRIBUTIONAL_KINDS,
+)
 MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
 
 
@@ -37,6 +47,14 @@ def make_single(kind: str, **hyperparameters: Any) -> ForecastModel:
         from pipeline.models.recurrent import RecurrentModel
 
         return RecurrentModel(kind, **hyperparameters)
+    if kind in VOLATILITY_KINDS:
+        from pipeline.models.volatility import VOLATILITY_MODELS
+
+        return VOLATILITY_MODELS[kind](**hyperparameters)
+    if kind in DISTRIBUTIONAL_KINDS:
+        from pipeline.models.distributional import DistributionalModel
+
+        return DistributionalModel(kind, **hyperparameters)
     raise InputError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
 
 

@@ -45,8 +45,11 @@ def build_recurrent(
     units: tuple[int, ...] = (80, 100),
     dropout: float = 0.2,
     learning_rate: float = 1e-3,
+    outputs: int = 1,
+    loss: str | Any = "mse",
 ) -> keras.Model:
-    """Stacked recurrent network predicting one scaled target per window, compiled with Adam/MSE."""
+    """Stacked recurrent network with ``outputs`` values per window (the scaled target first),
+    compiled with Adam on ``loss``."""
     if cell not in CELLS:
         raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
     inputs = keras.Input(shape=(window, n_features))  # (batch, window, n_features)
@@ -57,14 +60,17 @@ def build_recurrent(
         # returns only its final state: (batch, n_units).
         x = CELLS[cell](n_units, return_sequences=not last, **_CELL_OPTIONS[cell])(x)
         x = keras.layers.Dropout(dropout)(x)
-    outputs = keras.layers.Dense(1)(x)  # (batch, 1)
-    model = keras.Model(inputs, outputs, name=cell)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    head = keras.layers.Dense(outputs)(x)  # (batch, outputs)
+    model = keras.Model(inputs, head, name=cell)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
     return model
 
 
 class RecurrentModel(ForecastModel):
     """A recurrent forecaster; ``cell`` (rnn, gru, lstm) is its alias."""
+
+    outputs: ClassVar[int] = 1
+    loss: ClassVar[str | Any] = "mse"
 
     defaults: ClassVar[dict[str, Any]] = {
         "units": (80, 100),
@@ -77,6 +83,7 @@ class RecurrentModel(ForecastModel):
     def __init__(self, cell: str, **hyperparameters: Any) -> None:
         if cell not in CELLS:
             raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
+        self.cell = cell
         self.alias = cell
         super().__init__(**hyperparameters)
         # JSON turns tuples into lists; keep one canonical form so a reload compares equal.
@@ -87,12 +94,14 @@ class RecurrentModel(ForecastModel):
         keras.utils.set_random_seed(seed)  # weights, dropout masks and shuffling
         _, window, n_features = split.X_train.shape
         self.model_ = build_recurrent(
-            self.alias,
+            self.cell,
             window=window,
             n_features=n_features,
             units=hp["units"],
             dropout=hp["dropout"],
             learning_rate=hp["learning_rate"],
+            outputs=self.outputs,
+            loss=self.loss,
         )
         self.history_: dict[str, list[float]] = self._train(
             (split.X_train, split.y_train),
@@ -119,7 +128,7 @@ class RecurrentModel(ForecastModel):
         rate = self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
         if getattr(self.model_, "optimizer", None) is None:
             # Reloaded with compile=False: a fresh Adam at a lower rate for a short warm start.
-            self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
+            self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss=self.loss)
         else:
             # Still compiled in this process (kept warm by pipeline.training.train): keep the traced
             # training step, since recompiling re-traces it, which costs seconds a day.

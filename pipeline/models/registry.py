@@ -9,20 +9,26 @@ from pipeline.models.base import ForecastModel
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.kinds import (
     BASELINE_KINDS,
+    DISTRIBUTIONAL_KINDS,
     ENSEMBLE_KIND,
     MODEL_KINDS,
+    NEURAL_KINDS,
     RECURRENT_KINDS,
     SINGLE_KINDS,
+    VOLATILITY_KINDS,
     load_saved,
     make_single,
 )
 
 __all__ = [
     "BASELINE_KINDS",
+    "DISTRIBUTIONAL_KINDS",
     "ENSEMBLE_KIND",
     "MODEL_KINDS",
+    "NEURAL_KINDS",
     "RECURRENT_KINDS",
     "SINGLE_KINDS",
+    "VOLATILITY_KINDS",
     "load_model",
     "make_model",
 ]

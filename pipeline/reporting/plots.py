@@ -57,12 +57,15 @@ def plot_forecasts(
     target: str,
     path: Path,
     days: int = 120,
+    quantiles: dict[float, float] | None = None,
 ) -> Path:
-    """The last ``days`` actual prices, past champion forecasts, and the new one with its intervals.
+    """The last ``days`` actual prices, past champion forecasts with their intervals against the
+    realised prices, and the new forecast with its intervals and, given its ``quantiles``
+    ({level: price}), the fan of tomorrow's price (one band per central pair of levels).
 
     ``bars``: date and the target column. ``history``: scored forecasts (target_date,
-    predicted, actual, naive_predicted). ``latest``: one row per new forecast (target_date,
-    predicted, lower_80, upper_80, lower_95, upper_95).
+    predicted, actual, naive_predicted, lower_80, upper_80, lower_95, upper_95). ``latest``:
+    one row per new forecast (target_date, predicted, lower_80, upper_80, lower_95, upper_95).
     """
     recent = bars.tail(days)
     fig, ax = plt.subplots(figsize=(11, 5))
@@ -89,6 +92,9 @@ def plot_forecasts(
             marker="x",
             label=f"naive forecasts (MAE {naive_mae:,.2f})",
         )
+        _past_intervals(ax, shown)
+    if quantiles and not latest.empty:
+        _fan(ax, recent["date"].iloc[-1], float(recent[target].iloc[-1]), latest, quantiles)
     for row in latest.to_dict("records"):
         x, y = pd.Timestamp(row["target_date"]), float(row["predicted"])
         for level, size, alpha in (("95", 4, 0.5), ("80", 6, 1.0)):
@@ -108,6 +114,54 @@ def plot_forecasts(
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def _past_intervals(ax: plt.Axes, shown: pd.DataFrame) -> None:
+    """Each past forecast's 95% interval as a bar; realised prices outside it in red."""
+    if "lower_95" not in shown or shown["lower_95"].isna().all():
+        return
+    inside = shown["actual"].between(shown["lower_95"], shown["upper_95"])
+    ax.vlines(
+        shown["target_date"],
+        shown["lower_95"],
+        shown["upper_95"],
+        color="tab:blue",
+        alpha=0.25,
+        linewidth=2,
+        label=f"past 95% intervals ({inside.mean():.0%} held the realised price)",
+    )
+    missed = shown[~inside]
+    ax.scatter(
+        missed["target_date"],
+        missed["actual"],
+        s=18,
+        color="tab:red",
+        marker="D",
+        label="realised price outside its 95% interval",
+    )
+
+
+def _fan(
+    ax: plt.Axes,
+    last_date: pd.Timestamp,
+    last_price: float,
+    latest: pd.DataFrame,
+    quantiles: dict[float, float],
+) -> None:
+    """Bands from today's price to tomorrow's central quantile pairs, darker inside."""
+    target_date = pd.Timestamp(latest["target_date"].iloc[0])
+    x = np.array([last_date, target_date], dtype="datetime64[ns]")
+    pairs = [(t, round(1 - t, 6)) for t in sorted(quantiles) if t < 0.5 and 1 - t in quantiles]
+    for i, (low, high) in enumerate(pairs):
+        ax.fill_between(
+            x,
+            [last_price, quantiles[low]],
+            [last_price, quantiles[high]],
+            color="tab:red",
+            alpha=0.12 + 0.1 * i,
+            linewidth=0,
+            label=f"fan: {low:g}-{high:g} quantiles",
+        )
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:

@@ -15,7 +15,8 @@ from pipeline.training.search import Candidate
 
 
 def train_table(outcomes: list[ModelOutcome], champion_run_id: str | None) -> pd.DataFrame:
-    """One row per model: validation and test MAE beside the naive MAE on the same targets."""
+    """One row per model: validation and test MAE beside the naive MAE on the same targets, and
+    the test range's 95% interval score and pinball loss beside the probabilistic baseline's."""
     rows = []
     for o in outcomes:
         # Test when the split has one, else validation (the daily split has no test range).
@@ -34,6 +35,11 @@ def train_table(outcomes: list[ModelOutcome], champion_run_id: str | None) -> pd
                 "direction_acc": o.metric(scored, "direction_accuracy"),
                 "dm_p_better": o.metric(scored, "dm_p_value_better"),
                 "verdict": _verdict(o, mae, naive),
+                # the test range's distribution beside the probabilistic baseline's
+                "test_is95": o.metric("test", "interval_score_95"),
+                "test_naive_is95": o.metric("test", "naive_interval_score_95"),
+                "test_pinball": o.metric("test", "pinball_loss"),
+                "test_naive_pinball": o.metric("test", "naive_pinball_loss"),
                 "champion": o.run_id == champion_run_id,
             }
         )

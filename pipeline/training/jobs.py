@@ -18,7 +18,12 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import calibration_pool, interval_bounds
+from pipeline.forecast.intervals import (
+    HISTORY_WINDOW,
+    calibration_pool,
+    interval_bounds,
+    quantile_forecast,
+)
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
 from pipeline.splits.split import Split
@@ -91,6 +96,8 @@ class ModelOutcome:
     metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
     next_prediction: float | None = None
     intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
+    quantiles: dict[float, float] = field(default_factory=dict)  # level -> price
+    scale: float | None = None  # a scaled model's predicted std of tomorrow's relative error
 
     def to_record(self, *, symbol: str, purpose: str, **hyperparameters: Any) -> dict[str, Any]:
         """The run as warehouse.models.record_run stores it: the ``model_runs`` columns, with
@@ -192,7 +199,9 @@ def fit_one(
         )
     point = forecast_next(result.model, split)
     validation = result.predictions[result.predictions["split"] == "validation"]
-    pool = calibration_pool(validation, job.recent_errors)
+    history = calibration_pool(validation, job.recent_errors, window=HISTORY_WINDOW)
+    scale = result.next_scale
+    quantiles = quantile_forecast(point, split.latest_known, history, scale=scale)
     return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,
@@ -205,7 +214,9 @@ def fit_one(
         predictions=result.predictions,
         metrics=result.metrics,
         next_prediction=point,
-        intervals=interval_bounds(point, split.latest_known, pool),
+        intervals=interval_bounds(quantiles),
+        quantiles=quantiles,
+        scale=scale,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pipeline.errors import InputError
-from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
+from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS, RECURRENT_KINDS
 from pipeline.splits.config import SplitConfig, TargetKind
 from pipeline.training.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpace, draw
 
@@ -115,7 +115,7 @@ SEED = Preset(
     features=(),
     target_kind="level",
     epochs=50,
-    hyperparameters={kind: _TUTORIAL_NETWORK for kind in RECURRENT_KINDS},
+    hyperparameters={kind: _TUTORIAL_NETWORK for kind in NEURAL_KINDS},
 )
 
 # The neural part of the search behind DEFAULT (batch 64, patience 5, at most 30 epochs).
@@ -138,6 +138,9 @@ DEFAULT = Preset(
     hyperparameters={
         "gru": {"units": (32,), "dropout": 0.2, "learning_rate": 1e-3, **_SEARCHED},
         "lstm": {"units": (32,), "dropout": 0.0, "learning_rate": 1e-3, **_SEARCHED},
+        # the distributional kinds keep their point twins' networks (not searched)
+        "gru_dist": {"units": (32,), "dropout": 0.2, "learning_rate": 1e-3, **_SEARCHED},
+        "lstm_dist": {"units": (32,), "dropout": 0.0, "learning_rate": 1e-3, **_SEARCHED},
     },
     # ``train`` re-checks these choices on the data it is given: the neighbours of the values
     # above, 4 draws per kind beside the preset's own config, ranked on validation only.

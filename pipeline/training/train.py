@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.errors import InputError, InsufficientDataError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
+from pipeline.evaluation.probabilistic import distribution_scores
 from pipeline.evaluation.significance import coverage
 from pipeline.forecast.point import INTERVAL_LEVELS, conformal_quantile
 from pipeline.models.base import EpochCallback, ForecastModel
@@ -39,6 +40,7 @@ class TrainResult:
     predictions: pd.DataFrame  # split, date, predicted, actual, last_known
     metrics: pd.DataFrame  # split, metric, value (long form)
     validation_residuals: np.ndarray  # actual - predicted prices, for conformal intervals
+    next_scale: float | None = None  # a scaled model's std of tomorrow's relative error
 
 
 def keras_runtime() -> tuple[str, str]:
@@ -164,6 +166,7 @@ def _score_and_save(
     """Predict and score validation and test (test only to score), save the model to
     ``models_dir/<symbol>/<alias>/<run_id>/`` and describe the run."""
     frames, rows = [], []
+    scales = model.predict_scale(split)
     for name in SCORED_PARTS:
         part = getattr(split, name)
         if not len(part):  # test_size=0: nothing to score
@@ -177,6 +180,7 @@ def _score_and_save(
                     "predicted": predicted,
                     "actual": part.actual,
                     "last_known": part.last_known,
+                    **({"scale": scales[name]} if scales else {}),
                 }
             )
         )
@@ -193,6 +197,10 @@ def _score_and_save(
         rows += [
             {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
             for level, value in interval_coverage(test, residuals).items()
+        ]
+        rows += [
+            {"split": "test", "metric": m, "value": v}
+            for m, v in distribution_scores(test, validation).items()
         ]
 
     artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
@@ -211,6 +219,7 @@ def _score_and_save(
         predictions=predictions,
         metrics=pd.DataFrame(rows, columns=["split", "metric", "value"]),
         validation_residuals=residuals,
+        next_scale=float(scales["latest"][0]) if scales else None,
     )
 
 

@@ -13,7 +13,7 @@ from flows.daily import daily
 from flows.ingest import ingest
 from flows.replay import replay
 from pipeline.errors import InputError, UnknownSymbolError
-from pipeline.forecast.intervals import calibration_pool, interval_bounds
+from pipeline.forecast.intervals import calibration_pool, interval_bounds, quantile_forecast
 from warehouse.connection import connect
 
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1}
@@ -143,7 +143,7 @@ def test_intervals_calibrate_on_the_errors_scored_by_that_day(replayed: Path) ->
     realized = {r.day: (r.actual - r.predicted) / r.last_known for r in scored.itertuples()}
     pool = calibration_pool(validation, realized)
     assert len(pool) == 60
-    bounds = interval_bounds(forecast.predicted, forecast.last_known, pool)
+    bounds = interval_bounds(quantile_forecast(forecast.predicted, forecast.last_known, pool))
     assert forecast.upper_80 == pytest.approx(bounds["upper_80"])
     assert forecast.lower_95 == pytest.approx(bounds["lower_95"])
     # the newest errors in the pool are the gru's scored forecasts, not its validation errors

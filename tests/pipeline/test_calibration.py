@@ -10,7 +10,12 @@ import pytest
 
 from pipeline.daily.combine import combine_top_k
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import calibration_pool, interval_bounds, relative_errors
+from pipeline.forecast.intervals import (
+    calibration_pool,
+    interval_bounds,
+    quantile_forecast,
+    relative_errors,
+)
 from pipeline.training.jobs import ModelOutcome
 
 DATES = pd.date_range("2024-01-01", periods=5, freq="D")
@@ -49,11 +54,14 @@ def test_scored_forecasts_replace_validation_errors_and_the_window_keeps_the_new
 def test_interval_bounds_scale_the_conformal_quantile_by_the_last_price() -> None:
     pool = np.arange(1, 20) / 100  # |errors| 1%..19%, n = 19
     # 80%: rank ceil(20 * 0.8) = 16 -> 16%; 95%: rank ceil(19) = 19 -> 19%.
-    bounds = interval_bounds(210.0, 200.0, pool)
+    bounds = interval_bounds(quantile_forecast(210.0, 200.0, pool))
     assert bounds == pytest.approx(
         {"lower_80": 178.0, "upper_80": 242.0, "lower_95": 172.0, "upper_95": 248.0}
     )
-    assert set(interval_bounds(210.0, 200.0, pool[:9])) == {"lower_80", "upper_80"}
+    assert set(interval_bounds(quantile_forecast(210.0, 200.0, pool[:9]))) == {
+        "lower_80",
+        "upper_80",
+    }
 
 
 def _outcome(model: str, predicted: np.ndarray, forecast: float) -> ModelOutcome:

@@ -15,7 +15,7 @@ from pipeline.evaluation.metrics import evaluate
 from pipeline.forecast.point import forecast_next
 from pipeline.models import MODEL_KINDS, load_model, make_model
 from pipeline.models.recurrent import build_recurrent
-from pipeline.models.registry import RECURRENT_KINDS
+from pipeline.models.registry import NEURAL_KINDS, RECURRENT_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -49,7 +49,7 @@ TINY_ENSEMBLE = {"members": ["linear", "gru"], "member_hyperparameters": {"gru":
 def hyperparameters(kind: str) -> dict[str, Any]:
     if kind == "ensemble":
         return {**TINY_ENSEMBLE, "top_k": 2}
-    return TINY_NETWORK if kind in RECURRENT_KINDS else {}
+    return TINY_NETWORK if kind in NEURAL_KINDS else {}
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)

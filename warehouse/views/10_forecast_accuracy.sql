@@ -1,6 +1,9 @@
 -- forecast_accuracy — grain: one row per scored forecast (its target day's final bar is stored).
 -- Prices in the symbol's currency. accuracy = 1 - |actual - predicted| / actual (the tutorials').
--- The naive forecast ("next = last known") is scored beside every forecast.
+-- The naive forecast ("next = last known") is scored beside every forecast. Interval scores
+-- (Winkler: width + 2/alpha * the miss) and the mean pinball loss over the stored quantiles
+-- (forecast_quantiles) are proper scores: lower is better. volatility_20 is the symbol's
+-- trailing 20-bar close-to-close volatility on the issue day (for per-tercile coverage).
 create or replace view forecast_accuracy as
 with
 
@@ -32,6 +35,21 @@ actuals as (
     where not is_partial
 ),
 
+returns as (
+    select symbol, date, ln(close / lag(close) over (partition by symbol order by date)) as r
+    from actuals
+),
+
+volatility as (
+    select
+        symbol,
+        date,
+        stddev_samp(r) over (
+            partition by symbol order by date rows between 19 preceding and current row
+        ) as volatility_20
+    from returns
+),
+
 joined as (
     select
         issued.*,
@@ -48,6 +66,24 @@ joined as (
         on actuals.symbol = issued.symbol and actuals.date = issued.target_date
     left join actuals as as_of_bar
         on as_of_bar.symbol = issued.symbol and as_of_bar.date = issued.as_of_date
+),
+
+quantile_losses as (
+    select
+        q.forecast_id,
+        count(*) as n_quantiles,
+        avg(greatest(q.level * (j.actual - q.value), (q.level - 1) * (j.actual - q.value)))
+            as pinball_loss
+    from forecast_quantiles as q
+    join joined as j on j.forecast_id = q.forecast_id
+    group by q.forecast_id
+),
+
+enriched as (
+    select joined.*, ql.n_quantiles, ql.pinball_loss, v.volatility_20
+    from joined
+    left join quantile_losses as ql on ql.forecast_id = joined.forecast_id
+    left join volatility as v on v.symbol = joined.symbol and v.date = joined.as_of_date
 ),
 
 scored as (
@@ -87,8 +123,22 @@ scored as (
         last_known as naive_predicted,
         abs(actual - last_known) as naive_abs_error,
         1 - abs(actual - last_known) / actual as naive_accuracy,
-        abs(actual - predicted) < abs(actual - last_known) as is_better_than_naive
-    from joined
+        abs(actual - predicted) < abs(actual - last_known) as is_better_than_naive,
+
+        ---------- the predictive distribution (proper scores, price units)
+        scale,
+        upper_80 - lower_80 as width_80,
+        upper_95 - lower_95 as width_95,
+        upper_80 - lower_80
+        + 10 * (greatest(lower_80 - actual, 0) + greatest(actual - upper_80, 0))
+            as interval_score_80,
+        upper_95 - lower_95
+        + 40 * (greatest(lower_95 - actual, 0) + greatest(actual - upper_95, 0))
+            as interval_score_95,
+        n_quantiles,
+        pinball_loss,
+        volatility_20
+    from enriched
 )
 
 select * from scored

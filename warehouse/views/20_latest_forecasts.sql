@@ -38,7 +38,8 @@ select
     scored.accuracy,
     scored.naive_abs_error,
     latest.run_id,
-    latest.forecast_id
+    latest.forecast_id,
+    latest.scale
 from latest
 left join forecast_accuracy as scored
     on scored.forecast_id = latest.forecast_id

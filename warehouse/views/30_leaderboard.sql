@@ -4,17 +4,33 @@
 -- skill_vs_naive = 1 - mae / naive_mae: below 0 means the model lost to "next = last known"
 -- over that window. dm_statistic and dm_p_value_better test that against luck
 -- (Diebold-Mariano, absolute errors, vs naive).
+-- The distribution: interval_score_80/95 (Winkler), pinball_loss (mean over the stored
+-- quantiles), mean widths, and coverage per tercile of the issue day's trailing volatility
+-- (coverage_80_low_vol … coverage_95_high_vol; terciles over each model's scored days), each
+-- beside the probabilistic baseline's, naive with its flat-window intervals, on the same days
+-- (naive_interval_score_80 …); is_beating_naive_interval is false when the model scores worse
+-- than it on either interval score or on the pinball loss.
 create or replace view leaderboard as
 with
 
 scored as (
     select
-        *,
-        dense_rank() over (partition by symbol, target order by target_date desc) as days_back
-    from forecast_accuracy
+        a.*,
+        dense_rank() over (partition by a.symbol, a.target order by a.target_date desc)
+            as days_back,
+        ntile(3) over (
+            partition by a.symbol, a.target, a.model order by a.volatility_20, a.target_date
+        ) as volatility_tercile,
+        naive.interval_score_80 as baseline_interval_score_80,
+        naive.interval_score_95 as baseline_interval_score_95,
+        naive.pinball_loss as baseline_pinball_loss
+    from forecast_accuracy as a
+    left join forecast_accuracy as naive
+        on naive.symbol = a.symbol and naive.target = a.target
+        and naive.target_date = a.target_date and naive.model = 'naive' and naive.is_day_forecast
     -- a target day counts once, so n is the number of distinct target days and the
     -- Diebold-Mariano test does not count a day twice
-    where is_day_forecast
+    where a.is_day_forecast
 ),
 
 windowed as (
@@ -42,7 +58,21 @@ aggregated as (
         avg(naive_accuracy) as naive_mean_accuracy,
         -- Diebold-Mariano on absolute errors: loss difference d = |error| - |naive error|
         avg(abs_error - naive_abs_error) as mean_loss_difference,
-        var_pop(abs_error - naive_abs_error) as loss_difference_variance
+        var_pop(abs_error - naive_abs_error) as loss_difference_variance,
+        avg(interval_score_80) as interval_score_80,
+        avg(interval_score_95) as interval_score_95,
+        avg(pinball_loss) as pinball_loss,
+        avg(width_80) as mean_width_80,
+        avg(width_95) as mean_width_95,
+        avg(is_inside_80::int) filter (where volatility_tercile = 1) as coverage_80_low_vol,
+        avg(is_inside_80::int) filter (where volatility_tercile = 2) as coverage_80_mid_vol,
+        avg(is_inside_80::int) filter (where volatility_tercile = 3) as coverage_80_high_vol,
+        avg(is_inside_95::int) filter (where volatility_tercile = 1) as coverage_95_low_vol,
+        avg(is_inside_95::int) filter (where volatility_tercile = 2) as coverage_95_mid_vol,
+        avg(is_inside_95::int) filter (where volatility_tercile = 3) as coverage_95_high_vol,
+        avg(baseline_interval_score_80) as naive_interval_score_80,
+        avg(baseline_interval_score_95) as naive_interval_score_95,
+        avg(baseline_pinball_loss) as naive_pinball_loss
     from windowed
     group by symbol, target, model, window_name
 ),
@@ -79,5 +109,25 @@ select
     dm_statistic,
     -- one-sided p of "the model's expected |error| is below naive's" (normal approximation
     -- to Student's t with n - 1 degrees of freedom): small means the win is unlikely luck
-    standard_normal_cdf(dm_statistic) as dm_p_value_better
+    standard_normal_cdf(dm_statistic) as dm_p_value_better,
+    interval_score_80,
+    interval_score_95,
+    pinball_loss,
+    mean_width_80,
+    mean_width_95,
+    coverage_80_low_vol,
+    coverage_80_mid_vol,
+    coverage_80_high_vol,
+    coverage_95_low_vol,
+    coverage_95_mid_vol,
+    coverage_95_high_vol,
+    naive_interval_score_80,
+    naive_interval_score_95,
+    naive_pinball_loss,
+    case when naive_interval_score_95 > 0 then
+        1 - interval_score_95 / naive_interval_score_95
+    end as interval_skill_95,
+    interval_score_80 <= naive_interval_score_80
+    and interval_score_95 <= naive_interval_score_95
+    and coalesce(pinball_loss <= naive_pinball_loss, true) as is_beating_naive_interval
 from tested
