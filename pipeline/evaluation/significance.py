@@ -41,8 +41,10 @@ def diebold_mariano(
 
     With loss differences d_t, DM = mean(d) / sqrt(V / n), V the autocovariances of d up to lag
     h-1 (lag 0 alone for h=1); the HLN factor sqrt((n + 1 - 2h + h(h-1)/n) / n) scales it and
-    p-values come from Student's t with n-1 degrees of freedom. Identical losses on every target
-    (e.g. naive against itself) leave nothing to test: statistic and p-values are NaN.
+    p-values come from the standard normal, exactly as the ``leaderboard`` view computes them
+    (DuckDB has no Student-t CDF), so both give one answer; read them with care below ~30
+    targets. Identical losses on every target (e.g. naive against itself) leave nothing to
+    test: statistic and p-values are NaN.
     """
     a, p, b = (np.asarray(x, dtype="float64") for x in (actual, predicted, baseline))
     if not a.shape == p.shape == b.shape or a.ndim != 1:
@@ -63,8 +65,8 @@ def diebold_mariano(
     statistic = float(mean / np.sqrt(variance / n) * hln)
     return DieboldMariano(
         statistic=statistic,
-        p_value=float(2 * stats.t.sf(abs(statistic), df=n - 1)),
-        p_value_better=float(stats.t.cdf(statistic, df=n - 1)),
+        p_value=float(2 * stats.norm.sf(abs(statistic))),
+        p_value_better=float(stats.norm.cdf(statistic)),
         mean_loss_difference=mean,
     )
 

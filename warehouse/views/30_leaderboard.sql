@@ -107,8 +107,8 @@ select
     case when naive_mae > 0 then 1 - mae / naive_mae end as skill_vs_naive,
     mae <= naive_mae as is_beating_naive,
     dm_statistic,
-    -- one-sided p of "the model's expected |error| is below naive's" (normal approximation
-    -- to Student's t with n - 1 degrees of freedom): small means the win is unlikely luck
+    -- one-sided p of "the model's expected |error| is below naive's" (standard normal, as
+    -- pipeline.evaluation.significance computes it): small means the win is unlikely luck
     standard_normal_cdf(dm_statistic) as dm_p_value_better,
     interval_score_80,
     interval_score_95,
