@@ -13,6 +13,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from pipeline.data.adj_factors import chain_factors
 from pipeline.data.bars import BAR_COLUMNS, PRICE_COLUMNS
 from warehouse.overlap import check_overlap, rebase, rebase_factor
 
@@ -52,7 +53,11 @@ def store_ingest(
     *,
     duplicates: int = 0,
 ) -> IngestCounts:
-    """Upsert valid bars, keep rejected rows and record the run, all or nothing."""
+    """Upsert valid bars, keep rejected rows and record the run, all or nothing.
+
+    Yahoo's relative adjustment factors are first chained onto the stored ones.
+    """
+    valid = chain_factors(valid, _stored_factors(con, request.symbol, valid))
     staged = valid[BAR_COLUMNS].assign(symbol=request.symbol)
     con.execute("begin transaction")
     try:
@@ -87,6 +92,22 @@ def record_failed_ingest(
     """Record an ingest that stored nothing because it failed."""
     counts = IngestCounts(fetched=0, new=0, changed=0, unchanged=0, rejected=0)
     _record_run(con, request, counts, status="failed", error=error)
+
+
+def _stored_factors(
+    con: duckdb.DuckDBPyConnection, symbol: str, fetched: pd.DataFrame
+) -> pd.Series:
+    """The stored factors of symbol's bars on the fetched dates, by date."""
+    if fetched.empty:
+        return pd.Series(dtype="float64")
+    rows = con.execute(
+        """
+        select date, adj_factor from bars
+        where symbol = ? and date between ? and ? and adj_factor is not null
+        """,
+        [symbol, fetched["date"].min().date(), fetched["date"].max().date()],
+    ).df()
+    return pd.Series(rows["adj_factor"].to_numpy(), index=pd.to_datetime(rows["date"]))
 
 
 def _classify(con: duckdb.DuckDBPyConnection) -> None:

@@ -18,7 +18,7 @@ BAR_COLUMNS = [
     "close",
     "volume",
     "amount",  # turnover; tushare: thousands of CNY; NaN when the source has none
-    "adj_factor",  # tushare pro adj_factor; NaN when the source has none
+    "adj_factor",  # tushare pro adj_factor, or Yahoo's from dividends; NaN when none
     "is_partial",  # the day was not finished when fetched
     "volume_unit",  # lots_100 (A-shares via tushare), shares, usd (crypto on Yahoo)
     "price_adjustment",  # none, qfq (forward-adjusted), split (Yahoo: split-adjusted)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.data import chinese_csv
+from pipeline.data.adj_factors import from_adjusted
 from pipeline.data.bars import canonical
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
 from pipeline.data.validation import FIRST_DATE, LAST_DATE
@@ -68,6 +69,7 @@ def _parse_yahoo(raw: pd.DataFrame) -> pd.DataFrame:
             "raw_date": raw["Date"],
             "date": _dates(raw["Date"], "%Y-%m-%d"),
             **{c.lower(): _numbers(raw[c]) for c in ("Open", "High", "Low", "Close", "Volume")},
+            "adj_factor": from_adjusted(_numbers(raw["Close"]), _numbers(raw["Adj Close"])),
         }
     )
 

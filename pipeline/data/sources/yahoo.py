@@ -23,6 +23,7 @@ from yfinance.exceptions import (
     YFTickerMissingError,
 )
 
+from pipeline.data.adj_factors import from_dividends
 from pipeline.data.bars import canonical, empty_bars
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
 from pipeline.errors import NoDataError, RateLimitError, SourceError, TransientSourceError
@@ -60,7 +61,8 @@ class _RedirectSession(requests.Session):
 
 
 class YahooSource:
-    """Fetches split-adjusted daily bars from Yahoo's chart API via yfinance.
+    """Fetches split-adjusted daily bars from Yahoo's chart API via yfinance, with an
+    adjustment factor from its dividends (``pipeline.data.adj_factors``).
 
     ``now`` gives the current time (tz-aware; naive means UTC) to tell finished days from the
     one still trading. ``base_url`` sends yfinance's requests to another server (tests); since
@@ -115,6 +117,7 @@ class YahooSource:
                 "low": history["Low"].to_numpy(),
                 "close": history["Close"].to_numpy(),
                 "volume": history["Volume"].to_numpy(),
+                "adj_factor": from_dividends(history["Close"], history["Dividends"]).to_numpy(),
             }
         )
         frame = frame[(frame["date"] >= pd.Timestamp(start)) & (frame["date"] <= pd.Timestamp(end))]
@@ -140,7 +143,7 @@ class YahooSource:
                 end=(end + timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
                 interval="1d",
                 auto_adjust=False,  # Close stays split-adjusted only, not dividend-adjusted
-                actions=False,
+                actions=True,  # dividends, for the adjustment factor
                 keepna=True,  # keep Yahoo's null rows so validation can reject them by name
                 timeout=self._timeout,
             )

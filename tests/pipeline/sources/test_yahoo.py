@@ -16,8 +16,11 @@ from local_server import LocalServer, Reply, Request
 from yfinance.data import YfData
 
 from pipeline.data.sources.yahoo import YahooSource
-from pipeline.data.symbols import SymbolInfo, get_symbol
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
 from pipeline.errors import NoDataError, RateLimitError, TransientSourceError
+from warehouse.bars import IngestRequest, load_bars, store_ingest
+from warehouse.connection import connect
+from warehouse.symbols import sync_symbols
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 BTC = get_symbol("BTC-USD")
@@ -205,3 +208,45 @@ def test_connection_refused_is_transient() -> None:
 
     with pytest.raises(TransientSourceError, match="BTC-USD"):
         yahoo_source.fetch(BTC, date(2020, 1, 1), date(2020, 1, 3))
+
+
+def test_equity_factor_steps_by_the_dividend_on_its_ex_date_only(serve: Serve) -> None:
+    server = serve(yahoo(lambda _: Reply.json(AAPL_BODY)))
+
+    bars = source(server).fetch(AAPL, date(2020, 8, 31), date(2020, 11, 6)).set_index("date")
+
+    # The 4:1 split of 2020-08-31 is already in Yahoo's prices: no step. The 0.205 dividend
+    # going ex on 2020-11-06 steps the factor by C / (C - D), C the close of 11-05.
+    factor = bars["adj_factor"]
+    assert (factor.loc[:"2020-11-05"] == 1.0).all()
+    before = bars.loc["2020-11-05", "close"]
+    assert factor.loc["2020-11-06"] == pytest.approx(before / (before - 0.205), rel=1e-12)
+    # raw x factor moves as Yahoo's dividend-adjusted close does.
+    adjclose = AAPL_BODY["chart"]["result"][0]["indicators"]["adjclose"][0]["adjclose"]
+    modelled = (bars["close"] * factor).to_numpy()
+    assert modelled[-1] / modelled[-2] == pytest.approx(adjclose[-1] / adjclose[-2], rel=1e-6)
+
+
+def test_btc_has_no_dividends_so_no_factor(serve: Serve) -> None:
+    server = serve(yahoo(lambda _: Reply.json(BTC_BODY)))
+
+    bars = source(server).fetch(BTC, date(2020, 1, 1), date(2020, 1, 3))
+
+    assert bars["adj_factor"].isna().all()
+
+
+def test_stored_yahoo_bars_model_without_a_jump_on_the_ex_date(
+    serve: Serve, warehouse_path: Path
+) -> None:
+    server = serve(yahoo(lambda _: Reply.json(AAPL_BODY)))
+    bars = source(server).fetch(AAPL, date(2020, 8, 31), date(2020, 11, 6))
+    # Stored under a registered symbol: the warehouse knows only the XSHG and 24/7 calendars.
+    request = IngestRequest("r1", "600519.SH", "yfinance", None, None, datetime.now(UTC))
+    with connect(warehouse_path) as con:
+        sync_symbols(con, DEFAULT_SYMBOLS)
+        store_ingest(con, request, bars, pd.DataFrame())
+        series = load_bars(con, "600519.SH")["close"].to_numpy()
+
+    adjclose = AAPL_BODY["chart"]["result"][0]["indicators"]["adjclose"][0]["adjclose"]
+    assert series[-1] == bars["close"].iloc[-1]  # the newest bar is the holder's price
+    assert series[-1] / series[-2] == pytest.approx(adjclose[-1] / adjclose[-2], rel=1e-6)
