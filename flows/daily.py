@@ -186,7 +186,7 @@ def run_day(
     """Split, train or fine-tune, forecast: one symbol, one day."""
     plan = prepare_day(settings, info, as_of, step)
     outcomes = dispatch_fit(
-        plan.jobs, settings, step.full_epochs(), step.seed, step.policy.finetune_epochs
+        plan.jobs, settings, step.full_epochs(), step.seed, step.policy.step_epochs
     )
     if plan.ensemble_errors is not None:
         ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
@@ -244,16 +244,18 @@ def daily(
     history_bars: int | None = None,
     skip_ingest: bool = False,
     warehouse: str | None = None,
+    policy: str = "finetune",
 ) -> reports.DailyReport:
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 
     With ``as_of`` the step runs as of that day (bars dated later are ignored); without it, as of
-    the newest stored bar, and a symbol whose market is closed today is skipped.
+    the newest stored bar, and a symbol whose market is closed today is skipped. ``policy``:
+    between full retrains, ``finetune`` each model daily or keep its weights ``frozen``.
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols)
     step = StepConfig.build(
-        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs
+        models, target, preset, window, history_bars, epochs, retrain_every, finetune_epochs, policy
     )
     if not skip_ingest:
         since = datetime.now(tz=UTC)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -72,10 +74,30 @@ def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None
 
 def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
     """Store a run with its metrics and predictions in one transaction."""
+    with transaction(con):
+        write_runs(con, [run])
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block writes, or roll all of it back."""
     con.execute("begin transaction")
     try:
-        con.execute(
-            "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def write_runs(con: duckdb.DuckDBPyConnection, runs: list[RunRecord]) -> None:
+    """Insert runs with their metrics and predictions, three statements in all (no
+    transaction of its own: wrap it in :func:`transaction`)."""
+    if not runs:
+        return
+    con.executemany(
+        "insert into model_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             [
                 run.run_id,
                 run.symbol,
@@ -95,30 +117,36 @@ def record_run(con: duckdb.DuckDBPyConnection, run: RunRecord) -> None:
                 run.purpose,
                 run.training,
                 run.base_run_id,
-            ],
+            ]
+            for run in runs
+        ],
+    )
+    metrics = [
+        run.metrics[["split", "metric", "value"]].assign(run_id=run.run_id)
+        for run in runs
+        if not run.metrics.empty
+    ]
+    if metrics:
+        con.register("run_metrics", pd.concat(metrics, ignore_index=True))
+        con.execute("insert into metrics select run_id, split, metric, value from run_metrics")
+        con.unregister("run_metrics")
+    predictions = [
+        run.predictions[["split", "date", "predicted", "actual", "last_known"]].assign(
+            run_id=run.run_id, symbol=run.symbol
         )
-        if not run.metrics.empty:
-            metrics = run.metrics[["split", "metric", "value"]]
-            con.register("run_metrics", metrics)
-            con.execute(
-                "insert into metrics select ?, split, metric, value from run_metrics", [run.run_id]
-            )
-            con.unregister("run_metrics")
-        if not run.predictions.empty:
-            preds = run.predictions[["split", "date", "predicted", "actual", "last_known"]]
-            con.register("run_predictions", preds)
-            con.execute(
-                """
-                insert into predictions
-                select ?, ?, date::date, split, predicted, actual, last_known from run_predictions
-                """,
-                [run.run_id, run.symbol],
-            )
-            con.unregister("run_predictions")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        for run in runs
+        if not run.predictions.empty
+    ]
+    if predictions:
+        con.register("run_predictions", pd.concat(predictions, ignore_index=True))
+        con.execute(
+            """
+            insert into predictions
+            select run_id, symbol, date::date, split, predicted, actual, last_known
+            from run_predictions
+            """
+        )
+        con.unregister("run_predictions")
 
 
 def record_champion(

@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.data.calendars import next_trading_day, trading_days
 from pipeline.data.symbols import SymbolInfo
+from pipeline.errors import InputError
 from pipeline.models.base import META_FILE
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND, RECURRENT_KINDS
@@ -20,13 +21,26 @@ from pipeline.splits.scaling import MinMaxParams
 from pipeline.training.jobs import ModelOutcome, resolve_kinds
 from pipeline.training.presets import get_preset
 
+POLICIES = ("frozen", "finetune")
+
 
 @dataclass(frozen=True)
 class RetrainPolicy:
-    """Full retrain every ``retrain_every`` trading days; in between, fine-tune the latest model."""
+    """Full retrain every ``retrain_every`` trading days; in between, ``finetune`` the latest
+    model for ``finetune_epochs`` each day, or keep its weights ``frozen`` (the fast replay)."""
 
     retrain_every: int = 5
     finetune_epochs: int = 3
+    mode: str = "finetune"
+
+    def __post_init__(self) -> None:
+        if self.mode not in POLICIES:
+            raise InputError(f"unknown policy {self.mode!r}; choose from {list(POLICIES)}")
+
+    @property
+    def step_epochs(self) -> int:
+        """Epochs of a day between full retrains (0: frozen weights, the model only predicts)."""
+        return 0 if self.mode == "frozen" else self.finetune_epochs
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,7 @@ class StepConfig:
         epochs: int | None,
         retrain_every: int,
         finetune_epochs: int,
+        policy: str = "finetune",
     ) -> StepConfig:
         """From flow parameters (None: the default)."""
         return cls(
@@ -138,7 +153,7 @@ class StepConfig:
             window=window,
             history_bars=history_bars,
             epochs=epochs,
-            policy=RetrainPolicy(retrain_every=retrain_every, finetune_epochs=finetune_epochs),
+            policy=RetrainPolicy(retrain_every, finetune_epochs, policy),
         )
 
     def split_config(self) -> SplitConfig:

@@ -163,38 +163,14 @@ def _score_and_save(
 ) -> TrainResult:
     """Predict and score validation and test (test only to score), save the model to
     ``models_dir/<symbol>/<alias>/<run_id>/`` and describe the run."""
-    frames, rows = [], []
-    for name in SCORED_PARTS:
-        part = getattr(split, name)
-        if not len(part):  # test_size=0: nothing to score
-            continue
-        predicted = model.predict_part(part)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "split": name,
-                    "date": pd.to_datetime(part.dates),
-                    "predicted": predicted,
-                    "actual": part.actual,
-                    "last_known": part.last_known,
-                }
-            )
-        )
-        scores = {
-            **evaluate(part.actual, predicted, part.last_known),
-            **significance_vs_naive(part.actual, predicted, part.last_known),
-        }
-        rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
-    predictions = pd.concat(frames, ignore_index=True)
+    predicted = {
+        name: model.predict_part(getattr(split, name))
+        for name in SCORED_PARTS
+        if len(getattr(split, name))  # test_size=0: nothing to score
+    }
+    predictions, metrics = score_parts(split, predicted)
     validation = predictions[predictions["split"] == "validation"]
     residuals = (validation["actual"] - validation["predicted"]).to_numpy()
-    test = predictions[predictions["split"] == "test"]
-    if len(test):
-        rows += [
-            {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
-            for level, value in interval_coverage(test, residuals).items()
-        ]
-
     artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
     _keep_warm(artifact, model)
     backend, device = keras_runtime()
@@ -209,9 +185,46 @@ def _score_and_save(
         artifact_uri=str(artifact.resolve()),
         status=STATUS_SUCCEEDED,
         predictions=predictions,
-        metrics=pd.DataFrame(rows, columns=["split", "metric", "value"]),
+        metrics=metrics,
         validation_residuals=residuals,
     )
+
+
+def score_parts(
+    split: Split, predicted: dict[str, np.ndarray]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The predictions frame (split, date, predicted, actual, last_known) and the long metrics
+    frame of ``predicted`` prices per range of ``split``; test coverage of the validation
+    residuals' conformal intervals where a test range is scored."""
+    frames, rows = [], []
+    for name, values in predicted.items():
+        part = getattr(split, name)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "split": name,
+                    "date": pd.to_datetime(part.dates),
+                    "predicted": values,
+                    "actual": part.actual,
+                    "last_known": part.last_known,
+                }
+            )
+        )
+        scores = {
+            **evaluate(part.actual, values, part.last_known),
+            **significance_vs_naive(part.actual, values, part.last_known),
+        }
+        rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
+    predictions = pd.concat(frames, ignore_index=True)
+    test = predictions[predictions["split"] == "test"]
+    if len(test):
+        validation = predictions[predictions["split"] == "validation"]
+        residuals = (validation["actual"] - validation["predicted"]).to_numpy()
+        rows += [
+            {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
+            for level, value in interval_coverage(test, residuals).items()
+        ]
+    return predictions, pd.DataFrame(rows, columns=["split", "metric", "value"])
 
 
 def interval_coverage(test: pd.DataFrame, residuals: np.ndarray) -> dict[float, float]:
@@ -225,3 +238,9 @@ def interval_coverage(test: pd.DataFrame, residuals: np.ndarray) -> dict[float, 
             continue
         out[level] = coverage(test["actual"], test["predicted"] - q, test["predicted"] + q)
     return out
+
+
+def saved_model(artifact_dir: Path | str) -> ForecastModel:
+    """The model saved in ``artifact_dir``: the one this process still holds, else reloaded."""
+    source = Path(artifact_dir).resolve()
+    return _WARM.get(source) or load_model(source)
