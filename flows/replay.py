@@ -126,7 +126,7 @@ def replay(
     symbol: str,
     start: date,
     end: date,
-    retrain_every: int = 5,
+    retrain_every: int = 20,
     models: list[str] | None = None,
     finetune_epochs: int = 3,
     epochs: int | None = None,

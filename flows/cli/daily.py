@@ -22,10 +22,12 @@ from flows.cli.app import (
     show_progress,
     warehouse_path,
 )
-from flows.output import console, print_frame
+from flows.output import console, print_frame, quiet_backend, replay_progress
 
 if TYPE_CHECKING:
     from pipeline.reporting.reports import DailyReport
+
+POLICY_HELP = "Between full retrains: finetune daily, or keep the weights frozen (fast)"
 
 
 @app.command()
@@ -45,10 +47,12 @@ def run(
     target: Annotated[str, typer.Option(help="close | open")] = "close",
     preset: PresetOpt = "default",
     warehouse: WarehouseOpt = None,
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "finetune",
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
     from flows.daily import daily
 
+    quiet_backend()
     show_progress()
     report = daily(
         symbols=symbol,
@@ -62,6 +66,7 @@ def run(
         target=target,
         preset=preset,
         warehouse=str(warehouse_path(warehouse)),
+        policy=policy,
     )
     print_daily(report, warehouse_path(warehouse))
 
@@ -72,33 +77,36 @@ def replay(
     start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
     models: ModelsOpt = None,
-    retrain_every: RetrainOpt = 5,
+    retrain_every: RetrainOpt = 20,
     finetune_epochs: FinetuneOpt = 3,
     epochs: EpochsOpt = None,
     history_bars: HistoryOpt = None,
     target: Annotated[str, typer.Option(help="close | open")] = "close",
     preset: PresetOpt = "default",
     warehouse: WarehouseOpt = None,
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "frozen",
 ) -> None:
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
     from flows.replay import replay as replay_flow
 
-    show_progress()
     start_day, end_day = parse_date(start), parse_date(end)
     assert start_day is not None and end_day is not None
-    days = replay_flow(
-        symbol=symbol,
-        start=start_day,
-        end=end_day,
-        models=models,
-        retrain_every=retrain_every,
-        finetune_epochs=finetune_epochs,
-        epochs=epochs,
-        history_bars=history_bars,
-        target=target,
-        preset=preset,
-        warehouse=str(warehouse_path(warehouse)),
-    )
+    quiet_backend()
+    with replay_progress():
+        days = replay_flow(
+            symbol=symbol,
+            start=start_day,
+            end=end_day,
+            models=models,
+            retrain_every=retrain_every,
+            finetune_epochs=finetune_epochs,
+            epochs=epochs,
+            history_bars=history_bars,
+            target=target,
+            preset=preset,
+            warehouse=str(warehouse_path(warehouse)),
+            policy=policy,
+        )
     console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
     print_leaderboard(warehouse_path(warehouse), [symbol])
 
