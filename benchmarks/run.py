@@ -4,7 +4,8 @@ Each suite prints a markdown table and writes it to ``benchmarks/results/<suite>
 figures in BENCHMARKS.md are copied from there. Ratios are measured side by side in one run:
 the machines are noisy, so no absolute time is asserted anywhere.
 
-    python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|all] [--days N]
+    python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|profile|
+        replay_speed|all] [--days N]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pandas as pd
 
+from benchmarks import replay_speed
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
 from pipeline.splits.build import build_split
@@ -240,6 +242,8 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "timing": timing,
     "policy": policy,
     "walkforward": walkforward,
+    "profile": replay_speed.profile,
+    "replay_speed": replay_speed.replay_speed,
 }
 
 

@@ -22,7 +22,7 @@ from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one, resolve_kinds
 from pipeline.training.presets import Preset, get_preset
-from pipeline.training.search import Candidate, best_by_kind, search_history
+from pipeline.training.search import Candidate, best_by_kind, chosen_trials, search_history
 from warehouse.bars import load_bars
 from warehouse.models import RunRecord, record_champion, record_run
 
@@ -73,13 +73,13 @@ def search_configs(
     budget: int,
     epochs: int,
     seed: int,
-) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]], dict[str, str]]:
     """Fit the preset's candidates on the training range, rank them on validation, record each
-    trial as a ``search`` run; the best candidate per kind, the trials table, and per kind how
-    its config was chosen."""
+    trial as a ``search`` run; the best candidate per kind, the trials table, per kind how its
+    config was chosen, and the chosen trials' models (the final fits reuse them)."""
     candidates = chosen.candidates(kinds, config, budget=budget, seed=seed)
     if not candidates:
-        return {}, pd.DataFrame(), {}
+        return {}, pd.DataFrame(), {}, {}
     paths = prepare_search(settings, symbol, config, as_of, candidates)
     jobs = [
         FitJob(
@@ -93,7 +93,8 @@ def search_configs(
     record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
     best = best_by_kind(candidates, [t.metric("validation", "mae") for t in trials])
     notes = reports.selection_notes(candidates, trials, best)
-    return best, reports.search_table(candidates, trials, best), notes
+    reuse = chosen_trials(candidates, trials, best)
+    return best, reports.search_table(candidates, trials, best), notes, reuse
 
 
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
@@ -271,14 +272,17 @@ def train(
     most_epochs = epochs or chosen.epochs
     budget = chosen.search_budget if search_budget is None else search_budget
     paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
-    picked, trials, selection = search_configs(
+    picked, trials, selection, reuse = search_configs(
         settings, symbol, config, as_of, chosen, kinds, budget, most_epochs, seed
     )
     final = {kind: chosen.settings_for(kind, config, picked.get(kind)) for kind in kinds}
     for kind_config, _ in final.values():
         if kind_config not in paths:
             paths[kind_config] = prepare_split(settings, symbol, kind_config, as_of)
-    jobs = [FitJob(kind, paths[c], hyperparameters=hp) for kind, (c, hp) in final.items()]
+    jobs = [
+        FitJob(kind, paths[c], hyperparameters=hp, trial_artifact=reuse.get(kind))
+        for kind, (c, hp) in final.items()
+    ]
     outcomes = dispatch_fit(jobs, settings, most_epochs, seed)
     champion = record_runs(settings, symbol, outcomes, "train", preset, selection=selection)
     table = reports.train_table(outcomes, champion)

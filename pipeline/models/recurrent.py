@@ -45,8 +45,13 @@ def build_recurrent(
     units: tuple[int, ...] = (80, 100),
     dropout: float = 0.2,
     learning_rate: float = 1e-3,
+    seed: int | None = None,
 ) -> keras.Model:
-    """Stacked recurrent network predicting one scaled target per window, compiled with Adam/MSE."""
+    """Stacked recurrent network predicting one scaled target per window, compiled with Adam/MSE.
+
+    ``seed`` seeds every initializer and dropout layer itself: Keras would otherwise draw their
+    seeds from Python's global ``random``, which other threads (Prefect's) may draw from too.
+    """
     if cell not in CELLS:
         raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
     inputs = keras.Input(shape=(window, n_features))  # (batch, window, n_features)
@@ -55,12 +60,29 @@ def build_recurrent(
         last = i == len(units) - 1
         # Inner layers pass the whole sequence on: (batch, window, n_units); the last layer
         # returns only its final state: (batch, n_units).
-        x = CELLS[cell](n_units, return_sequences=not last, **_CELL_OPTIONS[cell])(x)
-        x = keras.layers.Dropout(dropout)(x)
-    outputs = keras.layers.Dense(1)(x)  # (batch, 1)
+        x = CELLS[cell](
+            n_units, return_sequences=not last, **_CELL_OPTIONS[cell], **_cell_seeds(seed, i)
+        )(x)
+        x = keras.layers.Dropout(dropout, seed=None if seed is None else seed + 3 * i + 2)(x)
+    last_seed = None if seed is None else seed + 3 * len(units)
+    outputs = keras.layers.Dense(1, kernel_initializer=_glorot(last_seed))(x)  # (batch, 1)
     model = keras.Model(inputs, outputs, name=cell)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
     return model
+
+
+def _glorot(seed: int | None) -> keras.initializers.Initializer:
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
+def _cell_seeds(seed: int | None, layer: int) -> dict[str, keras.initializers.Initializer]:
+    """A recurrent layer's default initializers, seeded (no seed: Keras draws its own)."""
+    if seed is None:
+        return {}
+    return {
+        "kernel_initializer": _glorot(seed + 3 * layer),
+        "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 3 * layer + 1),
+    }
 
 
 class RecurrentModel(ForecastModel):
@@ -93,6 +115,7 @@ class RecurrentModel(ForecastModel):
             units=hp["units"],
             dropout=hp["dropout"],
             learning_rate=hp["learning_rate"],
+            seed=seed,
         )
         self.history_: dict[str, list[float]] = self._train(
             (split.X_train, split.y_train),

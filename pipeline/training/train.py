@@ -139,6 +139,27 @@ def finetune_model(
     )
 
 
+def reuse_trial(split: Split, artifact_dir: Path, *, run_id: str, models_dir: Path) -> TrainResult:
+    """Score and save, as a new run, a search trial's model fitted on ``split``'s training range
+    with the final settings (the search split is the final one less its test range), instead of
+    fitting it again; ``hyperparameters`` name it as ``reused_trial``."""
+    source = Path(artifact_dir).resolve()
+    model = saved_model(source)
+    if model.scaler_params_ != split.scaler_params:
+        raise InputError(
+            f"the trial {source} was fitted on other training data than {split.split_id}"
+        )
+    model.split_config_ = split.config  # the same training range; the sizes now include the test
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=0.0,
+        hyperparameters={**model.hyperparameters, "reused_trial": str(source)},
+    )
+
+
 # Models saved by this process, by artifact directory: a replay or a daily loop in one process
 # fine-tunes yesterday's model from memory instead of reloading it and re-tracing its training
 # step (seconds per model per day). A model is taken out when fine-tuned, since that changes it.
