@@ -3,6 +3,7 @@ the daily step run day by day (today's replay), under both retrain policies, MAE
 
     python -m benchmarks.run --suite profile
     python -m benchmarks.run --suite replay_speed --days 240   # the issue's Moutai walk-forward
+    python -m benchmarks.run --suite overhead
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+
+from pipeline.models.recurrent import RecurrentModel
+from pipeline.splits.build import build_split
+from pipeline.splits.split import Split
 
 SYMBOL, TARGET = "600519.SH", "close"
 MODELS = ["naive", "drift", "linear", "gru", "lstm", "ensemble"]
@@ -148,3 +154,63 @@ def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
     today = frame.loc[frame["replay"].str.startswith("today"), "seconds"].iloc[0]
     frame["speed_up"] = today / frame["seconds"]
     return frame
+
+
+def _plain_keras(split: Split, hp: dict[str, Any], epochs: int) -> float:
+    """The same windows, network and settings fitted by a plain Keras script; its seconds."""
+    import keras
+
+    X, y = split.X_train, split.y_train
+    started = time.perf_counter()
+    keras.utils.set_random_seed(42)
+    layers: list[keras.layers.Layer] = [keras.Input(shape=X.shape[1:])]
+    units = list(hp["units"])
+    for i, n in enumerate(units):
+        layers += [keras.layers.GRU(n, return_sequences=i < len(units) - 1)]
+        layers += [keras.layers.Dropout(hp["dropout"])]
+    model = keras.Sequential([*layers, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(hp["learning_rate"]), loss="mse")
+    model.fit(
+        X,
+        y,
+        validation_data=(split.X_val, split.y_val),
+        epochs=epochs,
+        batch_size=hp["batch_size"],
+        callbacks=[keras.callbacks.EarlyStopping(patience=hp["patience"])],
+        verbose=0,
+    )
+    return time.perf_counter() - started
+
+
+def overhead(epochs: int = 10, **_: object) -> pd.DataFrame:
+    """nextbar's full gru retrain (fit, score, save) against a plain Keras fit of the same
+    windows, both fitting ``epochs`` epochs (no early stop in so few); best of two each."""
+    from benchmarks.run import _bars
+    from pipeline.daily.plan import StepConfig
+    from pipeline.training.train import train_model
+
+    step = StepConfig.build(["gru"], TARGET, "default", None, 1000, None, RETRAIN_EVERY, 3)
+    split = build_split(_bars(SYMBOL).tail(1000), step.split_config(), symbol=SYMBOL)
+    hp = {**RecurrentModel.defaults, **step.hyperparameters_for("gru")}
+    with tempfile.TemporaryDirectory() as tmp:
+        train_model(split, "gru", run_id="warm-up", models_dir=Path(tmp), epochs=1)
+        ours, plain = [], []
+        for i in range(2):
+            started = time.perf_counter()
+            train_model(
+                split,
+                "gru",
+                run_id=f"r{i}",
+                models_dir=Path(tmp),
+                epochs=epochs,
+                hyperparameters=hp,
+            )
+            ours.append(time.perf_counter() - started)
+            plain.append(_plain_keras(split, hp, epochs))
+    return pd.DataFrame(
+        [
+            {"fit": "nextbar train_model (fit, score, save)", "seconds": min(ours)},
+            {"fit": "plain Keras script", "seconds": min(plain)},
+            {"fit": "overhead (ratio)", "seconds": min(ours) / min(plain)},
+        ]
+    )

@@ -5,7 +5,7 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|profile|
-        replay_speed|all] [--days N]
+        replay_speed|overhead|all] [--days N]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("NEXTBAR_NO_SECRET_BLOCK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 import pandas as pd
 
@@ -244,6 +245,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "walkforward": walkforward,
     "profile": replay_speed.profile,
     "replay_speed": replay_speed.replay_speed,
+    "overhead": replay_speed.overhead,
 }
 
 
