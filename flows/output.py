@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import pandas as pd
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -60,7 +61,8 @@ def print_frame(
             table.add_column(str(col), justify="right" if numeric else "left")
         for row in frame.itertuples(index=False):
             table.add_row(*(_cell(v) for v in row))
-        if frame.empty or console.measure(table).maximum <= console.width:
+        unbounded = console.options.update_width(1_000_000)
+        if frame.empty or Measurement.get(console, unbounded, table).maximum <= console.width:
             console.print(table)
         else:
             print_records(frame, title)
@@ -75,9 +77,7 @@ def print_records(frame: pd.DataFrame, title: str | None = None) -> None:
         for column, value in zip(frame.columns, row, strict=True):
             block.add_row(str(column), _cell(value))
         console.print(block)
-    err_console.print(
-        "(wider than the terminal: one record per block; --format csv gives one line per row)"
-    )
+    err_console.print("(too wide for the terminal: one record per block; try --format csv)")
 
 
 def quiet_backend() -> None:
