@@ -5,7 +5,7 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-                              probabilistic_direct|all] [--days N]
+        probabilistic_direct|profile|replay_speed|overhead|all] [--days N]
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("NEXTBAR_NO_SECRET_BLOCK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 import pandas as pd
 
+from benchmarks import replay_speed
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
@@ -244,6 +246,9 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "walkforward": walkforward,
     "probabilistic": probabilistic,
     "probabilistic_direct": probabilistic_direct,
+    "profile": replay_speed.profile,
+    "replay_speed": replay_speed.replay_speed,
+    "overhead": replay_speed.overhead,
 }
 
 

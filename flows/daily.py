@@ -153,7 +153,7 @@ def run_day(
         settings,
         epochs=step.full_epochs(),
         seed=step.seed,
-        finetune_epochs=step.policy.finetune_epochs,
+        finetune_epochs=step.policy.step_epochs,
     )
     if plan.ensemble_errors is not None:
         ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
@@ -228,12 +228,15 @@ def daily(
     history_bars: int | None = None,
     skip_ingest: bool = False,
     warehouse: str | None = None,
+    policy: str = "finetune",
 ) -> reports.DailyReport:
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 
     With ``as_of`` the step runs as of that day (bars dated later are ignored); without it, as of
-    the newest stored bar, and a symbol whose market is closed today is skipped. Parameters left
-    None come from the settings (nextbar.toml, NEXTBAR_*), epochs and window from the preset.
+    the newest stored bar, and a symbol whose market is closed today is skipped. ``policy``:
+    between full retrains, ``finetune`` each model daily or keep its weights ``frozen``.
+    Parameters left None come from the settings (nextbar.toml, NEXTBAR_*), epochs and window
+    from the preset.
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)

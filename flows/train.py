@@ -30,7 +30,7 @@ from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig, TargetKind
 from pipeline.training.jobs import FitJob, ModelOutcome, resolve_kinds
 from pipeline.training.presets import Preset
-from pipeline.training.search import Candidate, best_by_kind, search_history
+from pipeline.training.search import Candidate, best_by_kind, chosen_trials, search_history
 from warehouse.bars import load_bars
 
 __all__ = ["TrainReport", "fit_models", "train"]
@@ -80,13 +80,13 @@ def search_configs(
     kinds: list[str],
     budget: int,
     step: StepConfig,
-) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Candidate], pd.DataFrame, dict[str, dict[str, Any]], dict[str, str]]:
     """Fit the preset's candidates on the training range, rank them on validation, record each
-    trial as a ``search`` run; the best candidate per kind, the trials table, and per kind how
-    its config was chosen."""
+    trial as a ``search`` run; the best candidate per kind, the trials table, per kind how its
+    config was chosen, and the chosen trials' models (the final fits reuse them)."""
     candidates = chosen.candidates(kinds, config, budget=budget, seed=step.seed)
     if not candidates:
-        return {}, pd.DataFrame(), {}
+        return {}, pd.DataFrame(), {}, {}
     paths = prepare_search(settings, symbol, config, as_of, candidates)
     jobs = [
         FitJob(
@@ -100,7 +100,8 @@ def search_configs(
     record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
     best = best_by_kind(candidates, [t.metric("validation", "mae") for t in trials])
     notes = reports.selection_notes(candidates, trials, best)
-    return best, reports.search_table(candidates, trials, best), notes
+    reuse = chosen_trials(candidates, trials, best)
+    return best, reports.search_table(candidates, trials, best), notes, reuse
 
 
 def fit_step(jobs: list[FitJob], settings: Settings, step: StepConfig) -> list[ModelOutcome]:
@@ -203,14 +204,17 @@ def train(
     )
     budget = chosen.search_budget if search_budget is None else search_budget
     paths = {config: prepare_split(settings, symbol, config, as_of)}  # checks the data first
-    picked, trials, selection = search_configs(
+    picked, trials, selection, reuse = search_configs(
         settings, symbol, config, as_of, chosen, kinds, budget, step
     )
     final = {kind: chosen.settings_for(kind, config, picked.get(kind)) for kind in kinds}
     for kind_config, _ in final.values():
         if kind_config not in paths:
             paths[kind_config] = prepare_split(settings, symbol, kind_config, as_of)
-    jobs = [FitJob(kind, paths[c], hyperparameters=hp) for kind, (c, hp) in final.items()]
+    jobs = [
+        FitJob(kind, paths[c], hyperparameters=hp, trial_artifact=reuse.get(kind))
+        for kind, (c, hp) in final.items()
+    ]
     outcomes = fit_step(jobs, settings, step)
     champion = record_runs(settings, symbol, outcomes, "train", chosen.name, selection=selection)
     table = reports.train_table(outcomes, champion)

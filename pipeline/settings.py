@@ -26,6 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from pipeline.daily.step import POLICIES
 from pipeline.data.ingest import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.errors import InputError
@@ -153,6 +154,22 @@ class RetrainConfig(BaseModel):
     finetune_epochs: int = Field(default=3, ge=0)
 
 
+class ReplayConfig(BaseModel):
+    """``[replay]``: a walk-forward backtest's schedule (``nextbar replay``)."""
+
+    model_config = _Strict
+
+    # full retrain every N trading days; "frozen" keeps the weights in between (the fast path,
+    # its cost is the retrains), "finetune" fine-tunes daily as the live step does
+    retrain_every: int = Field(default=20, ge=1)
+    policy: str = "frozen"
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return _one_of(value, POLICIES, "policy")
+
+
 class Settings(BaseSettings):
     """Everything nextbar can be told; build it with :func:`load_settings`."""
 
@@ -176,6 +193,7 @@ class Settings(BaseSettings):
     model: ModelConfig = ModelConfig()
     split: SplitDefaults = SplitDefaults()
     retrain: RetrainConfig = RetrainConfig()
+    replay: ReplayConfig = ReplayConfig()
 
     @after_validation(mode="before")
     @classmethod

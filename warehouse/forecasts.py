@@ -200,3 +200,23 @@ def recent_errors(
     for model, day, error in rows:
         out.setdefault(model, {})[day] = float(error)
     return out
+
+
+def day_errors(
+    con: duckdb.DuckDBPyConnection, symbol: str, target: str, until: date
+) -> pd.DataFrame:
+    """Every scored day forecast with a target day on or before ``until``: model, day (ISO),
+    relative_error (as in :func:`recent_errors`) and is_replay (a replay may replace it, a
+    live forecast stands)."""
+    return con.execute(
+        """
+        select
+            model,
+            strftime(target_date, '%Y-%m-%d') as day,
+            (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error,
+            is_replay
+        from forecast_accuracy
+        where symbol = ? and target = ? and is_day_forecast and target_date <= ?
+        """,
+        [symbol, target, until],
+    ).df()

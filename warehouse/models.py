@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -45,39 +46,64 @@ def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None
 
 
 def record_run(con: duckdb.DuckDBPyConnection, run: Mapping[str, Any]) -> None:
-    """Store a run (pipeline.training.jobs.ModelOutcome.to_record: the ``model_runs`` columns by
-    name, dicts as JSON, and its ``metrics`` and ``predictions`` frames) in one transaction."""
-    row = {k: v for k, v in run.items() if k not in ("metrics", "predictions")}
-    row["hyperparameters"] = json.dumps(row["hyperparameters"])
+    """Store a run with its metrics and predictions in one transaction."""
+    with transaction(con):
+        write_runs(con, [run])
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block writes, or roll all of it back."""
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"insert into model_runs ({', '.join(row)}) values ({', '.join('?' * len(row))})",
-            list(row.values()),
-        )
-        metrics, predictions = run["metrics"], run["predictions"]
-        if not metrics.empty:
-            con.register("run_metrics", metrics[["split", "metric", "value"]])
-            con.execute(
-                "insert into metrics select ?, split, metric, value from run_metrics",
-                [row["run_id"]],
-            )
-            con.unregister("run_metrics")
-        if not predictions.empty:
-            columns = ["split", "date", "predicted", "actual", "last_known"]
-            con.register("run_predictions", predictions[columns])
-            con.execute(
-                """
-                insert into predictions
-                select ?, ?, date::date, split, predicted, actual, last_known from run_predictions
-                """,
-                [row["run_id"], row["symbol"]],
-            )
-            con.unregister("run_predictions")
+        yield
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def write_runs(con: duckdb.DuckDBPyConnection, runs: list[Mapping[str, Any]]) -> None:
+    """Insert runs (pipeline.training.jobs.ModelOutcome.to_record: the ``model_runs`` columns by
+    name, dicts as JSON, and its ``metrics`` and ``predictions`` frames), three statements in
+    all (no transaction of its own: wrap it in :func:`transaction`)."""
+    if not runs:
+        return
+    rows = [{k: v for k, v in run.items() if k not in ("metrics", "predictions")} for run in runs]
+    columns = list(rows[0])
+    con.executemany(
+        f"insert into model_runs ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+        [
+            [json.dumps(row[c]) if c == "hyperparameters" else row[c] for c in columns]
+            for row in rows
+        ],
+    )
+    metrics = [
+        run["metrics"][["split", "metric", "value"]].assign(run_id=run["run_id"])
+        for run in runs
+        if not run["metrics"].empty
+    ]
+    if metrics:
+        con.register("run_metrics", pd.concat(metrics, ignore_index=True))
+        con.execute("insert into metrics select run_id, split, metric, value from run_metrics")
+        con.unregister("run_metrics")
+    predictions = [
+        run["predictions"][["split", "date", "predicted", "actual", "last_known"]].assign(
+            run_id=run["run_id"], symbol=run["symbol"]
+        )
+        for run in runs
+        if not run["predictions"].empty
+    ]
+    if predictions:
+        con.register("run_predictions", pd.concat(predictions, ignore_index=True))
+        con.execute(
+            """
+            insert into predictions
+            select run_id, symbol, date::date, split, predicted, actual, last_known
+            from run_predictions
+            """
+        )
+        con.unregister("run_predictions")
 
 
 def record_champion(

@@ -91,6 +91,15 @@ HistoryOpt = Annotated[
 ]
 
 
+PolicyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Between full retrains: finetune daily, or keep the weights frozen (fast) "
+        "[default: finetune for run, frozen for replay]"
+    ),
+]
+
+
 # The options of every command that runs the daily step (``run``, ``replay``); None: as the
 # settings say (nextbar.toml, NEXTBAR_*), whose defaults the help texts show.
 STEP_OPTIONS: dict[str, Any] = {
@@ -101,6 +110,7 @@ STEP_OPTIONS: dict[str, Any] = {
     "history_bars": HistoryOpt,
     "target": TargetOpt,
     "preset": PresetOpt,
+    "policy": PolicyOpt,
 }
 
 

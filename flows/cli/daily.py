@@ -18,7 +18,7 @@ from flows.cli.app import (
     warehouse_path,
     with_step_options,
 )
-from flows.output import console, print_frame
+from flows.output import console, print_frame, quiet_backend, replay_progress
 
 if TYPE_CHECKING:
     from pipeline.reporting.reports import DailyReport
@@ -41,6 +41,7 @@ def run(
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
     from flows.daily import daily
 
+    quiet_backend()
     show_progress()
     path = warehouse_path(warehouse)
     report = daily(
@@ -65,12 +66,13 @@ def replay(
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
     from flows.replay import replay as replay_flow
 
-    show_progress()
     start_day, end_day = parse_date(start, "--start"), parse_date(end, "--end")
     check_range(start_day, end_day)
     assert start_day is not None and end_day is not None
     path = warehouse_path(warehouse)
-    days = replay_flow(symbol=symbol, start=start_day, end=end_day, warehouse=str(path), **step)
+    quiet_backend()
+    with replay_progress():
+        days = replay_flow(symbol=symbol, start=start_day, end=end_day, warehouse=str(path), **step)
     console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
     print_leaderboard(path, [symbol])
 

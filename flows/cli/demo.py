@@ -16,7 +16,7 @@ from flows.cli.app import (
 )
 from flows.cli.daily import print_daily
 from flows.cli.data import print_ingest
-from flows.output import console, print_frame
+from flows.output import console, print_frame, replay_progress
 
 
 @app.command()
@@ -36,7 +36,8 @@ def demo(
 
     show_progress()
     path = warehouse_path(warehouse)
-    # Fine-tune between full retrains for the whole replay, as a daily schedule would.
+    # One full retrain: the replay keeps its weights frozen (the fast path); the day's step
+    # fine-tunes from it, as a daily schedule would.
     retrain_every = replay_days + 5
     console.rule("1. ingest the bundled real history")
     print_ingest(ingest_flow(source="bundled", warehouse=str(path)))
@@ -48,15 +49,16 @@ def demo(
     for symbol, dates in days.items():
         start, end = dates[-replay_days - 1], dates[-2]
         console.rule(f"2. replay {symbol}: {replay_days} trading days, {start} .. {end}")
-        replay_flow(
-            symbol=symbol,
-            start=start,
-            end=end,
-            retrain_every=retrain_every,
-            epochs=epochs,
-            history_bars=history_bars,
-            warehouse=str(path),
-        )
+        with replay_progress():
+            replay_flow(
+                symbol=symbol,
+                start=start,
+                end=end,
+                retrain_every=retrain_every,
+                epochs=epochs,
+                history_bars=history_bars,
+                warehouse=str(path),
+            )
     console.rule("3. the day's step as of the last bundled bar")
     report = daily(
         source="bundled",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.errors import InputError
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.splits.build import build_split
@@ -25,12 +26,26 @@ if TYPE_CHECKING:
     from pipeline.settings import Settings
 
 
+POLICIES = ("frozen", "finetune")
+
+
 @dataclass(frozen=True)
 class RetrainPolicy:
-    """Full retrain every ``retrain_every`` trading days; in between, fine-tune the latest model."""
+    """Full retrain every ``retrain_every`` trading days; in between, ``finetune`` the latest
+    model for ``finetune_epochs`` each day, or keep its weights ``frozen`` (the fast replay)."""
 
     retrain_every: int
     finetune_epochs: int
+    mode: str = "finetune"
+
+    def __post_init__(self) -> None:
+        if self.mode not in POLICIES:
+            raise InputError(f"unknown policy {self.mode!r}; choose from {list(POLICIES)}")
+
+    @property
+    def step_epochs(self) -> int:
+        """Epochs of a day between full retrains (0: frozen weights, the model only predicts)."""
+        return 0 if self.mode == "frozen" else self.finetune_epochs
 
 
 @dataclass(frozen=True)
@@ -49,9 +64,12 @@ class StepConfig:
     policy: RetrainPolicy
 
     @classmethod
-    def from_settings(cls, settings: Settings, **overrides: Any) -> StepConfig:
+    def from_settings(
+        cls, settings: Settings, *, policy: str | None = None, **overrides: Any
+    ) -> StepConfig:
         """The settings' step, with each override that is not None over it (a flow parameter
-        or CLI flag: ``models``, ``target``, ``epochs``, ``retrain_every``, …)."""
+        or CLI flag: ``models``, ``target``, ``epochs``, ``retrain_every``, …). ``policy`` is
+        the flow's own (``finetune`` unless given: replay passes ``frozen``)."""
         model, split, retrain = settings.model, settings.split, settings.retrain
         values: dict[str, Any] = {
             **model.model_dump(),
@@ -62,16 +80,27 @@ class StepConfig:
         if unknown:
             raise TypeError(f"unknown step options {sorted(unknown)}")
         values.update({k: v for k, v in overrides.items() if v is not None})
-        policy = RetrainPolicy(values.pop("retrain_every"), values.pop("finetune_epochs"))
-        return cls(**{**values, "models": tuple(values["models"])}, policy=policy)
+        schedule = RetrainPolicy(
+            values.pop("retrain_every"), values.pop("finetune_epochs"), policy or "finetune"
+        )
+        return cls(**{**values, "models": tuple(values["models"])}, policy=schedule)
 
     @classmethod
     def from_parameters(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
         """:meth:`from_settings` with the step options among a flow's ``parameters`` (its
         ``locals()``: ``symbols``, ``warehouse`` and the like are left out)."""
         options = set(settings.model.model_dump()) | set(settings.split.model_dump())
-        options |= set(settings.retrain.model_dump())
+        options |= set(settings.retrain.model_dump()) | {"policy"}
         return cls.from_settings(settings, **{k: v for k, v in parameters.items() if k in options})
+
+    @classmethod
+    def for_replay(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
+        """:meth:`from_parameters` for a walk-forward: ``retrain_every`` and ``policy`` default
+        to the settings' ``[replay]`` schedule rather than the daily step's."""
+        replay = settings.replay
+        defaults = {"retrain_every": replay.retrain_every, "policy": replay.policy}
+        given = {k: v for k, v in parameters.items() if v is not None}
+        return cls.from_parameters(settings, {**defaults, **given})
 
     def chosen_preset(self) -> Preset:
         """The preset the defaults come from."""

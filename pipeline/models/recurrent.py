@@ -47,9 +47,14 @@ def build_recurrent(
     learning_rate: float = 1e-3,
     outputs: int = 1,
     loss: str | Any = "mse",
+    seed: int | None = None,
 ) -> keras.Model:
     """Stacked recurrent network with ``outputs`` values per window (the scaled target first),
-    compiled with Adam on ``loss``."""
+    compiled with Adam on ``loss``.
+
+    ``seed`` seeds every initializer and dropout layer itself: Keras would otherwise draw their
+    seeds from Python's global ``random``, which other threads (Prefect's) may draw from too.
+    """
     if cell not in CELLS:
         raise InputError(f"unknown recurrent cell {cell!r}; choose from {list(CELLS)}")
     inputs = keras.Input(shape=(window, n_features))  # (batch, window, n_features)
@@ -58,12 +63,29 @@ def build_recurrent(
         last = i == len(units) - 1
         # Inner layers pass the whole sequence on: (batch, window, n_units); the last layer
         # returns only its final state: (batch, n_units).
-        x = CELLS[cell](n_units, return_sequences=not last, **_CELL_OPTIONS[cell])(x)
-        x = keras.layers.Dropout(dropout)(x)
-    head = keras.layers.Dense(outputs)(x)  # (batch, outputs)
+        x = CELLS[cell](
+            n_units, return_sequences=not last, **_CELL_OPTIONS[cell], **_cell_seeds(seed, i)
+        )(x)
+        x = keras.layers.Dropout(dropout, seed=None if seed is None else seed + 3 * i + 2)(x)
+    last_seed = None if seed is None else seed + 3 * len(units)
+    head = keras.layers.Dense(outputs, kernel_initializer=_glorot(last_seed))(x)  # (batch, outputs)
     model = keras.Model(inputs, head, name=cell)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
     return model
+
+
+def _glorot(seed: int | None) -> keras.initializers.Initializer:
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
+def _cell_seeds(seed: int | None, layer: int) -> dict[str, keras.initializers.Initializer]:
+    """A recurrent layer's default initializers, seeded (no seed: Keras draws its own)."""
+    if seed is None:
+        return {}
+    return {
+        "kernel_initializer": _glorot(seed + 3 * layer),
+        "recurrent_initializer": keras.initializers.Orthogonal(seed=seed + 3 * layer + 1),
+    }
 
 
 class RecurrentModel(ForecastModel):
@@ -102,6 +124,7 @@ class RecurrentModel(ForecastModel):
             learning_rate=hp["learning_rate"],
             outputs=self.outputs,
             loss=self.loss,
+            seed=seed,
         )
         self.history_: dict[str, list[float]] = self._train(
             (split.X_train, split.y_train),

@@ -27,7 +27,7 @@ from pipeline.forecast.intervals import (
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
 from pipeline.splits.split import Split
-from pipeline.training.train import finetune_model, train_model
+from pipeline.training.train import finetune_model, reuse_trial, train_model
 
 log = logging.getLogger("nextbar.progress")
 
@@ -39,6 +39,8 @@ class FitJob:
     ``hyperparameters`` (e.g. from a preset) go to ``make_model``; empty means its defaults.
     ``recent_errors`` maps an ISO target day to the relative error of the forecast this model
     issued for it (see ``pipeline.forecast.intervals``): its intervals are calibrated on them.
+    ``trial_artifact``, a search trial fitted on the same training range with the same settings
+    and seed, is scored as this job's fit instead of fitting it again.
     """
 
     kind: str
@@ -47,6 +49,7 @@ class FitJob:
     base_artifact: str | None = None
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     recent_errors: dict[str, float] = field(default_factory=dict)
+    trial_artifact: str | None = None
 
     @property
     def training(self) -> str:
@@ -169,7 +172,11 @@ def fit_one(
         )
 
     try:
-        if job.base_artifact:
+        if job.trial_artifact:
+            result = reuse_trial(
+                split, Path(job.trial_artifact), run_id=run_id, models_dir=models_dir
+            )
+        elif job.base_artifact:
             result = finetune_model(
                 split,
                 Path(job.base_artifact),

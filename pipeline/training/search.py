@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from pipeline.models.registry import RECURRENT_KINDS, make_model
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig, TargetKind
 from pipeline.splits.split import Split
+
+if TYPE_CHECKING:
+    from pipeline.training.jobs import ModelOutcome
 
 # Level inputs (the tutorials'), and scale-free ones that suit return targets.
 OHLC = ("open", "high", "low", "close")
@@ -128,6 +131,17 @@ def best_by_kind(candidates: list[Candidate], scores: list[float | None]) -> dic
         if candidate.kind not in best or score < best[candidate.kind][0]:
             best[candidate.kind] = (score, candidate)
     return {kind: candidate for kind, (_, candidate) in best.items()}
+
+
+def chosen_trials(
+    candidates: list[Candidate], trials: list[ModelOutcome], best: dict[str, Candidate]
+) -> dict[str, str]:
+    """Per kind, the saved model of its chosen trial (succeeded ones only), for the final fit."""
+    return {
+        c.kind: t.artifact_uri
+        for c, t in zip(candidates, trials, strict=True)
+        if best.get(c.kind) is c and t.status == "succeeded" and t.artifact_uri
+    }
 
 
 def search(

@@ -141,6 +141,27 @@ def finetune_model(
     )
 
 
+def reuse_trial(split: Split, artifact_dir: Path, *, run_id: str, models_dir: Path) -> TrainResult:
+    """Score and save, as a new run, a search trial's model fitted on ``split``'s training range
+    with the final settings (the search split is the final one less its test range), instead of
+    fitting it again; ``hyperparameters`` name it as ``reused_trial``."""
+    source = Path(artifact_dir).resolve()
+    model = saved_model(source)
+    if model.scaler_params_ != split.scaler_params:
+        raise InputError(
+            f"the trial {source} was fitted on other training data than {split.split_id}"
+        )
+    model.split_config_ = split.config  # the same training range; the sizes now include the test
+    return _score_and_save(
+        model,
+        split,
+        run_id=run_id,
+        models_dir=models_dir,
+        train_seconds=0.0,
+        hyperparameters={**model.hyperparameters, "reused_trial": str(source)},
+    )
+
+
 # Models saved by this process, by artifact directory: a replay or a daily loop in one process
 # fine-tunes yesterday's model from memory instead of reloading it and re-tracing its training
 # step (seconds per model per day). A model is taken out when fine-tuned, since that changes it.
@@ -165,44 +186,15 @@ def _score_and_save(
 ) -> TrainResult:
     """Predict and score validation and test (test only to score), save the model to
     ``models_dir/<symbol>/<alias>/<run_id>/`` and describe the run."""
-    frames, rows = [], []
     scales = model.predict_scale(split)
-    for name in SCORED_PARTS:
-        part = getattr(split, name)
-        if not len(part):  # test_size=0: nothing to score
-            continue
-        predicted = model.predict_part(part)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "split": name,
-                    "date": pd.to_datetime(part.dates),
-                    "predicted": predicted,
-                    "actual": part.actual,
-                    "last_known": part.last_known,
-                    **({"scale": scales[name]} if scales else {}),
-                }
-            )
-        )
-        scores = {
-            **evaluate(part.actual, predicted, part.last_known),
-            **significance_vs_naive(part.actual, predicted, part.last_known),
-        }
-        rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
-    predictions = pd.concat(frames, ignore_index=True)
+    predicted = {
+        name: model.predict_part(getattr(split, name))
+        for name in SCORED_PARTS
+        if len(getattr(split, name))  # test_size=0: nothing to score
+    }
+    predictions, metrics = score_parts(split, predicted, scales)
     validation = predictions[predictions["split"] == "validation"]
     residuals = (validation["actual"] - validation["predicted"]).to_numpy()
-    test = predictions[predictions["split"] == "test"]
-    if len(test):
-        rows += [
-            {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
-            for level, value in interval_coverage(test, residuals).items()
-        ]
-        rows += [
-            {"split": "test", "metric": m, "value": v}
-            for m, v in distribution_scores(test, validation).items()
-        ]
-
     artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
     _keep_warm(artifact, model)
     backend, device = keras_runtime()
@@ -217,10 +209,53 @@ def _score_and_save(
         artifact_uri=str(artifact.resolve()),
         status=STATUS_SUCCEEDED,
         predictions=predictions,
-        metrics=pd.DataFrame(rows, columns=["split", "metric", "value"]),
+        metrics=metrics,
         validation_residuals=residuals,
         next_scale=float(scales["latest"][0]) if scales else None,
     )
+
+
+def score_parts(
+    split: Split, predicted: dict[str, np.ndarray], scales: dict[str, np.ndarray] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The predictions frame (split, date, predicted, actual, last_known, and a scaled model's
+    ``scale``) and the long metrics frame of ``predicted`` prices per range of ``split``; test
+    coverage and distribution scores of the validation residuals' intervals where a test range
+    is scored."""
+    frames, rows = [], []
+    for name, values in predicted.items():
+        part = getattr(split, name)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "split": name,
+                    "date": pd.to_datetime(part.dates),
+                    "predicted": values,
+                    "actual": part.actual,
+                    "last_known": part.last_known,
+                    **({"scale": scales[name]} if scales else {}),
+                }
+            )
+        )
+        scores = {
+            **evaluate(part.actual, values, part.last_known),
+            **significance_vs_naive(part.actual, values, part.last_known),
+        }
+        rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
+    predictions = pd.concat(frames, ignore_index=True)
+    test = predictions[predictions["split"] == "test"]
+    if len(test):
+        validation = predictions[predictions["split"] == "validation"]
+        residuals = (validation["actual"] - validation["predicted"]).to_numpy()
+        rows += [
+            {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}
+            for level, value in interval_coverage(test, residuals).items()
+        ]
+        rows += [
+            {"split": "test", "metric": m, "value": v}
+            for m, v in distribution_scores(test, validation).items()
+        ]
+    return predictions, pd.DataFrame(rows, columns=["split", "metric", "value"])
 
 
 def interval_coverage(test: pd.DataFrame, residuals: np.ndarray) -> dict[float, float]:
@@ -234,3 +269,9 @@ def interval_coverage(test: pd.DataFrame, residuals: np.ndarray) -> dict[float, 
             continue
         out[level] = coverage(test["actual"], test["predicted"] - q, test["predicted"] + q)
     return out
+
+
+def saved_model(artifact_dir: Path | str) -> ForecastModel:
+    """The model saved in ``artifact_dir``: the one this process still holds, else reloaded."""
+    source = Path(artifact_dir).resolve()
+    return _WARM.get(source) or load_model(source)

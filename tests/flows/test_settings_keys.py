@@ -15,10 +15,12 @@ import pytest
 from flows.ingest import ingest
 from flows.replay import replay
 from flows.train import train
+from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.symbols import DEFAULT_SYMBOLS
 from pipeline.errors import UnknownSymbolError
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import make_model
+from pipeline.settings import load_settings
 from pipeline.splits.split import Split
 from pipeline.training.presets import get_preset
 
@@ -42,8 +44,12 @@ test_size = 30
 history_bars = 300
 
 [retrain]
-retrain_every = 2
+retrain_every = 3
 finetune_epochs = 1
+
+[replay]
+retrain_every = 2
+policy = "finetune"
 
 [[symbols]]
 symbol = "BTC-USD"
@@ -95,7 +101,7 @@ def _replay_runs(path: Path) -> list[tuple[object, ...]]:
 def test_the_example_documents_exactly_the_keys_tested() -> None:
     example = tomllib.loads(EXAMPLE.read_text())
     tested = tomllib.loads(CONFIG)
-    for section in ("sources", "model", "split", "retrain"):
+    for section in ("sources", "model", "split", "retrain", "replay"):
         documented = set(example[section]) | _commented_keys(section)
         assert documented == set(tested[section]), section
     assert set(example["symbols"][1]) == set(tested["symbols"][0])
@@ -189,9 +195,22 @@ def test_split_history_bars(run: Path) -> None:
         assert first == days[days.index(as_of) - 299]  # the newest 300 bars, not all
 
 
-def test_retrain_retrain_every(run: Path) -> None:
+def test_replay_retrain_every(run: Path) -> None:
     gru = [r[2] for r in _replay_runs(run) if r[1] == "gru"]
-    assert gru == ["full", "fine_tune", "full"]  # with the default 5: full, fine_tune, fine_tune
+    assert gru == ["full", "fine_tune", "full"]  # with the default 20: full, fine_tune, fine_tune
+
+
+def test_replay_policy(run: Path) -> None:
+    tuned = [r for r in _replay_runs(run) if r[2] == "fine_tune"]
+    assert tuned and all(r[3] > 0 for r in tuned)  # the default, frozen, trains 0 epochs
+
+
+def test_retrain_retrain_every(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the daily step's schedule (the replay above follows [replay])
+    monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
+    settings = load_settings()
+    assert StepConfig.from_parameters(settings, {}).policy.retrain_every == 3  # default 5
+    assert StepConfig.for_replay(settings, {}).policy == RetrainPolicy(2, 1, "finetune")
 
 
 def test_retrain_finetune_epochs(run: Path) -> None:

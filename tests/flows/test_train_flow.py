@@ -138,6 +138,25 @@ def test_configs_are_picked_on_validation_without_the_test_range(
         assert set(tried["window_length"]) >= {row.window_length}
 
 
+def test_the_final_fit_is_the_chosen_trial_scored_on_the_test_range(
+    trained: tuple[Path, object],
+) -> None:
+    path, _ = trained
+    final = _df(
+        path,
+        """select run_id, hyperparameters from model_runs
+           where purpose = 'train' and model in ('linear', 'gru')""",
+    )
+    for row in final.itertuples():
+        hp = json.loads(row.hyperparameters)
+        assert hp["reused_trial"]  # no second fit of the same settings on the same range
+        validation = """select date, predicted from predictions
+                        where run_id = '{}' and split = 'validation' order by date"""
+        ours = _df(path, validation.format(row.run_id))
+        trial = _df(path, validation.format(hp["search"]["trial_run_id"]))
+        pd.testing.assert_frame_equal(ours, trial)
+
+
 def test_the_report_has_a_chart_and_a_verdict_per_model(trained: tuple[Path, object]) -> None:
     _, report = trained
     assert Path(report.plot).is_file()  # type: ignore[attr-defined]

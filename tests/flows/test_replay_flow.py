@@ -1,0 +1,92 @@
+"""The fast replay against the daily step run day by day, and its blindness to later bars."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flows.ingest import ingest
+from flows.replay import replay, replay_stepwise
+from pipeline.daily.step import StepConfig
+from pipeline.settings import load_settings
+from warehouse.connection import connect
+
+SYMBOL = "BTC-USD"
+START, END = date(2024, 5, 12), date(2024, 5, 14)  # three UTC days: one retrain, two after it
+MODELS = ["naive", "drift", "linear", "gru", "ensemble"]
+LEAN = ["naive", "linear", "gru"]
+SMALL = {"window": 20, "history_bars": 400, "epochs": 1, "retrain_every": 3, "finetune_epochs": 1}
+COMPARED = ["model", "as_of_date", "target_date", "predicted", "lower_80", "upper_80"]
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """BTC-USD's bundled history in a warehouse nothing has forecast from yet."""
+    path = tmp_path_factory.mktemp("replay") / "bars.duckdb"
+    ingest(symbols=[SYMBOL], source="bundled", warehouse=str(path))
+    return path
+
+
+def _copy(source: Path, directory: Path, name: str) -> str:
+    target = directory / f"{name}.duckdb"
+    shutil.copy(source, target)
+    return str(target)
+
+
+def _forecasts(path: str) -> pd.DataFrame:
+    with connect(Path(path), read_only=True) as con:
+        frame = con.execute(
+            f"select {', '.join(COMPARED)}, lower_95, upper_95 from forecasts "
+            "order by as_of_date, model"
+        ).df()
+    return frame.reset_index(drop=True)
+
+
+@pytest.mark.parametrize("policy", ["frozen", "finetune"])
+def test_the_fast_replay_issues_what_the_daily_step_issues(
+    ingested: Path, tmp_path: Path, policy: str
+) -> None:
+    fast, stepwise = _copy(ingested, tmp_path, "fast"), _copy(ingested, tmp_path, "stepwise")
+    days = replay(
+        symbol=SYMBOL, start=START, end=END, models=MODELS, policy=policy, warehouse=fast, **SMALL
+    )
+    step = StepConfig.from_settings(load_settings(), models=MODELS, policy=policy, **SMALL)
+    replay_stepwise(symbol=SYMBOL, start=START, end=END, step=step, warehouse=stepwise)
+
+    assert [d.as_of for d in days] == [date(2024, 5, d) for d in range(12, 15)]
+    ours, theirs = _forecasts(fast), _forecasts(stepwise)
+    assert len(ours) == 3 * 6  # naive, drift, linear, gru, lstm (an ensemble member), ensemble
+    pd.testing.assert_frame_equal(ours[COMPARED[:3]], theirs[COMPARED[:3]])
+    numbers = ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]
+    np.testing.assert_allclose(ours[numbers], theirs[numbers], rtol=1e-5)
+    with connect(Path(fast), read_only=True) as con:
+        training = con.execute(
+            "select r.training from model_runs r join splits s using (split_id) "
+            "where r.model = 'gru' order by s.as_of_date"
+        ).fetchall()
+    assert [t for (t,) in training] == ["full", "fine_tune", "fine_tune"]
+
+
+def test_a_changed_later_bar_never_moves_an_earlier_forecast(
+    ingested: Path, tmp_path: Path
+) -> None:
+    day = date(2024, 5, 13)  # frozen weights forecast the 13th and 14th in one batch
+    original, changed = _copy(ingested, tmp_path, "original"), _copy(ingested, tmp_path, "changed")
+    with connect(Path(changed)) as con:
+        con.execute(
+            "update bars set open = open * 1.5, high = high * 1.5, low = low * 1.5, "
+            "close = close * 1.5 where symbol = ? and date > ?",
+            [SYMBOL, day],
+        )
+    for path in (original, changed):
+        replay(symbol=SYMBOL, start=START, end=END, models=LEAN, warehouse=path, **SMALL)
+    before, after = _forecasts(original), _forecasts(changed)
+    known = before["as_of_date"].dt.date <= day
+    assert known.sum() == 2 * len(LEAN)
+    pd.testing.assert_frame_equal(before[known], after[known])
+    assert not np.allclose(before.loc[~known, "predicted"], after.loc[~known, "predicted"])
