@@ -20,7 +20,8 @@ from pipeline.settings import Settings
 from pipeline.training.jobs import champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.models import base_runs, record_split, transaction, write_runs
+from warehouse.connection import transaction
+from warehouse.models import base_runs, record_split, write_runs
 
 progress_log = logging.getLogger("nextbar.replay")  # one record per day: the CLI's progress bar
 
@@ -121,7 +122,7 @@ def record_block(
         )
         frames = [r for r in rows if not r.empty]
         if frames:
-            wforecasts.issue_forecasts(con, pd.concat(frames, ignore_index=True))
+            wforecasts.write_forecasts(con, pd.concat(frames, ignore_index=True))
     return results
 
 

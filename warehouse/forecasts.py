@@ -7,6 +7,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from warehouse.connection import transaction
+
 FORECAST_COLUMNS = [
     "symbol",
     "model",
@@ -44,8 +46,14 @@ _IDENTITY = [
 
 
 def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional) in one
-    transaction; return how many forecasts were new."""
+    """Insert forecasts and their quantiles in one transaction; return how many were new."""
+    with transaction(con):
+        return write_forecasts(con, frame)
+
+
+def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
+    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional); return
+    how many forecasts were new (no transaction of its own: see :func:`issue_forecasts`)."""
     if frame.empty:
         return 0
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
@@ -53,7 +61,6 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
     con.register("issued_forecasts", issued)
     con.register("issued_quantiles", _quantile_rows(frame))
     try:
-        con.execute("begin transaction")
         [(inserted,)] = con.execute(
             f"""
             insert into forecasts (forecast_id, {", ".join(FORECAST_COLUMNS)})
@@ -71,11 +78,7 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
             on conflict (forecast_id, level) do nothing
             """
         )
-        con.execute("commit")
         return int(inserted)
-    except Exception:
-        con.execute("rollback")
-        raise
     finally:
         con.unregister("issued_forecasts")
         con.unregister("issued_quantiles")

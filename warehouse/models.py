@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
+
+from warehouse.connection import transaction
 
 
 def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -51,22 +52,10 @@ def record_run(con: duckdb.DuckDBPyConnection, run: Mapping[str, Any]) -> None:
         write_runs(con, [run])
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit what the block writes, or roll all of it back."""
-    con.execute("begin transaction")
-    try:
-        yield
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
 def write_runs(con: duckdb.DuckDBPyConnection, runs: list[Mapping[str, Any]]) -> None:
     """Insert runs (pipeline.training.jobs.ModelOutcome.to_record: the ``model_runs`` columns by
     name, dicts as JSON, and its ``metrics`` and ``predictions`` frames), three statements in
-    all (no transaction of its own: wrap it in :func:`transaction`)."""
+    all (no transaction of its own: wrap it in :func:`warehouse.connection.transaction`)."""
     if not runs:
         return
     rows = [{k: v for k, v in run.items() if k not in ("metrics", "predictions")} for run in runs]

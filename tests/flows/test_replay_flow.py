@@ -18,7 +18,7 @@ from warehouse.connection import connect
 
 SYMBOL = "BTC-USD"
 START, END = date(2024, 5, 12), date(2024, 5, 14)  # three UTC days: one retrain, two after it
-MODELS = ["naive", "drift", "linear", "gru", "ensemble"]
+MODELS = ["naive", "drift", "linear", "gru", "naive_ewma", "gru_dist", "ensemble"]
 LEAN = ["naive", "linear", "gru"]
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1, "retrain_every": 3, "finetune_epochs": 1}
 COMPARED = ["model", "as_of_date", "target_date", "predicted", "lower_80", "upper_80"]
@@ -60,16 +60,30 @@ def test_the_fast_replay_issues_what_the_daily_step_issues(
 
     assert [d.as_of for d in days] == [date(2024, 5, d) for d in range(12, 15)]
     ours, theirs = _forecasts(fast), _forecasts(stepwise)
-    assert len(ours) == 3 * 6  # naive, drift, linear, gru, lstm (an ensemble member), ensemble
+    # naive, drift, linear, gru, naive_ewma, gru_dist, lstm (an ensemble member), ensemble
+    assert len(ours) == 3 * 8
     pd.testing.assert_frame_equal(ours[COMPARED[:3]], theirs[COMPARED[:3]])
     numbers = ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]
     np.testing.assert_allclose(ours[numbers], theirs[numbers], rtol=1e-5)
+    ours_q, theirs_q = _quantiles(fast), _quantiles(stepwise)
+    assert len(ours_q) == len(theirs_q) == 3 * 8 * 9
+    np.testing.assert_allclose(ours_q, theirs_q, rtol=1e-5)
     with connect(Path(fast), read_only=True) as con:
         training = con.execute(
             "select r.training from model_runs r join splits s using (split_id) "
             "where r.model = 'gru' order by s.as_of_date"
         ).fetchall()
     assert [t for (t,) in training] == ["full", "fine_tune", "fine_tune"]
+
+
+def _quantiles(path: str) -> np.ndarray:
+    """Every forecast's quantiles, by model, day and level."""
+    with connect(Path(path), read_only=True) as con:
+        rows = con.execute(
+            "select q.value from forecast_quantiles q join forecasts f using (forecast_id) "
+            "order by f.model, f.as_of_date, q.level"
+        ).fetchall()
+    return np.array([v for (v,) in rows])
 
 
 def test_a_changed_later_bar_never_moves_an_earlier_forecast(
