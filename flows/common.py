@@ -14,7 +14,7 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import warehouse_writer
-from pipeline.config import configured_symbols
+from pipeline.config import configured_symbols, watch_list
 from pipeline.data.calendars import use_extra_sessions
 from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.data.symbols import SymbolInfo, get_symbol
@@ -84,6 +84,8 @@ def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split)
 
 
 def resolve_symbols(symbols: list[str] | None) -> list[SymbolInfo]:
-    """The named symbols (each must be configured), or every configured one."""
+    """The named symbols (configured, else inferred from their codes), or the whole watch list."""
+    if not symbols:
+        return list(watch_list())
     known = configured_symbols()
-    return [get_symbol(s, known) for s in symbols] if symbols else list(known)
+    return [get_symbol(s.strip().upper(), known) for s in symbols]

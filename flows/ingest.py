@@ -125,7 +125,8 @@ def ingest(
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file."""
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols)
-    prepare_warehouse(settings, resolve_symbols(None))
+    known = {i.symbol: i for i in [*resolve_symbols(None), *infos]}
+    prepare_warehouse(settings, list(known.values()))
     results = [ingest_symbol(info, source, start, end, file, settings) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from rich.markup import escape
+
 from flows.cli.app import app
 from flows.output import err_console
 
@@ -28,5 +30,7 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("NEXTBAR_DEBUG"):
             raise
-        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err_console.print(
+            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
+        )
         raise SystemExit(1) from None

@@ -47,8 +47,10 @@ def run(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
+    from flows.common import resolve_symbols
     from flows.daily import daily
 
+    resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
     show_progress()
     report = daily(
         symbols=symbol,

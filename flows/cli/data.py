@@ -51,6 +51,7 @@ def ingest(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
+    from flows.common import resolve_symbols
     from flows.ingest import ingest as ingest_flow
     from pipeline.errors import InputError
 
@@ -58,6 +59,7 @@ def ingest(
         raise InputError("--file needs exactly one --symbol: the instrument the file holds")
     if file and not file.exists():
         raise InputError(f"--file {file}: no such file")
+    resolve_symbols(symbol)  # an unreadable code fails here, in one line
     results = ingest_flow(
         symbols=symbol,
         source=source,
