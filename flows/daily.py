@@ -10,8 +10,10 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
 from flows.events import emit_interval_breaches
+from flows.fanout import fan_out
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
+from pipeline.config import load_config
 from pipeline.daily.combine import combine_top_k
 from pipeline.daily.plan import (
     BaseRun,
@@ -194,6 +196,65 @@ def run_day(
     return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
 
 
+@task(name="prepare-days")
+def prepare_days(
+    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
+) -> list[DayPlan | str]:
+    """Each symbol's day plan (splits saved for the workers), or why it cannot run."""
+    plans: list[DayPlan | str] = []
+    for info in infos:
+        try:
+            plans.append(prepare_day.fn(settings, info, as_of, step))
+        except InputError as exc:
+            plans.append(str(exc))
+    return plans
+
+
+@task(name="record-days")
+def record_days(
+    settings: Settings,
+    days: list[tuple[SymbolInfo, DayPlan, list[ModelOutcome]]],
+    step: StepConfig,
+    is_replay: bool,
+) -> list[DayResult]:
+    """The ensembles, then every symbol's runs and forecasts: the one writer."""
+    results = []
+    for info, plan, outcomes in days:
+        if plan.ensemble_errors is not None:
+            ensemble = combine_ensemble.fn(
+                plan, outcomes, step.ensemble_top_k(), step.ensemble_members()
+            )
+            outcomes = [*outcomes, ensemble] if ensemble else outcomes
+        results.append(
+            record_day.fn(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
+        )
+    return results
+
+
+def run_days(
+    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
+) -> list[DayResult]:
+    """The daily step of many symbols: plans and records here, fits on Dask in chunks."""
+    plans = prepare_days(settings, infos, as_of, step)
+    ready = [(i, p) for i, p in zip(infos, plans, strict=True) if isinstance(p, DayPlan)]
+    dask = load_config().dask
+    fitted = fan_out(
+        [p.jobs for _, p in ready],
+        settings,
+        dask,
+        step.full_epochs(),
+        step.seed,
+        step.policy.finetune_epochs,
+    )
+    days = [(i, p, o) for (i, p), o in zip(ready, fitted, strict=True)]
+    skipped = [
+        DayResult(i.symbol, "skipped", p)
+        for i, p in zip(infos, plans, strict=True)
+        if isinstance(p, str)
+    ]
+    return [*record_days(settings, days, step, is_replay=False), *skipped]
+
+
 @task(name="alert-interval-breaches")
 def alert_interval_breaches(settings: Settings, symbols: list[str], since: datetime) -> int:
     """A Prefect event per live forecast, scored by this run's ingest, outside its 95% interval."""
@@ -260,13 +321,18 @@ def daily(
         ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))
         alert_interval_breaches(settings, [i.symbol for i in infos], since)
     results = []
+    runnable = []
     for info in infos:
-        reason = None if as_of or source == "bundled" else check_trading_day(info)
+        reason = None if as_of or source == "bundled" else check_trading_day.fn(info)
         if reason:
             get_run_logger().info("%s: %s", info.symbol, reason)
             results.append(DayResult(info.symbol, "skipped", reason))
-            continue
-        results.append(run_day(settings, info, as_of, step, is_replay=False))
+        else:
+            runnable.append(info)
+    if len(runnable) >= load_config().dask.min_symbols:
+        results += run_days(settings, runnable, as_of, step)
+    else:
+        results += [run_day(settings, i, as_of, step, is_replay=False) for i in runnable]
     report = report_forecasts(
         settings, [r.symbol for r in results if r.status == "forecast"], target
     )

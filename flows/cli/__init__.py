@@ -1,7 +1,7 @@
 """The ``nextbar`` command line: each command runs a flow or reads the warehouse.
 
 ``app`` holds the shared options; ``data`` (init, ingest, sql), ``models`` (train, models),
-``daily`` (run, replay, serve) and ``demo`` register their commands on it.
+``daily`` (run, replay, serve), ``demo`` and ``gc`` register their commands on it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from flows.output import err_console
 
 # isort: off
 # The import order is the order of the commands in --help.
-from flows.cli import data, models, daily, demo
+from flows.cli import data, models, daily, demo, gc
 # isort: on
 
-__all__ = ["app", "daily", "data", "demo", "main", "models"]
+__all__ = ["app", "daily", "data", "demo", "gc", "main", "models"]
 
 
 def main() -> None:
