@@ -44,6 +44,9 @@ def run(
     history_bars: HistoryOpt = None,
     target: Annotated[str, typer.Option(help="close | open")] = "close",
     preset: PresetOpt = "default",
+    skip_ingest: Annotated[
+        bool, typer.Option("--skip-ingest", help="Use the stored bars; fetch nothing")
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
@@ -63,6 +66,7 @@ def run(
         history_bars=history_bars,
         target=target,
         preset=preset,
+        skip_ingest=skip_ingest,
         warehouse=str(warehouse_path(warehouse)),
     )
     print_daily(report, warehouse_path(warehouse))
