@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.common import keep_split, load_settings, open_warehouse, resolve_symbols
 from flows.events import emit_interval_breaches
-from flows.fanout import fan_out
+from flows.fanout import GlobalFit, fan_out
 from flows.ingest import ingest
 from flows.train import dispatch_fit, run_record
 from pipeline.config import load_config
@@ -26,7 +26,7 @@ from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import CALIBRATION_WINDOW
-from pipeline.models.registry import ENSEMBLE_KIND
+from pipeline.models.registry import ENSEMBLE_KIND, GLOBAL_KINDS
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.splits.build import build_split
@@ -237,14 +237,23 @@ def run_days(
     """The daily step of many symbols: plans and records here, fits on Dask in chunks."""
     plans = prepare_days(settings, infos, as_of, step)
     ready = [(i, p) for i, p in zip(infos, plans, strict=True) if isinstance(p, DayPlan)]
-    dask = load_config().dask
+    global_fits = [
+        GlobalFit(
+            kind,
+            [next(j for j in p.jobs if j.kind == kind) for _, p in ready],
+            step.hyperparameters_for(GLOBAL_KINDS[kind]),
+        )
+        for kind in GLOBAL_KINDS
+        if ready and kind in step.fitted_kinds()
+    ]
     fitted = fan_out(
-        [p.jobs for _, p in ready],
+        [[j for j in p.jobs if j.kind not in GLOBAL_KINDS] for _, p in ready],
         settings,
-        dask,
+        load_config().dask,
         step.full_epochs(),
         step.seed,
         step.policy.finetune_epochs,
+        global_fits,
     )
     days = [(i, p, o) for (i, p), o in zip(ready, fitted, strict=True)]
     skipped = [

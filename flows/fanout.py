@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect_dask import DaskTaskRunner
@@ -20,8 +22,19 @@ from flows.train import GPU_DEPLOYMENT_ENV, dispatch_fit
 from pipeline.config import DaskConfig
 from pipeline.settings import Settings
 from pipeline.splits.split import Split
+from pipeline.training.global_fit import fit_global
 from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
 from warehouse.connection import forbid_warehouse
+
+
+@dataclass(frozen=True)
+class GlobalFit:
+    """One global model to fit: its kind, one job per symbol (in symbol order), and its
+    hyperparameters."""
+
+    kind: str
+    jobs: list[FitJob]
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
 
 
 def task_runner(dask: DaskConfig) -> DaskTaskRunner:
@@ -33,7 +46,7 @@ def task_runner(dask: DaskConfig) -> DaskTaskRunner:
             "n_workers": dask.workers,
             "threads_per_worker": 1,  # Keras uses the cores; one fit per worker process
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": ":0",  # any free port: several clusters may share a host
         }
     )
 
@@ -71,6 +84,27 @@ def fit_chunk(
         ]
 
 
+@task(name="fit-global", task_run_name="fit-{kind}")
+def fit_global_task(
+    kind: str,
+    jobs: list[FitJob],
+    models_dir: str,
+    epochs: int,
+    seed: int,
+    hyperparameters: dict[str, Any],
+) -> list[ModelOutcome]:
+    """One network across every symbol's split; one outcome per symbol. No warehouse."""
+    with forbid_warehouse(f"fit-{kind}"):
+        return fit_global(
+            kind,
+            jobs,
+            models_dir=Path(models_dir),
+            epochs=epochs,
+            seed=seed,
+            hyperparameters=hyperparameters,
+        )
+
+
 @flow(name="fit-chunks")
 def fit_chunks(
     chunks: list[list[list[FitJob]]],
@@ -78,13 +112,22 @@ def fit_chunks(
     epochs: int,
     finetune_epochs: int = 3,
     seed: int = 42,
-) -> list[list[ModelOutcome]]:
-    """One task per chunk on the flow's task runner; the outcomes per symbol, in order."""
+    global_fits: list[GlobalFit] | None = None,
+) -> tuple[list[list[ModelOutcome]], list[list[ModelOutcome]]]:
+    """One task per chunk, and one per global model, on the flow's task runner: the outcomes
+    per symbol, in order, and per global model one outcome per symbol."""
     futures = [
         fit_chunk.submit(i, chunk, models_dir, epochs, finetune_epochs, seed)
         for i, chunk in enumerate(chunks)
     ]
-    return [outcomes for future in futures for outcomes in future.result()]
+    pooled = [
+        fit_global_task.submit(g.kind, g.jobs, models_dir, epochs, seed, g.hyperparameters)
+        for g in global_fits or []
+    ]
+    return (
+        [outcomes for future in futures for outcomes in future.result()],
+        [future.result() for future in pooled],
+    )
 
 
 def fan_out(
@@ -94,9 +137,13 @@ def fan_out(
     epochs: int,
     seed: int,
     finetune_epochs: int = 3,
+    global_fits: list[GlobalFit] | None = None,
 ) -> list[list[ModelOutcome]]:
     """Fit each symbol's jobs (``jobs[i]``: symbol i's) on Dask, or on the GPU pool when a
-    deployment is configured; the outcomes per symbol, in the same order."""
+    deployment is configured (global models stay on Dask); the outcomes per symbol, in the
+    same order, each symbol's global outcomes last."""
+    per_symbol: list[list[ModelOutcome]] = []
+    chunks = chunked(jobs, dask)
     if os.environ.get(GPU_DEPLOYMENT_ENV):
         flat = dispatch_fit(
             [job for symbol_jobs in jobs for job in symbol_jobs],
@@ -107,6 +154,15 @@ def fan_out(
         )
         sizes = [len(symbol_jobs) for symbol_jobs in jobs]
         starts = [sum(sizes[:i]) for i in range(len(sizes))]
-        return [flat[start : start + size] for start, size in zip(starts, sizes, strict=True)]
-    runner = fit_chunks.with_options(task_runner=task_runner(dask))  # type: ignore[arg-type]
-    return runner(chunked(jobs, dask), str(settings.models_dir), epochs, finetune_epochs, seed)
+        per_symbol = [flat[start : start + n] for start, n in zip(starts, sizes, strict=True)]
+        chunks = []
+    if chunks or global_fits:
+        runner = fit_chunks.with_options(task_runner=task_runner(dask))  # type: ignore[arg-type]
+        fitted, pooled = runner(
+            chunks, str(settings.models_dir), epochs, finetune_epochs, seed, global_fits
+        )
+        per_symbol = per_symbol or fitted
+        for outcomes in pooled:
+            for symbol_outcomes, outcome in zip(per_symbol, outcomes, strict=True):
+                symbol_outcomes.append(outcome)
+    return per_symbol

@@ -17,10 +17,12 @@ BASELINE_KINDS: dict[str, type[ForecastModel]] = {
 }
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 ENSEMBLE_KIND = "ensemble"
+# One network across a watch list's symbols (pipeline.training.global_fit): kind -> cell
+GLOBAL_KINDS: dict[str, str] = {"gru_global": "gru", "lstm_global": "lstm"}
 # Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
 # own members, so it is asked for by name rather than doubling the cost of "all".
 SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
-MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
+MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND, *GLOBAL_KINDS)
 
 
 def make_model(kind: str, **hyperparameters: Any) -> ForecastModel:
@@ -37,6 +39,11 @@ def make_model(kind: str, **hyperparameters: Any) -> ForecastModel:
         from pipeline.models.ensemble import EnsembleModel
 
         return EnsembleModel(**hyperparameters)
+    if kind in GLOBAL_KINDS:
+        raise InputError(
+            f"{kind} trains across a watch list: run the daily step with at least "
+            "[dask] min_symbols symbols"
+        )
     raise InputError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
 
 

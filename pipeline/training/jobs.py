@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -21,7 +22,7 @@ from pipeline.forecast.intervals import calibration_pool, interval_bounds
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
 from pipeline.splits.split import Split
-from pipeline.training.train import finetune_model, train_model
+from pipeline.training.train import TrainResult, finetune_model, train_model
 
 log = logging.getLogger("nextbar.progress")
 
@@ -156,9 +157,20 @@ def fit_one(
             status="failed",
             error=f"{type(exc).__name__}: {exc}",
         )
+    return scored_outcome(result, split, outcome, job.recent_errors)
+
+
+def scored_outcome(
+    result: TrainResult,
+    split: Split,
+    outcome: Callable[..., ModelOutcome],
+    recent_errors: dict[str, float],
+) -> ModelOutcome:
+    """The outcome of a trained run: its scores and the next day's forecast with intervals
+    calibrated on ``recent_errors`` (``outcome`` holds the run's identity)."""
     point = forecast_next(result.model, split)
     validation = result.predictions[result.predictions["split"] == "validation"]
-    pool = calibration_pool(validation, job.recent_errors)
+    pool = calibration_pool(validation, recent_errors)
     return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,

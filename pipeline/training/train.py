@@ -89,7 +89,7 @@ def train_model(
     started = time.perf_counter()
     model.fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - started
-    return _score_and_save(
+    return score_and_save(
         model,
         split,
         run_id=run_id,
@@ -123,7 +123,7 @@ def finetune_model(
     started = time.perf_counter()
     model.fine_tune(split, epochs=epochs, seed=seed, recent=recent, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - started
-    return _score_and_save(
+    return score_and_save(
         model,
         split,
         run_id=run_id,
@@ -152,7 +152,7 @@ def _keep_warm(directory: Path, model: ForecastModel) -> None:
         _WARM.popitem(last=False)
 
 
-def _score_and_save(
+def score_and_save(
     model: ForecastModel,
     split: Split,
     *,

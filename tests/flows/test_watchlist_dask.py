@@ -35,7 +35,7 @@ def test_every_symbol_of_the_watch_list_gets_a_forecast_from_dask(
     load_bootstrapped(warehouse_path, watch_list, days=300, end=AS_OF)
     report = daily(
         as_of=AS_OF,
-        models=["naive", "drift", "gru"],
+        models=["naive", "drift", "gru_global"],
         epochs=1,
         window=10,
         history_bars=260,
@@ -49,6 +49,12 @@ def test_every_symbol_of_the_watch_list_gets_a_forecast_from_dask(
         ).fetchall()
     assert {symbol for symbol, _ in rows} == set(watch_list)
     assert all(models == 3 for _, models in rows)  # naive beside every model
+    with connect(warehouse_path, read_only=True) as con:
+        [(networks, runs)] = con.execute(
+            "select count(distinct hyperparameters->>'global_symbols'), count(*) "
+            "from model_runs where model = 'gru_global' and status = 'succeeded'"
+        ).fetchall()
+    assert (networks, runs) == (1, 20)  # one network across the watch list, a run per symbol
 
 
 def test_a_worker_cannot_open_the_warehouse(warehouse_path: Path, tmp_path: Path) -> None:
