@@ -3,11 +3,12 @@
 TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BTC-USD bars
 (benchmarks/bootstrap.py). No forecast quality is ever reported from it.
 
-    python -m benchmarks.scale [--symbols 10 50 100 300] [--workers 1 2] [--epochs 1]
+    python -m benchmarks.scale [--symbols 10 50 100 300] [--workers 1 2] [--kinds gru gru_global]
     python -m benchmarks.scale --views-only          # views at 300 symbols x 250 scored days
 
 Each step: ingest the series from CSV files (read, validate, store), then the daily flow as of
-the last bar (split, naive/drift/linear plus a per-symbol gru, forecast, write), the fits on a
+the last bar (split, naive/drift/linear plus a per-symbol gru or one global gru, forecast,
+write), the fits on a
 local Dask cluster of the given size. Results go to benchmarks/results/scale.md.
 """
 
@@ -41,7 +42,7 @@ from warehouse.symbols import sync_symbols
 
 AS_OF = date(2026, 11, 20)
 DAYS = 300  # bars per series
-MODELS = ["naive", "drift", "linear", "gru"]
+BASELINES = ["naive", "drift", "linear"]
 
 
 def ingest_files(warehouse: Path, folder: Path, codes: list[str]) -> float:
@@ -68,8 +69,9 @@ def disk_mb(*folders: Path) -> float:
     return sum(f.stat().st_size for d in folders for f in d.rglob("*") if f.is_file()) / 1e6
 
 
-def daily_step(count: int, workers: int, epochs: int) -> dict[str, float]:
-    """One daily step of ``count`` bootstrapped symbols on ``workers`` Dask workers."""
+def daily_step(count: int, workers: int, epochs: int, kind: str) -> dict[str, float | str]:
+    """One daily step of ``count`` bootstrapped symbols on ``workers`` Dask workers: the
+    baselines plus ``kind`` (``gru`` per symbol, or one ``gru_global``)."""
     from flows.daily import daily
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,7 +92,7 @@ def daily_step(count: int, workers: int, epochs: int) -> dict[str, float]:
         report = daily(
             symbols=codes,
             as_of=AS_OF,
-            models=MODELS,
+            models=[*BASELINES, kind],
             epochs=epochs,
             history_bars=260,
             skip_ingest=True,
@@ -101,6 +103,7 @@ def daily_step(count: int, workers: int, epochs: int) -> dict[str, float]:
         return {
             "symbols": count,
             "workers": workers,
+            "model": kind,
             "ingest_s": ingest_seconds,
             "step_s": step_seconds,
             "forecast_symbols": forecast,
@@ -108,27 +111,34 @@ def daily_step(count: int, workers: int, epochs: int) -> dict[str, float]:
         }
 
 
-def view_timings(count: int = 300, scored_days: int = 250, models: int = 5) -> pd.DataFrame:
-    """Seconds each view takes with ``count`` symbols x ``scored_days`` scored forecasts of
-    ``models`` models (synthetic forecasts on bootstrapped bars: timing only)."""
+def forecasts_warehouse(
+    warehouse: Path, count: int = 300, scored_days: int = 250, models: int = 5
+) -> Path:
+    """A warehouse of ``count`` symbols x ``scored_days`` scored forecasts of ``models`` models
+    (synthetic forecasts on bootstrapped bars: timing only)."""
+    codes = bootstrap_codes(count)
+    with connect(warehouse) as con:
+        sync_symbols(con, [get_symbol(c) for c in codes])
+        rng = np.random.default_rng(0)
+        for i, code in enumerate(codes):
+            bars = bootstrap_bars(code, scored_days + 1, AS_OF, i)
+            checked = validate_bars(bars, today=AS_OF)
+            request = IngestRequest(str(uuid.uuid4()), code, "bootstrap", None, None, _NOW)
+            store_ingest(con, request, checked.valid, checked.rejected)
+            issue_forecasts(con, _forecasts(code, bars, models, rng))
+    return warehouse
+
+
+def view_timings(warehouse: Path) -> pd.DataFrame:
+    """Seconds each view takes to answer in full, and for one symbol."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        warehouse = Path(tmp) / "nextbar.duckdb"
-        codes = bootstrap_codes(count)
-        with connect(warehouse) as con:
-            sync_symbols(con, [get_symbol(c) for c in codes])
-            rng = np.random.default_rng(0)
-            for i, code in enumerate(codes):
-                bars = bootstrap_bars(code, scored_days + 1, AS_OF, i)
-                checked = validate_bars(bars, today=AS_OF)
-                request = IngestRequest(str(uuid.uuid4()), code, "bootstrap", None, None, _NOW)
-                store_ingest(con, request, checked.valid, checked.rejected)
-                issue_forecasts(con, _forecasts(code, bars, models, rng))
-        with connect(warehouse, read_only=True) as con:
-            for view in ("leaderboard", "latest_forecasts", "forecast_accuracy"):
+    with connect(warehouse, read_only=True) as con:
+        for view in ("latest_forecasts", "forecast_accuracy", "leaderboard"):
+            for where in ("", " where symbol = '990000.SH'"):
                 started = time.perf_counter()
-                n = len(con.execute(f"select * from {view}").df())
-                rows.append({"view": view, "rows": n, "seconds": time.perf_counter() - started})
+                n = len(con.execute(f"select * from {view}{where}").df())
+                seconds = time.perf_counter() - started
+                rows.append({"view": view + where, "rows": n, "seconds": seconds})
     return pd.DataFrame(rows)
 
 
@@ -174,6 +184,7 @@ def main() -> None:
     parser.add_argument("--symbols", type=int, nargs="+", default=[10, 50, 100, 300])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--kinds", nargs="+", default=["gru", "gru_global"])
     parser.add_argument("--views-only", action="store_true")
     args = parser.parse_args()
     from prefect.testing.utilities import prefect_test_harness
@@ -182,17 +193,25 @@ def main() -> None:
     if not args.views_only:
         with prefect_test_harness(server_startup_timeout=180):
             steps = pd.DataFrame(
-                [daily_step(n, w, args.epochs) for w in args.workers for n in args.symbols]
+                [
+                    daily_step(n, w, args.epochs, k)
+                    for k in args.kinds
+                    for w in args.workers
+                    for n in args.symbols
+                ]
             )
-        for w, part in steps.groupby("workers"):
+        for (k, w), part in steps.groupby(["model", "workers"]):
+            if part["symbols"].nunique() < 3:
+                continue
             slope, intercept = np.polyfit(part["symbols"], part["step_s"], 1)
             fitted = slope * part["symbols"] + intercept
             residual = ((part["step_s"] - fitted) ** 2).sum()
             total = ((part["step_s"] - part["step_s"].mean()) ** 2).sum()
             r2 = 1 - residual / total if total else float("nan")
-            parts.append(f"workers={w}: {slope:.3g} s per symbol, R^2 {r2:.3f}")
+            parts.append(f"{k}, workers={w}: {slope:.3g} s per symbol, R^2 {r2:.3f}")
         parts.insert(0, _table(steps))
-    parts.append(_table(view_timings()))
+    with tempfile.TemporaryDirectory() as tmp:
+        parts.append(_table(view_timings(forecasts_warehouse(Path(tmp) / "views.duckdb"))))
     text = "TIMING-ONLY DATA (block-bootstrapped Moutai/BTC returns)\n\n" + "\n\n".join(parts)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale.md").write_text(text + "\n")
