@@ -192,14 +192,13 @@ def main() -> None:
     parts = []
     if not args.views_only:
         with prefect_test_harness(server_startup_timeout=180):
-            steps = pd.DataFrame(
-                [
-                    daily_step(n, w, args.epochs, k)
-                    for k in args.kinds
-                    for w in args.workers
-                    for n in args.symbols
-                ]
-            )
+            rows = []
+            for k in args.kinds:
+                for w in args.workers:
+                    for n in args.symbols:
+                        rows.append(daily_step(n, w, args.epochs, k))
+                        print(rows[-1], flush=True)  # partial results survive a timeout
+            steps = pd.DataFrame(rows)
         for (k, w), part in steps.groupby(["model", "workers"]):
             if part["symbols"].nunique() < 3:
                 continue
