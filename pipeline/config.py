@@ -26,7 +26,7 @@ from pydantic_settings import (
 from pipeline.data.ingest import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, exchange_session, infer_symbol
 from pipeline.errors import InputError
-from pipeline.models.registry import MODEL_KINDS
+from pipeline.models.registry import STEP_KINDS
 from pipeline.splits.config import TARGETS
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
@@ -165,9 +165,9 @@ class ModelConfig(BaseModel):
     @field_validator("models")
     @classmethod
     def _known_models(cls, value: list[str]) -> list[str]:
-        unknown = [m for m in value if m not in (*MODEL_KINDS, "all")]
+        unknown = [m for m in value if m not in (*STEP_KINDS, "all")]
         if unknown or not value:
-            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {MODEL_KINDS}")
+            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {STEP_KINDS}")
         return value
 
 

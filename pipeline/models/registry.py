@@ -22,7 +22,9 @@ GLOBAL_KINDS: dict[str, str] = {"gru_global": "gru", "lstm_global": "lstm"}
 # Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
 # own members, so it is asked for by name rather than doubling the cost of "all".
 SINGLE_KINDS: tuple[str, ...] = (*BASELINE_KINDS, *RECURRENT_KINDS)
-MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND, *GLOBAL_KINDS)
+MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
+# What a daily step may ask for: the global kinds are fitted across a watch list, not by make_model
+STEP_KINDS: tuple[str, ...] = (*MODEL_KINDS, *GLOBAL_KINDS)
 
 
 def make_model(kind: str, **hyperparameters: Any) -> ForecastModel:

@@ -20,7 +20,7 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import calibration_pool, interval_bounds
 from pipeline.forecast.point import forecast_next
-from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
+from pipeline.models.registry import SINGLE_KINDS, STEP_KINDS
 from pipeline.splits.split import Split
 from pipeline.training.train import TrainResult, finetune_model, train_model
 
@@ -88,10 +88,10 @@ def resolve_kinds(models: list[str]) -> list[str]:
     for name in models:
         if name == "all":
             kinds += list(SINGLE_KINDS)
-        elif name in MODEL_KINDS:
+        elif name in STEP_KINDS:
             kinds.append(name)
         else:
-            raise InputError(f"unknown model kind {name!r}; choose from {[*MODEL_KINDS, 'all']}")
+            raise InputError(f"unknown model kind {name!r}; choose from {[*STEP_KINDS, 'all']}")
     return list(dict.fromkeys(["naive", *kinds]))
 
 
