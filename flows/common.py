@@ -89,9 +89,12 @@ def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split)
 def resolve_symbols(
     symbols: list[str] | None, settings: Settings | None = None
 ) -> list[SymbolInfo]:
-    """The named symbols (each must be configured), or every configured one."""
-    known = (settings or settings_from()).symbol_infos()
-    return [get_symbol(s, known) for s in symbols] if symbols else list(known)
+    """The named symbols (configured, else inferred from their codes), or the whole watch list."""
+    settings = settings or settings_from()
+    if not symbols:
+        return list(settings.watch_list())
+    known = settings.symbol_infos()
+    return [get_symbol(s.strip().upper(), known) for s in symbols]
 
 
 @task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")

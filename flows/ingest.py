@@ -179,7 +179,8 @@ def ingest(
     infos = resolve_symbols(symbols, settings)
     source = source or settings.sources.default
     options = IngestOptions(source=source, start=start, end=end, file=file, replace=replace)
-    prepare_warehouse(settings, resolve_symbols(None, settings), options, [i.symbol for i in infos])
+    known = {i.symbol: i for i in [*resolve_symbols(None, settings), *infos]}
+    prepare_warehouse(settings, list(known.values()), options, [i.symbol for i in infos])
     results = [ingest_symbol(info, options, settings) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]

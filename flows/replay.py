@@ -10,7 +10,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import load_settings, open_warehouse, resolve_symbols
-from flows.daily import DayResult, run_day
+from flows.day import DayResult, run_day
 from pipeline.daily.plan import BaseRun, forecast_rows
 from pipeline.daily.replay import Realized, ReplayDay, ReplayEngine
 from pipeline.daily.step import StepConfig

@@ -59,6 +59,16 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         parameters={"symbols": ["BTC-USD"]},
     ),
     DeploymentSpec(
+        flow_name="daily",
+        name="watchlist",
+        entrypoint="flows.daily.daily",
+        work_pool="cpu",
+        description="The whole watch list ([watchlist] in nextbar.toml) after the major markets "
+        "close; each symbol's own calendar skips its holidays.",
+        cron="30 22 * * 1-5",
+        timezone="UTC",
+    ),
+    DeploymentSpec(
         flow_name="ingest",
         name="default",
         entrypoint="flows.ingest.ingest",
@@ -87,5 +97,16 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         entrypoint="flows.replay.replay",
         work_pool="cpu",
         description="Walk-forward backfill: give symbol, start and end when triggering it.",
+    ),
+    DeploymentSpec(
+        flow_name="gc",
+        name="weekly",
+        entrypoint="flows.gc.gc",
+        work_pool="cpu",
+        description="Retention: delete model and split files no champion, newest run or "
+        "unscored forecast needs (recorded in deleted_artifacts).",
+        cron="0 4 * * 0",
+        timezone="UTC",
+        parameters={"apply": True},
     ),
 )

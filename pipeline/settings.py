@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Collection
-from datetime import time
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic import model_validator as after_validation
 from pydantic_settings import (
     BaseSettings,
@@ -28,9 +25,17 @@ from pydantic_settings import (
 
 from pipeline.daily.step import POLICIES
 from pipeline.data.ingest import SOURCE_NAMES
-from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
 from pipeline.errors import InputError
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS, MODEL_KINDS, VOLATILITY_KINDS
+from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
+from pipeline.settings_sections import (
+    STRICT,
+    DaskConfig,
+    RetentionConfig,
+    SymbolConfig,
+    WatchListConfig,
+    one_of,
+)
 from pipeline.splits.config import TARGETS
 from pipeline.training.presets import PRESETS
 
@@ -48,66 +53,24 @@ DEFAULT_MODELS = (
 )
 PATH_DIRS = {"models_dir": "models", "plots_dir": "plots", "splits_dir": "splits"}
 
-_Strict = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
-
-
-def _one_of(value: str, choices: Collection[str], what: str) -> str:
-    if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose from {list(choices)}")
-    return value
-
-
-class SymbolConfig(BaseModel):
-    """One ``[[symbols]]`` table: the fields of pipeline.data.symbols.SymbolInfo."""
-
-    model_config = _Strict
-
-    symbol: str
-    name: str
-    calendar: Literal["XSHG", "24/7"]  # pipeline.data.symbols.XSHG or ALWAYS_OPEN
-    currency: str
-    timezone: str
-    session_close: time
-    tushare_code: str | None = None
-    yahoo_ticker: str | None = None
-    default_source: str = "yfinance"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
-
-    @field_validator("default_source")
-    @classmethod
-    def _known_source(cls, value: str) -> str:
-        return _one_of(value, SOURCE_NAMES, "source")
-
-    def to_info(self) -> SymbolInfo:
-        """The SymbolInfo the flows use."""
-        return SymbolInfo(**self.model_dump())
-
 
 class SourcesConfig(BaseModel):
     """``[sources]``: where bars come from."""
 
-    model_config = _Strict
+    model_config = STRICT
 
     default: str | None = None  # one source for every symbol; None: each symbol's own
 
     @field_validator("default")
     @classmethod
     def _known_source(cls, value: str | None) -> str | None:
-        return None if value is None else _one_of(value, SOURCE_NAMES, "source")
+        return None if value is None else one_of(value, SOURCE_NAMES, "source")
 
 
 class ModelConfig(BaseModel):
     """``[model]``: the preset, which models the daily step fits, and how long."""
 
-    model_config = _Strict
+    model_config = STRICT
 
     preset: str = "default"
     models: tuple[str, ...] = DEFAULT_MODELS
@@ -117,21 +80,21 @@ class ModelConfig(BaseModel):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        return _one_of(value, PRESETS, "preset")
+        return one_of(value, PRESETS, "preset")
 
     @field_validator("models")
     @classmethod
     def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [m for m in value if m not in (*MODEL_KINDS, "all")]
+        unknown = [m for m in value if m not in (*STEP_KINDS, "all")]
         if unknown or not value:
-            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {MODEL_KINDS}")
+            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {STEP_KINDS}")
         return value
 
 
 class SplitDefaults(BaseModel):
     """``[split]``: how bars become training samples."""
 
-    model_config = _Strict
+    model_config = STRICT
 
     target: str = "close"
     window: int | None = Field(default=None, ge=1)  # None: the preset's
@@ -142,13 +105,13 @@ class SplitDefaults(BaseModel):
     @field_validator("target")
     @classmethod
     def _known_target(cls, value: str) -> str:
-        return _one_of(value, TARGETS, "target")
+        return one_of(value, TARGETS, "target")
 
 
 class RetrainConfig(BaseModel):
     """``[retrain]``: full retrain every N trading days, fine-tune in between."""
 
-    model_config = _Strict
+    model_config = STRICT
 
     retrain_every: int = Field(default=5, ge=1)
     finetune_epochs: int = Field(default=3, ge=0)
@@ -157,7 +120,7 @@ class RetrainConfig(BaseModel):
 class ReplayConfig(BaseModel):
     """``[replay]``: a walk-forward backtest's schedule (``nextbar replay``)."""
 
-    model_config = _Strict
+    model_config = STRICT
 
     # full retrain every N trading days; "frozen" keeps the weights in between (the fast path,
     # its cost is the retrains), "finetune" fine-tunes daily as the live step does
@@ -167,7 +130,7 @@ class ReplayConfig(BaseModel):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        return _one_of(value, POLICIES, "policy")
+        return one_of(value, POLICIES, "policy")
 
 
 class Settings(BaseSettings):
@@ -189,6 +152,9 @@ class Settings(BaseSettings):
     overlap_days: int = Field(default=5, ge=0)
     history_start: str = "2010-01-01"  # where an ingest with no stored bars and no --start begins
     symbols: tuple[SymbolConfig, ...] = ()  # empty: the built-in symbols
+    watchlist: WatchListConfig = WatchListConfig()
+    dask: DaskConfig = DaskConfig()
+    retention: RetentionConfig = RetentionConfig()
     sources: SourcesConfig = SourcesConfig()
     model: ModelConfig = ModelConfig()
     split: SplitDefaults = SplitDefaults()
@@ -214,6 +180,16 @@ class Settings(BaseSettings):
         if len(set(names)) != len(names):
             raise InputError(f"symbols are configured more than once: {sorted(names)}")
         return infos
+
+    def watch_list(self) -> tuple[SymbolInfo, ...]:
+        """The watch list's symbols (configured tables over inferred ones), or the configured
+        symbols when no watch list is set."""
+        codes = self.watchlist.codes(config_path().parent)
+        known = self.symbol_infos()
+        if not codes:
+            return known
+        by_name = {i.symbol: i for i in known}
+        return tuple(by_name.get(code) or infer_symbol(code) for code in codes)
 
     @classmethod
     def settings_customise_sources(

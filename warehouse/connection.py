@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
@@ -58,11 +59,31 @@ def _open(target: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnec
             time.sleep(0.2)
 
 
+# Set while a (Dask) worker fits models: the warehouse has one writer, the flow's process.
+_FORBIDDEN: ContextVar[str | None] = ContextVar("warehouse_forbidden", default=None)
+
+
+class WarehouseForbiddenError(RuntimeError):
+    """Code running as a worker tried to open the warehouse."""
+
+
+@contextmanager
+def forbid_warehouse(who: str) -> Iterator[None]:
+    """Make every :func:`connect` in this context fail, naming ``who`` (e.g. a Dask task)."""
+    token = _FORBIDDEN.set(who)
+    try:
+        yield
+    finally:
+        _FORBIDDEN.reset(token)
+
+
 @contextmanager
 def connect(
     path: Path, *, read_only: bool = False, wait_s: float | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; a writer creates and upgrades it, a reader needs it to exist."""
+    if (who := _FORBIDDEN.get()) is not None:
+        raise WarehouseForbiddenError(f"{who} must not open the warehouse {path}: one writer")
     target = Path(path)
     if target.is_dir():
         raise InputError(f"warehouse {target} is a directory: give a file path")

@@ -1,4 +1,4 @@
-"""The symbols table: configured instruments, upserted by key."""
+"""The symbols table: configured or inferred instruments, upserted by key."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pipeline.data.symbols import SymbolInfo
 
 
 def sync_symbols(con: duckdb.DuckDBPyConnection, infos: Iterable[SymbolInfo]) -> None:
-    """Insert or update the configured instruments in one statement."""
+    """Insert or update the instruments (configured or inferred from their codes) in one
+    statement."""
     frame = pd.DataFrame(
         [
             {
@@ -22,6 +23,9 @@ def sync_symbols(con: duckdb.DuckDBPyConnection, infos: Iterable[SymbolInfo]) ->
                 "timezone": i.timezone,
                 "tushare_code": i.tushare_code,
                 "yahoo_ticker": i.yahoo_ticker,
+                "session_close": i.session_close,
+                "default_source": i.default_source,
+                "is_inferred": i.is_inferred,
             }
             for i in infos
         ]
@@ -33,12 +37,15 @@ def sync_symbols(con: duckdb.DuckDBPyConnection, infos: Iterable[SymbolInfo]) ->
         con.execute(
             """
             insert into symbols
-            select symbol, name, calendar, currency, timezone, tushare_code, yahoo_ticker
+            select symbol, name, calendar, currency, timezone, tushare_code, yahoo_ticker,
+                session_close, default_source, is_inferred
             from incoming_symbols
             on conflict (symbol) do update set
                 name = excluded.name, calendar = excluded.calendar,
                 currency = excluded.currency, timezone = excluded.timezone,
-                tushare_code = excluded.tushare_code, yahoo_ticker = excluded.yahoo_ticker
+                tushare_code = excluded.tushare_code, yahoo_ticker = excluded.yahoo_ticker,
+                session_close = excluded.session_close,
+                default_source = excluded.default_source, is_inferred = excluded.is_inferred
             """
         )
     finally:

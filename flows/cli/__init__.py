@@ -1,7 +1,7 @@
 """The ``nextbar`` command line: each command runs a flow or reads the warehouse.
 
 ``app`` holds the shared options; ``data`` (init, ingest, sql), ``models`` (train, models),
-``daily`` (run, replay, serve), ``demo`` and ``config`` register their commands on it.
+``daily`` (run, replay, serve), ``demo``, ``config`` and ``gc`` register their commands on it.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pipeline.errors import NextbarError, error_text
 
 # isort: off
 # The import order is the order of the commands in --help.
-from flows.cli import data, models, daily, demo, config
+from flows.cli import data, models, daily, demo, config, gc
 # isort: on
 
-__all__ = ["app", "config", "daily", "data", "demo", "error_line", "main", "models"]
+__all__ = ["app", "config", "daily", "data", "demo", "error_line", "gc", "main", "models"]
 
 # An error line names the input and the reason; a 4 KB junk header must not become a 4 KB line.
 MAX_ERROR_CHARS = 400

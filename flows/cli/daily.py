@@ -35,12 +35,17 @@ def run(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Run as of this day (default: newest bar)")
     ] = None,
+    skip_ingest: Annotated[
+        bool, typer.Option("--skip-ingest", help="Use the stored bars; fetch nothing")
+    ] = False,
     warehouse: WarehouseOpt = None,
     **step: Any,
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
+    from flows.common import resolve_symbols
     from flows.daily import daily
 
+    resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
     quiet_backend()
     show_progress()
     path = warehouse_path(warehouse)
@@ -48,6 +53,7 @@ def run(
         symbols=symbol,
         source=source,
         as_of=parse_date(as_of, "--as-of"),
+        skip_ingest=skip_ingest,
         warehouse=str(path),
         **step,
     )

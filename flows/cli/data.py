@@ -59,8 +59,8 @@ def ingest(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
+    from flows.common import resolve_symbols
     from pipeline.data.sources import SOURCE_NAMES
-    from pipeline.data.symbols import get_symbol
     from pipeline.errors import InputError
     from pipeline.settings import load_settings
 
@@ -71,9 +71,7 @@ def ingest(
         raise InputError(f"--file {file}: {reason}")
     if source and source not in SOURCE_NAMES:
         raise InputError(f"--source {source!r}: choose one of {', '.join(SOURCE_NAMES)}")
-    known = load_settings().symbol_infos()
-    for name in symbol or []:
-        get_symbol(name, known)  # an unknown --symbol fails here, before any flow run
+    resolve_symbols(symbol, load_settings())  # an unreadable code fails here, in one line
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_range(first, last)
     from flows.ingest import ingest as ingest_flow

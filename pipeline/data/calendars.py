@@ -1,6 +1,6 @@
-"""Trading days per symbol: the Shanghai exchange (XSHG) calendar, or every UTC day for 24/7.
+"""Trading days per symbol: an exchange calendar (XSHG, XNYS, ...), or every UTC day for 24/7.
 
-The XSHG calendar comes from exchange-calendars, whose holiday list is hard-coded and
+Exchange calendars come from exchange-calendars. XSHG's holiday list is hard-coded and
 ends with the last year China has announced (it is published each December). Outside
 the years the library covers, an optional ``extra_sessions`` callable (for example
 tushare's ``trade_cal``) supplies the sessions; without one, weekdays are assumed and a
@@ -16,10 +16,14 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+import exchange_calendars
 from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
 from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo
 from pipeline.errors import InputError, SourceError
+
+# Other exchanges: sessions from this day (or the calendar's first) to its default end.
+EXCHANGE_FIRST_DAY = date(2000, 1, 1)
 
 ExtraSessions = Callable[[date, date], list[date] | None]
 """Sessions in start..end inclusive, or None when the range is unknown to it."""
@@ -46,12 +50,28 @@ class CalendarFallbackWarning(UserWarning):
 
 
 @cache
-def _xshg_sessions() -> tuple[date, ...]:
-    # Built once per process: constructing an exchange calendar takes a noticeable moment.
-    calendar = XSHGExchangeCalendar(
-        start=XSHG_FIRST_DAY.isoformat(), end=XSHGExchangeCalendar.bound_max()
-    )
-    return tuple(session.date() for session in calendar.sessions)
+def _sessions(name: str) -> tuple[tuple[date, ...], tuple[date, date]]:
+    """The sessions of an exchange calendar and the range it covers (built once per process:
+    constructing an exchange calendar takes a noticeable moment)."""
+    if name == XSHG:
+        calendar = XSHGExchangeCalendar(
+            start=XSHG_FIRST_DAY.isoformat(), end=XSHGExchangeCalendar.bound_max()
+        )
+        # The bound, not the last session: days between them are known closures.
+        covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
+    else:
+        try:
+            default = exchange_calendars.get_calendar(name)
+        except exchange_calendars.errors.InvalidCalendarName:
+            raise InputError(
+                f"unsupported calendar {name!r}: use {XSHG}, {ALWAYS_OPEN} or an "
+                "exchange-calendars code (XNYS, XHKG, XTKS, XLON, ...)"
+            ) from None
+        lowest = type(default).bound_min()
+        first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
+        calendar = exchange_calendars.get_calendar(name, start=first.isoformat())
+        covered = (first, calendar.last_session.date())
+    return tuple(session.date() for session in calendar.sessions), covered
 
 
 def _as_date(day: date) -> date:
@@ -69,19 +89,15 @@ class TradingCalendar:
     """The trading days of one symbol's calendar."""
 
     def __init__(self, info: SymbolInfo, extra_sessions: ExtraSessions | None = None) -> None:
-        if info.calendar not in (XSHG, ALWAYS_OPEN):
-            raise InputError(
-                f"{info.symbol}: unsupported calendar {info.calendar!r} "
-                f"(supported: {XSHG}, {ALWAYS_OPEN})"
-            )
         self.info = info
         self.extra_sessions = extra_sessions
         self._extra_years: dict[int, list[date]] = {}
         self._always_open = info.calendar == ALWAYS_OPEN
         if not self._always_open:
-            self._sessions = _xshg_sessions()
-            # The bound, not the last session: days between them are known closures.
-            self._covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
+            try:
+                self._sessions, self._covered = _sessions(info.calendar)
+            except InputError as exc:
+                raise InputError(f"{info.symbol}: {exc}") from None
 
     def trading_days(self, start: date, end: date) -> list[date]:
         """Trading days from start to end inclusive, ascending (empty if start > end)."""

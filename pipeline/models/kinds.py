@@ -36,6 +36,10 @@ SINGLE_KINDS: tuple[str, ...] = (
     *DISTRIBUTIONAL_KINDS,
 )
 MODEL_KINDS: tuple[str, ...] = (*SINGLE_KINDS, ENSEMBLE_KIND)
+# One network across a watch list's symbols (pipeline.training.global_fit): kind -> cell
+GLOBAL_KINDS: dict[str, str] = {"gru_global": "gru", "lstm_global": "lstm"}
+# What a daily step may ask for: the global kinds are fitted across a watch list, not by make_model
+STEP_KINDS: tuple[str, ...] = (*MODEL_KINDS, *GLOBAL_KINDS)
 
 
 def make_single(kind: str, **hyperparameters: Any) -> ForecastModel:
@@ -55,6 +59,11 @@ def make_single(kind: str, **hyperparameters: Any) -> ForecastModel:
         from pipeline.models.distributional import DistributionalModel
 
         return DistributionalModel(kind, **hyperparameters)
+    if kind in GLOBAL_KINDS:
+        raise InputError(
+            f"{kind} trains across a watch list: run the daily step with at least "
+            "[dask] min_symbols symbols"
+        )
     raise InputError(f"unknown model kind {kind!r}; choose from {list(MODEL_KINDS)}")
 
 

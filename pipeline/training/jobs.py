@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -25,9 +26,9 @@ from pipeline.forecast.intervals import (
     quantile_forecast,
 )
 from pipeline.forecast.point import forecast_next
-from pipeline.models.registry import MODEL_KINDS, SINGLE_KINDS
+from pipeline.models.registry import SINGLE_KINDS, STEP_KINDS
 from pipeline.splits.split import Split
-from pipeline.training.train import finetune_model, reuse_trial, train_model
+from pipeline.training.train import TrainResult, finetune_model, reuse_trial, train_model
 
 log = logging.getLogger("nextbar.progress")
 
@@ -131,10 +132,10 @@ def resolve_kinds(models: list[str]) -> list[str]:
     for name in models:
         if name == "all":
             kinds += list(SINGLE_KINDS)
-        elif name in MODEL_KINDS:
+        elif name in STEP_KINDS:
             kinds.append(name)
         else:
-            raise InputError(f"unknown model kind {name!r}; choose from {[*MODEL_KINDS, 'all']}")
+            raise InputError(f"unknown model kind {name!r}; choose from {[*STEP_KINDS, 'all']}")
     return list(dict.fromkeys(["naive", *kinds]))
 
 
@@ -204,9 +205,20 @@ def fit_one(
             status="failed",
             error=f"{type(exc).__name__}: {exc}",
         )
+    return scored_outcome(result, split, outcome, job.recent_errors)
+
+
+def scored_outcome(
+    result: TrainResult,
+    split: Split,
+    outcome: Callable[..., ModelOutcome],
+    recent_errors: dict[str, float],
+) -> ModelOutcome:
+    """The outcome of a trained run: its scores and the next day's forecast with intervals
+    calibrated on ``recent_errors`` (``outcome`` holds the run's identity)."""
     point = forecast_next(result.model, split)
     validation = result.predictions[result.predictions["split"] == "validation"]
-    history = calibration_pool(validation, job.recent_errors, window=HISTORY_WINDOW)
+    history = calibration_pool(validation, recent_errors, window=HISTORY_WINDOW)
     scale = result.next_scale
     quantiles = quantile_forecast(point, split.latest_known, history, scale=scale)
     return outcome(

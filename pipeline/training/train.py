@@ -91,7 +91,7 @@ def train_model(
     started = time.perf_counter()
     model.fit(split, epochs=epochs, seed=seed, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - started
-    return _score_and_save(
+    return score_and_save(
         model,
         split,
         run_id=run_id,
@@ -125,7 +125,7 @@ def finetune_model(
     started = time.perf_counter()
     model.fine_tune(split, epochs=epochs, seed=seed, recent=recent, on_epoch=on_epoch)
     train_seconds = time.perf_counter() - started
-    return _score_and_save(
+    return score_and_save(
         model,
         split,
         run_id=run_id,
@@ -152,7 +152,7 @@ def reuse_trial(split: Split, artifact_dir: Path, *, run_id: str, models_dir: Pa
             f"the trial {source} was fitted on other training data than {split.split_id}"
         )
     model.split_config_ = split.config  # the same training range; the sizes now include the test
-    return _score_and_save(
+    return score_and_save(
         model,
         split,
         run_id=run_id,
@@ -175,7 +175,7 @@ def _keep_warm(directory: Path, model: ForecastModel) -> None:
         _WARM.popitem(last=False)
 
 
-def _score_and_save(
+def score_and_save(
     model: ForecastModel,
     split: Split,
     *,

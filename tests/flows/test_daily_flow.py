@@ -193,8 +193,8 @@ def test_a_forecast_is_scored_once_its_bar_arrives_and_rescored_on_revision(
 
 
 def test_bad_input_fails_clearly(replayed: Path) -> None:
-    with pytest.raises(UnknownSymbolError, match="known symbols"):
-        daily(symbols=["AAPL"], warehouse=str(replayed))
+    with pytest.raises(UnknownSymbolError, match="ambiguous"):
+        daily(symbols=["600519"], warehouse=str(replayed))
     with pytest.raises(InputError, match="after end"):
         replay(
             symbol="600519.SH",

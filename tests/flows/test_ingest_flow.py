@@ -78,5 +78,7 @@ def test_cli_sql_is_read_only(warehouse_path: Path) -> None:
 
 
 def test_unknown_symbol_fails_clearly(warehouse_path: Path) -> None:
-    with pytest.raises(Exception, match="unknown symbol 'NOPE'"):
-        ingest(symbols=["NOPE"], source="bundled", warehouse=str(warehouse_path))
+    with pytest.raises(Exception, match=r"symbol 'NOPE\.XX' has an unknown exchange suffix"):
+        ingest(symbols=["NOPE.XX"], source="bundled", warehouse=str(warehouse_path))
+    with pytest.raises(Exception, match="no bundled history for 'ETH-USD'"):  # inferred, no file
+        ingest(symbols=["ETH-USD"], source="bundled", warehouse=str(warehouse_path))

@@ -1,0 +1,221 @@
+"""The scale benchmark: the daily step for N symbols on 1 or 2 Dask workers, and the views.
+
+TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BTC-USD bars
+(benchmarks/bootstrap.py). No forecast quality is ever reported from it.
+
+    python -m benchmarks.scale [--symbols 10 50 100 300] [--workers 1 2] [--kinds gru gru_global]
+    python -m benchmarks.scale --views-only          # views at 300 symbols x 250 scored days
+
+Each step: ingest the series from CSV files (read, validate, store), then the daily flow as of
+the last bar (split, naive/drift/linear plus a per-symbol gru or one global gru, forecast,
+write), the fits on a
+local Dask cluster of the given size. Results go to benchmarks/results/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("NEXTBAR_NO_SECRET_BLOCK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes, write_csv
+from benchmarks.run import RESULTS, _table
+from pipeline.data.ingest import read_file
+from pipeline.data.symbols import get_symbol
+from pipeline.data.validation import validate_bars
+from warehouse.bars import IngestRequest, store_ingest
+from warehouse.connection import connect
+from warehouse.forecasts import issue_forecasts
+from warehouse.symbols import sync_symbols
+
+AS_OF = date(2026, 11, 20)
+DAYS = 300  # bars per series
+BASELINES = ["naive", "drift", "linear"]
+
+
+def ingest_files(warehouse: Path, folder: Path, codes: list[str]) -> float:
+    """Write each series as a CSV, then time reading, validating and storing them all."""
+    paths = {
+        c: write_csv(bootstrap_bars(c, DAYS, AS_OF, i), folder / f"{c}.csv")
+        for i, c in enumerate(codes)
+    }
+    started = time.perf_counter()
+    infos = [get_symbol(c) for c in codes]
+    with connect(warehouse) as con:
+        sync_symbols(con, infos)
+        for info in infos:
+            checked = validate_bars(read_file(paths[info.symbol], info).bars, today=AS_OF)
+            request = IngestRequest(
+                str(uuid.uuid4()), info.symbol, "file", None, None, datetime.now(tz=UTC)
+            )
+            store_ingest(con, request, checked.valid, checked.rejected)
+    return time.perf_counter() - started
+
+
+def disk_mb(*folders: Path) -> float:
+    """MB of every file under the folders."""
+    return sum(f.stat().st_size for d in folders for f in d.rglob("*") if f.is_file()) / 1e6
+
+
+def daily_step(count: int, workers: int, epochs: int, kind: str) -> dict[str, float | str]:
+    """One daily step of ``count`` bootstrapped symbols on ``workers`` Dask workers: the
+    baselines plus ``kind`` (``gru`` per symbol, or one ``gru_global``)."""
+    from flows.daily import daily
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ.update(
+            {
+                "NEXTBAR_DASK__WORKERS": str(workers),
+                "NEXTBAR_DASK__MIN_SYMBOLS": "1",
+                "NEXTBAR_MODELS_DIR": str(root / "models"),
+                "NEXTBAR_SPLITS_DIR": str(root / "splits"),
+                "NEXTBAR_PLOTS_DIR": str(root / "plots"),
+            }
+        )
+        warehouse = root / "nextbar.duckdb"
+        codes = bootstrap_codes(count)
+        ingest_seconds = ingest_files(warehouse, root / "csv", codes)
+        started = time.perf_counter()
+        report = daily(
+            symbols=codes,
+            as_of=AS_OF,
+            models=[*BASELINES, kind],
+            epochs=epochs,
+            history_bars=260,
+            skip_ingest=True,
+            warehouse=str(warehouse),
+        )
+        step_seconds = time.perf_counter() - started
+        forecast = sum(1 for d in report.days if d.status == "forecast")
+        return {
+            "symbols": count,
+            "workers": workers,
+            "model": kind,
+            "ingest_s": ingest_seconds,
+            "step_s": step_seconds,
+            "forecast_symbols": forecast,
+            "disk_mb_per_symbol": disk_mb(root / "models", root / "splits") / count,
+        }
+
+
+def forecasts_warehouse(
+    warehouse: Path, count: int = 300, scored_days: int = 250, models: int = 5
+) -> Path:
+    """A warehouse of ``count`` symbols x ``scored_days`` scored forecasts of ``models`` models
+    (synthetic forecasts on bootstrapped bars: timing only)."""
+    codes = bootstrap_codes(count)
+    with connect(warehouse) as con:
+        sync_symbols(con, [get_symbol(c) for c in codes])
+        rng = np.random.default_rng(0)
+        for i, code in enumerate(codes):
+            bars = bootstrap_bars(code, scored_days + 1, AS_OF, i)
+            checked = validate_bars(bars, today=AS_OF)
+            request = IngestRequest(str(uuid.uuid4()), code, "bootstrap", None, None, _NOW)
+            store_ingest(con, request, checked.valid, checked.rejected)
+            issue_forecasts(con, _forecasts(code, bars, models, rng))
+    return warehouse
+
+
+def view_timings(warehouse: Path) -> pd.DataFrame:
+    """Seconds each view takes to answer in full, and for one symbol."""
+    rows = []
+    with connect(warehouse, read_only=True) as con:
+        for view in ("latest_forecasts", "forecast_accuracy", "leaderboard"):
+            for where in ("", " where symbol = '990000.SH'"):
+                started = time.perf_counter()
+                n = len(con.execute(f"select * from {view}{where}").df())
+                seconds = time.perf_counter() - started
+                rows.append({"view": view + where, "rows": n, "seconds": seconds})
+    return pd.DataFrame(rows)
+
+
+_NOW = datetime(2026, 11, 21, tzinfo=UTC)
+
+
+def _forecasts(
+    code: str, bars: pd.DataFrame, models: int, rng: np.random.Generator
+) -> pd.DataFrame:
+    close = bars["close"].to_numpy()
+    dates = bars["date"].dt.date.to_numpy()
+    frames = []
+    for m in range(models):
+        predicted = close[:-1] * (1 + rng.normal(0, 0.01, len(close) - 1))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "symbol": code,
+                    "model": ["naive", "drift", "linear", "gru", "lstm"][m % 5],
+                    "run_id": None,
+                    "target": "close",
+                    "as_of_date": dates[:-1],
+                    "target_date": dates[1:],
+                    "issued_at": [
+                        _NOW - timedelta(days=len(dates) - k) for k in range(len(dates) - 1)
+                    ],
+                    "predicted": predicted,
+                    "lower_80": predicted * 0.98,
+                    "upper_80": predicted * 1.02,
+                    "lower_95": predicted * 0.97,
+                    "upper_95": predicted * 1.03,
+                    "last_known": close[:-1],
+                    "is_champion": m == 3,
+                    "is_replay": True,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--symbols", type=int, nargs="+", default=[10, 50, 100, 300])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--kinds", nargs="+", default=["gru", "gru_global"])
+    parser.add_argument("--views-only", action="store_true")
+    args = parser.parse_args()
+    from prefect.testing.utilities import prefect_test_harness
+
+    parts = []
+    if not args.views_only:
+        with prefect_test_harness(server_startup_timeout=180):
+            rows = []
+            for k in args.kinds:
+                for w in args.workers:
+                    for n in args.symbols:
+                        rows.append(daily_step(n, w, args.epochs, k))
+                        print(rows[-1], flush=True)  # partial results survive a timeout
+            steps = pd.DataFrame(rows)
+        for (k, w), part in steps.groupby(["model", "workers"]):
+            if part["symbols"].nunique() < 3:
+                continue
+            slope, intercept = np.polyfit(part["symbols"], part["step_s"], 1)
+            fitted = slope * part["symbols"] + intercept
+            residual = ((part["step_s"] - fitted) ** 2).sum()
+            total = ((part["step_s"] - part["step_s"].mean()) ** 2).sum()
+            r2 = 1 - residual / total if total else float("nan")
+            parts.append(f"{k}, workers={w}: {slope:.3g} s per symbol, R^2 {r2:.3f}")
+        parts.insert(0, _table(steps))
+    with tempfile.TemporaryDirectory() as tmp:
+        parts.append(_table(view_timings(forecasts_warehouse(Path(tmp) / "views.duckdb"))))
+    text = "TIMING-ONLY DATA (block-bootstrapped Moutai/BTC returns)\n\n" + "\n\n".join(parts)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "scale.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

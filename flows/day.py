@@ -1,0 +1,214 @@
+"""One symbol's day of the daily step, as Prefect tasks: plan, fit (here, on the gpu pool or
+on Dask for many symbols), combine the ensemble, record; ``daily`` and ``replay`` run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from prefect import get_run_logger, task
+
+from flows.common import (
+    dispatch_fit,
+    keep_split,
+    open_warehouse,
+    record_champion_of,
+    record_outcomes,
+)
+from flows.fanout import GlobalFit, fan_out
+from pipeline.daily.combine import combine_top_k
+from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
+from pipeline.daily.step import StepConfig
+from pipeline.data.symbols import SymbolInfo
+from pipeline.errors import InputError
+from pipeline.forecast.intervals import HISTORY_WINDOW
+from pipeline.models.registry import GLOBAL_KINDS
+from pipeline.settings import Settings
+from pipeline.training.jobs import ModelOutcome, champion_of
+from warehouse import forecasts as wforecasts
+from warehouse.bars import load_bars
+from warehouse.models import base_runs
+
+
+@dataclass
+class DayResult:
+    """One symbol's daily step."""
+
+    symbol: str
+    status: str  # forecast, skipped
+    reason: str | None = None
+    as_of: date | None = None
+    champion: str | None = None
+    new_forecasts: int = 0
+    outcomes: list[ModelOutcome] = field(default_factory=list)
+
+
+@task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
+def prepare_day(
+    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig
+) -> DayPlan:
+    """Plan the day (pipeline.daily.plan.plan_day) on the final bars dated <= as_of, the
+    models' earlier runs and their latest scored errors; keep the day's splits."""
+    with open_warehouse(settings) as con:
+        bars = step.recent(load_bars(con, info.symbol, until=as_of))
+        fresh = step.day_split(info.symbol, bars)
+        day = fresh.as_of_date
+        bases = {
+            row["model"]: BaseRun.from_row(row)
+            for row in base_runs(con, info.symbol, day).to_dict("records")
+        }
+        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
+        plan = plan_day(
+            info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
+        )
+        for split in plan.splits:
+            keep_split(con, settings, split)
+    return plan
+
+
+@task(name="combine-ensemble")
+def combine_ensemble(
+    plan: DayPlan, outcomes: list[ModelOutcome], top_k: int, members: list[str]
+) -> ModelOutcome | None:
+    """The mean of the day's ``top_k`` best ``members`` by validation MAE (None: too few)."""
+    try:
+        return combine_top_k(
+            outcomes,
+            last_known=plan.last_known,
+            top_k=top_k,
+            members=members,
+            recent_errors=plan.ensemble_errors,
+        )
+    except InputError as exc:
+        get_run_logger().warning("no ensemble on %s: %s", plan.as_of, exc)
+        return None
+
+
+@task(name="record-day", task_run_name="record-day-{info.symbol}-{as_of}")
+def record_day(
+    settings: Settings,
+    info: SymbolInfo,
+    as_of: date,
+    last_known: float,
+    outcomes: list[ModelOutcome],
+    step: StepConfig,
+    is_replay: bool,
+) -> DayResult:
+    """Store the runs, the champion (live runs only) and the forecasts, in one writer."""
+    champion = champion_of(outcomes)
+    now = datetime.now(tz=UTC)
+    rows = forecast_rows(
+        info,
+        outcomes,
+        as_of=as_of,
+        target=step.target,
+        last_known=last_known,
+        champion_run_id=champion.run_id if champion else None,
+        is_replay=is_replay,
+        issued_at=now,
+    )
+    with open_warehouse(settings) as con:
+        record_outcomes(
+            con,
+            info.symbol,
+            outcomes,
+            purpose="replay" if is_replay else "daily",
+            preset=step.preset,
+        )
+        if not is_replay:
+            record_champion_of(con, info.symbol, outcomes)
+        issued = wforecasts.issue_forecasts(con, rows)
+    return DayResult(
+        symbol=info.symbol,
+        status="forecast",
+        as_of=as_of,
+        champion=champion.model if champion else None,
+        new_forecasts=issued,
+        outcomes=outcomes,
+    )
+
+
+def run_day(
+    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig, is_replay: bool
+) -> DayResult:
+    """Split, train or fine-tune, forecast: one symbol, one day."""
+    plan = prepare_day(settings, info, as_of, step)
+    outcomes = dispatch_fit(
+        plan.jobs,
+        settings,
+        epochs=step.full_epochs(),
+        seed=step.seed,
+        finetune_epochs=step.policy.step_epochs,
+    )
+    if plan.ensemble_errors is not None:
+        ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
+        outcomes = [*outcomes, ensemble] if ensemble else outcomes
+    return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
+
+
+@task(name="prepare-days")
+def prepare_days(
+    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
+) -> list[DayPlan | str]:
+    """Each symbol's day plan (splits saved for the workers), or why it cannot run."""
+    plans: list[DayPlan | str] = []
+    for info in infos:
+        try:
+            plans.append(prepare_day.fn(settings, info, as_of, step))
+        except InputError as exc:
+            plans.append(str(exc))
+    return plans
+
+
+@task(name="record-days")
+def record_days(
+    settings: Settings,
+    days: list[tuple[SymbolInfo, DayPlan, list[ModelOutcome]]],
+    step: StepConfig,
+    is_replay: bool,
+) -> list[DayResult]:
+    """The ensembles, then every symbol's runs and forecasts: the one writer."""
+    results = []
+    for info, plan, outcomes in days:
+        if plan.ensemble_errors is not None:
+            ensemble = combine_ensemble.fn(
+                plan, outcomes, step.ensemble_top_k(), step.ensemble_members()
+            )
+            outcomes = [*outcomes, ensemble] if ensemble else outcomes
+        results.append(
+            record_day.fn(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
+        )
+    return results
+
+
+def run_days(
+    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
+) -> list[DayResult]:
+    """The daily step of many symbols: plans and records here, fits on Dask in chunks."""
+    plans = prepare_days(settings, infos, as_of, step)
+    ready = [(i, p) for i, p in zip(infos, plans, strict=True) if isinstance(p, DayPlan)]
+    global_fits = [
+        GlobalFit(
+            kind,
+            [next(j for j in p.jobs if j.kind == kind) for _, p in ready],
+            step.hyperparameters_for(GLOBAL_KINDS[kind]),
+        )
+        for kind in GLOBAL_KINDS
+        if ready and kind in step.fitted_kinds()
+    ]
+    fitted = fan_out(
+        [[j for j in p.jobs if j.kind not in GLOBAL_KINDS] for _, p in ready],
+        settings,
+        settings.dask,
+        step.full_epochs(),
+        step.seed,
+        step.policy.step_epochs,
+        global_fits,
+    )
+    days = [(i, p, o) for (i, p), o in zip(ready, fitted, strict=True)]
+    skipped = [
+        DayResult(i.symbol, "skipped", p)
+        for i, p in zip(infos, plans, strict=True)
+        if isinstance(p, str)
+    ]
+    return [*record_days(settings, days, step, is_replay=False), *skipped]

@@ -1,0 +1,129 @@
+"""Settings sections about what is watched and where the work runs: ``[[symbols]]``,
+``[watchlist]``, ``[dask]`` and ``[retention]`` (pipeline.settings holds them all)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline.data.sources import SOURCE_NAMES
+from pipeline.data.symbols import SymbolInfo, exchange_session, infer_symbol
+from pipeline.errors import InputError
+
+STRICT = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
+
+
+def one_of(value: str, choices: Collection[str], what: str) -> str:
+    """``value`` if it is one of ``choices``, else a ValueError naming them."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose from {list(choices)}")
+    return value
+
+
+class SymbolConfig(BaseModel):
+    """One ``[[symbols]]`` table: the fields of pipeline.data.symbols.SymbolInfo. For a code
+    nextbar can read (600519.SH, ETH-USD, AAPL, 0700.HK, ...) only ``symbol`` is needed and
+    every other field given overrides the inferred one; other codes need them all."""
+
+    model_config = STRICT
+
+    symbol: str
+    name: str | None = None
+    calendar: str | None = None  # XSHG, 24/7 or an exchange-calendars code
+    currency: str | None = None
+    timezone: str | None = None
+    session_close: time | None = None
+    tushare_code: str | None = None
+    yahoo_ticker: str | None = None
+    default_source: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        try:
+            ZoneInfo(value) if value is not None else None
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("XSHG", "24/7"):
+            try:
+                exchange_session(value)
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("default_source")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        return None if value is None else one_of(value, SOURCE_NAMES, "source")
+
+    def to_info(self) -> SymbolInfo:
+        """The SymbolInfo the flows use: the inferred one with this table's fields over it."""
+        given = self.model_dump(exclude_unset=True)
+        try:
+            inferred = asdict(infer_symbol(self.symbol))
+        except InputError:
+            missing = [f for f in _REQUIRED if given.get(f) is None]
+            if missing:
+                raise InputError(
+                    f"[[symbols]] {self.symbol!r}: nextbar cannot infer this code, so give "
+                    f'{", ".join(missing)} (e.g. calendar = "XNYS", currency = "USD", '
+                    f'timezone = "America/New_York", session_close = 16:00:00)'
+                ) from None
+            inferred = {"default_source": "yfinance"}
+        return SymbolInfo(**{**inferred, **given, "is_inferred": False})
+
+
+_REQUIRED = ("name", "calendar", "currency", "timezone", "session_close")
+
+
+class WatchListConfig(BaseModel):
+    """``[watchlist]``: the symbols ``nextbar run`` and the deployments take, listed here and/or
+    in a file of codes (one a line, ``#`` comments)."""
+
+    model_config = STRICT
+
+    symbols: list[str] = Field(default_factory=list)
+    file: Path | None = None  # relative to the configuration file
+
+    def codes(self, base: Path) -> list[str]:
+        """Every listed code once, in order (the file's after the table's)."""
+        codes = [s.strip().upper() for s in self.symbols]
+        if self.file is not None:
+            path = self.file if self.file.is_absolute() else base / self.file
+            if not path.is_file():
+                raise InputError(f"[watchlist] file {path}: no such file")
+            for line in path.read_text(encoding="utf-8").splitlines():
+                code = line.split("#", 1)[0].strip().upper()
+                if code:
+                    codes.append(code)
+        return list(dict.fromkeys(codes))
+
+
+class DaskConfig(BaseModel):
+    """``[dask]``: where fits and forecasts run. No address: a local cluster of ``workers``
+    processes; an address (``tcp://scheduler:8786``): that existing cluster."""
+
+    model_config = STRICT
+
+    address: str | None = None
+    workers: int = Field(default=2, ge=1)
+    chunk_size: int = Field(default=200, ge=1)  # symbols per task: few task runs, not thousands
+    min_symbols: int = Field(default=20, ge=1)  # fewer symbols: fit in this process, no cluster
+
+
+class RetentionConfig(BaseModel):
+    """``[retention]``: which model and split files ``nextbar gc`` keeps."""
+
+    model_config = STRICT
+
+    keep_latest: int = Field(default=1, ge=1)  # per symbol and model, besides champions
