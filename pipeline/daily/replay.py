@@ -1,6 +1,6 @@
 """The fast walk-forward replay: the daily step over many past days, its cost the retrains.
 
-Each replayed day is what the live step (``flows.daily.run_day``) does as of that day, from the
+Each replayed day is what the live step (``flows.day.run_day``) does as of that day, from the
 bars dated on or before it: the same split (scalers fit on that day's training range), the same
 retrain-or-fine-tune plan, the same fits (``fit_one``), ensemble and rolling interval calibration,
 which reads the errors of the forecasts the replay issued on earlier days. What differs is how:
