@@ -102,7 +102,7 @@ def daily(
     history_bars: int | None = None,
     skip_ingest: bool = False,
     warehouse: str | None = None,
-    policy: str = "finetune",
+    policy: str | None = None,
 ) -> reports.DailyReport:
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 

@@ -117,7 +117,7 @@ def test_train_then_models(nextbar: Callable[..., str], warehouse: Path) -> None
         "--warehouse",
         str(warehouse),
     )
-    assert "every model beside the naive baseline (MAE, close)" in out
+    assert "every model beside the naive baseline (MAE, close)" in " ".join(out.split())
     out = nextbar("models", "-s", "BTC-USD", "--warehouse", str(warehouse))
     assert "champion:" in out and "drift" in out
 
