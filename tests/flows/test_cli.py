@@ -141,7 +141,7 @@ def test_serve_serves_the_deployments(
     monkeypatch.setattr(flows.serve, "serve", lambda *d, limit: served.update(d=d, limit=limit))
     nextbar("serve", "--warehouse", str(warehouse), "--limit", "2")
     names = sorted(d.name for d in served["d"])  # type: ignore[attr-defined]
-    assert names == ["600519-SH", "BTC-USD", "default", "default", "manual"]
+    assert names == ["600519-SH", "BTC-USD", "default", "default", "manual", "watchlist", "weekly"]
     assert served["limit"] == 2
 
 

@@ -169,7 +169,7 @@ def test_bad_input_fails_clearly(trained: tuple[Path, object]) -> None:
     path, _ = trained
     with pytest.raises(InputError, match="choose from"):
         train(symbol="600519.SH", models=["prophet"], warehouse=str(path))
-    with pytest.raises(UnknownSymbolError, match="known symbols"):
-        train(symbol="AAPL", warehouse=str(path))
+    with pytest.raises(UnknownSymbolError, match="write an A-share as"):
+        train(symbol="600519", warehouse=str(path))  # a code nextbar cannot read
     with pytest.raises(InsufficientDataError, match="need at least"):
         train(symbol="600519.SH", as_of=date(2010, 9, 1), warehouse=str(path))

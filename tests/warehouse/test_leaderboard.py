@@ -22,8 +22,8 @@ START = date(2024, 1, 1)
 def _store(con: duckdb.DuckDBPyConnection, closes: np.ndarray, predicted: np.ndarray) -> None:
     """BTC-USD bars with these closes, and a 'model' forecast of each next close."""
     con.execute(
-        "insert into symbols values ('BTC-USD', 'Bitcoin', '24/7', 'USD', 'UTC', null, 'BTC-USD')"
-        " on conflict do nothing"
+        "insert into symbols (symbol, name, calendar, currency, timezone, yahoo_ticker)"
+        " values ('BTC-USD', 'Bitcoin', '24/7', 'USD', 'UTC', 'BTC-USD') on conflict do nothing"
     )
     dates = [START + timedelta(days=i) for i in range(len(closes))]
     con.executemany(

@@ -49,14 +49,17 @@ class _RedirectSession(requests.Session):
     the rest of yfinance (cookie, crumb, retries, parsing) runs unchanged.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__()
         self._base = urlsplit(base_url)
+        self._timeout = timeout
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         parts = urlsplit(url if isinstance(url, str) else url.decode())
         if parts.hostname and parts.hostname.endswith("yahoo.com"):
             url = parts._replace(scheme=self._base.scheme, netloc=self._base.netloc).geturl()
+        # every request, yfinance's cookie and crumb calls too, waits at most the source's timeout
+        kwargs["timeout"] = self._timeout
         return super().request(method, url, *args, **kwargs)
 
 
@@ -80,7 +83,7 @@ class YahooSource:
     ) -> None:
         self._now = now
         self._timeout = timeout
-        self._session = _RedirectSession(base_url) if base_url else None
+        self._session = _RedirectSession(base_url, timeout) if base_url else None
 
     def fetch(self, info: SymbolInfo, start: date, end: date) -> pd.DataFrame:
         """Bars dated start..end inclusive in ``info.timezone``, ascending; the unfinished day
