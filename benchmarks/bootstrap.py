@@ -20,8 +20,8 @@ from pipeline.data.calendars import trading_days
 from pipeline.data.sources.bundled import BundledSource, bundled_range
 from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.data.validation import validate_bars
-from warehouse.bars import IngestRequest, store_ingest
 from warehouse.connection import connect
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 BLOCK = 20  # days per resampled block: keeps volatility clustering within a block

@@ -35,9 +35,9 @@ from benchmarks.run import RESULTS, _table
 from pipeline.data.ingest import read_file
 from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
-from warehouse.bars import IngestRequest, store_ingest
 from warehouse.connection import connect
 from warehouse.forecasts import issue_forecasts
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 AS_OF = date(2026, 11, 20)

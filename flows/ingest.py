@@ -25,14 +25,9 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import (
-    IngestRequest,
-    last_bar_date,
-    record_failed_ingest,
-    store_ingest,
-    volume_unit,
-)
+from warehouse.bars import last_bar_date, volume_unit
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
+from warehouse.ingests import IngestRequest, record_failed_ingest, store_ingest
 from warehouse.symbols import sync_symbols
 
 

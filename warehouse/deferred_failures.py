@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.bars import IngestRequest, record_failed_ingest
+from warehouse.ingests import IngestRequest, record_failed_ingest
 
 
 def deferred_path(warehouse: Path) -> Path:

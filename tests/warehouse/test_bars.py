@@ -13,9 +13,10 @@ import pytest
 
 from pipeline.data.bars import canonical
 from pipeline.data.symbols import DEFAULT_SYMBOLS
-from warehouse import bars as wbars
-from warehouse.bars import IngestRequest, load_bars, store_ingest
+from warehouse import ingests as wbars
+from warehouse.bars import last_bar_date, load_bars
 from warehouse.connection import connect
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 
@@ -133,7 +134,7 @@ import os, uuid
 from datetime import UTC, datetime
 import pandas as pd
 from pipeline.data.bars import canonical
-from warehouse import bars as wbars
+from warehouse import ingests as wbars
 from warehouse.connection import connect
 wbars._record_rejected = lambda *a: os._exit(3)
 frame = canonical(pd.DataFrame({{"date": pd.date_range("2020-01-01", periods=5), "open": 9.0,
@@ -160,8 +161,8 @@ def test_failed_ingest_is_recorded_without_touching_bars(warehouse_path: Path) -
 def test_last_bar_date(warehouse_path: Path) -> None:
     _store(warehouse_path, _bars([1.0, 2.0]))
     with connect(warehouse_path, read_only=True) as con:
-        assert wbars.last_bar_date(con, "BTC-USD") == date(2020, 1, 2)
-        assert wbars.last_bar_date(con, "600519.SH") is None
+        assert last_bar_date(con, "BTC-USD") == date(2020, 1, 2)
+        assert last_bar_date(con, "600519.SH") is None
 
 
 def test_duplicate_rows_are_counted_in_the_run(warehouse_path: Path) -> None:

@@ -17,9 +17,9 @@ import pytest
 from pipeline.data.bars import canonical
 from pipeline.data.symbols import DEFAULT_SYMBOLS
 from pipeline.errors import OverwriteRefusedError, WarehouseBusyError
-from warehouse.bars import IngestRequest, store_ingest
 from warehouse.connection import connect
 from warehouse.deferred_failures import defer_failed_ingest, deferred_path
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.migrate import schema_version
 from warehouse.symbols import sync_symbols
 

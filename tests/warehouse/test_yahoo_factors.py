@@ -16,8 +16,9 @@ from pipeline.data.bars import in_volume_unit
 from pipeline.data.csv_formats import read_history_csv
 from pipeline.data.symbols import DEFAULT_SYMBOLS
 from pipeline.data.validation import validate_bars
-from warehouse.bars import IngestRequest, load_bars, store_ingest, volume_unit
+from warehouse.bars import load_bars, volume_unit
 from warehouse.connection import connect
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 YAHOO_CSV = (

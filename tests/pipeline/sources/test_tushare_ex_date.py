@@ -14,8 +14,9 @@ from test_tushare import FakeTusharePro, Serve, source_for
 
 from pipeline.data.csv_formats import read_history_csv
 from pipeline.data.symbols import DEFAULT_SYMBOLS, get_symbol
-from warehouse.bars import IngestRequest, load_bars, store_ingest
+from warehouse.bars import load_bars
 from warehouse.connection import connect
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -18,8 +18,9 @@ from yfinance.data import YfData
 from pipeline.data.sources.yahoo import YahooSource
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
 from pipeline.errors import NoDataError, RateLimitError, TransientSourceError
-from warehouse.bars import IngestRequest, load_bars, store_ingest
+from warehouse.bars import load_bars
 from warehouse.connection import connect
+from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
