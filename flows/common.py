@@ -23,7 +23,7 @@ from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_saved
 from warehouse.connection import connect
 from warehouse.models import record_champion, record_run, record_split
 
@@ -103,8 +103,7 @@ def fit_model(
 ) -> ModelOutcome:
     """Train or fine-tune one model on its saved split and forecast the next day."""
     with gpu_slot():
-        return fit_one(
-            Split.load(job.split_path),
+        return fit_saved(
             job,
             models_dir=Path(models_dir),
             epochs=epochs,

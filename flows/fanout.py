@@ -21,9 +21,8 @@ from prefect_dask import DaskTaskRunner
 from flows.common import GPU_DEPLOYMENT_ENV, dispatch_fit
 from pipeline.settings import Settings
 from pipeline.settings_sections import DaskConfig
-from pipeline.splits.split import Split
 from pipeline.training.global_fit import fit_global
-from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome, fit_saved
 from warehouse.connection import forbid_warehouse
 
 
@@ -70,8 +69,7 @@ def fit_chunk(
     with forbid_warehouse(f"fit-chunk-{index}"):
         return [
             [
-                fit_one(
-                    Split.load(job.split_path),
+                fit_saved(
                     job,
                     models_dir=Path(models_dir),
                     epochs=epochs,

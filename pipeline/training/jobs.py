@@ -139,6 +139,20 @@ def resolve_kinds(models: list[str]) -> list[str]:
     return list(dict.fromkeys(["naive", *kinds]))
 
 
+def fit_saved(
+    job: FitJob, *, models_dir: Path, epochs: int, finetune_epochs: int, seed: int
+) -> ModelOutcome:
+    """:func:`fit_one` on the split saved at ``job.split_path`` (what a trainer gets)."""
+    return fit_one(
+        Split.load(job.split_path),
+        job,
+        models_dir=models_dir,
+        epochs=epochs,
+        finetune_epochs=finetune_epochs,
+        seed=seed,
+    )
+
+
 def fit_one(
     split: Split,
     job: FitJob,
