@@ -34,13 +34,23 @@ from pipeline.forecast.intervals import (
     quantile_forecast,
 )
 from pipeline.models.base import ForecastModel
-from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS, RECURRENT_KINDS
+from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
 from pipeline.training.train import keras_runtime, saved_model, score_parts
 
 FINE_TUNE_RECENT = 250  # the windows a fine-tune trains on (``finetune_model``'s default)
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """A frozen model's day: its split, and the prices (with scales, for a scaled model) of the
+    validation targets then the next day, from the batched predict."""
+
+    split: Split
+    prices: np.ndarray
+    scales: np.ndarray | None
 
 
 @dataclass
@@ -103,7 +113,7 @@ class ReplayEngine:
         self.kinds = step.fitted_kinds()
         self.bases = dict(bases)
         self.realized = realized
-        self._frozen: dict[str, dict[date, tuple[Split, np.ndarray, float]]] = {}
+        self._frozen: dict[str, dict[date, Frozen]] = {}
         self._models: dict[str, ForecastModel] = {}
         self.champion_errors: list[tuple[float, float]] = []  # |error|, naive's |error|
 
@@ -139,9 +149,8 @@ class ReplayEngine:
         plan = plan_fits(self.info, self.kinds, self.bases, self.config, day, step.policy)
         for kind, base in plan.items():
             recent = self.realized.known_on(kind, day)
-            # A point recurrent model's frozen days come from one batched predict; a scaled one
-            # (gru_dist, lstm_dist) is run per day with frozen weights, as the live step does.
-            if base is not None and step.policy.mode == "frozen" and kind in RECURRENT_KINDS:
+            # A recurrent model's frozen days (its scales too) come from one batched predict.
+            if base is not None and step.policy.mode == "frozen" and kind in NEURAL_KINDS:
                 outcome, split = self._frozen_outcome(kind, base, days, i, recent)
             else:
                 split = fresh
@@ -215,10 +224,13 @@ class ReplayEngine:
         if cached is None:
             self._frozen[kind] = self._predict_frozen(kind, base, days, i)
             cached = self._frozen[kind].pop(days[i])
-        split, validation, point = cached
-        predictions, metrics = score_parts(split, {"validation": validation})
+        split = cached.split
+        scales = None if cached.scales is None else {"validation": cached.scales[:-1]}
+        predictions, metrics = score_parts(split, {"validation": cached.prices[:-1]}, scales)
         history = calibration_pool(predictions, recent, window=HISTORY_WINDOW)
-        quantiles = quantile_forecast(point, split.latest_known, history)
+        point = float(cached.prices[-1])
+        scale = None if cached.scales is None else float(cached.scales[-1])
+        quantiles = quantile_forecast(point, split.latest_known, history, scale=scale)
         backend, device = keras_runtime()
         now = datetime.now(tz=UTC)
         return (
@@ -247,6 +259,7 @@ class ReplayEngine:
                 next_prediction=point,
                 intervals=interval_bounds(quantiles),
                 quantiles=quantiles,
+                scale=scale,
             ),
             split,
         )
@@ -260,9 +273,10 @@ class ReplayEngine:
 
     def _predict_frozen(
         self, kind: str, base: BaseRun, days: list[date], i: int
-    ) -> dict[date, tuple[Split, np.ndarray, float]]:
+    ) -> dict[date, Frozen]:
         """Per day from ``days[i]`` until ``base`` is due for a retrain: its split (the base's
-        scalers), validation prices and next-day forecast, all from one batched predict."""
+        scalers) and the prices (and scales) of its validation targets and next day, all from
+        one batched predict."""
         policy = self.step.policy
         frozen = list(
             takewhile(lambda d: wants_fine_tune(self.info, kind, base, d, policy), days[i:])
@@ -275,10 +289,16 @@ class ReplayEngine:
         X = np.concatenate([a for s in splits for a in (s.validation.X, s.latest_window)])
         known = np.concatenate([np.append(s.validation.last_known, s.latest_known) for s in splits])
         anchor = np.concatenate([np.append(s.validation.anchor, s.latest_anchor) for s in splits])
-        prices = self._model(base.artifact_uri).predict(X, known, anchor)
+        model = self._model(base.artifact_uri)
+        prices = model.predict(X, known, anchor)
+        scales = model.window_scales(X, known, anchor)
         out, offset = {}, 0
         for d, s in zip(frozen, splits, strict=True):
-            n = len(s.validation)
-            out[d] = (s, prices[offset : offset + n], float(prices[offset + n]))
-            offset += n + 1
+            n = len(s.validation) + 1
+            out[d] = Frozen(
+                s,
+                prices[offset : offset + n],
+                None if scales is None else scales[offset : offset + n],
+            )
+            offset += n
         return out

@@ -159,6 +159,13 @@ class ForecastModel(ABC):
         known on its issue day; None for a point model (intervals then come from raw errors)."""
         return None
 
+    def window_scales(
+        self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray
+    ) -> np.ndarray | None:
+        """The one-step scales of windows ``X`` (arrays as in :meth:`predict`), for a model whose
+        scale comes from its inputs alone (a distributional network); None otherwise."""
+        return None
+
     def predict_part(self, part: SplitPart) -> np.ndarray:
         """Prices for every sample of one split range."""
         return self.predict(part.X, part.last_known, part.anchor)

@@ -48,7 +48,7 @@ class DistributionalModel(RecurrentModel):
 
     def predict_scale(self, split: Split) -> dict[str, np.ndarray] | None:
         out = {
-            name: self._relative_scale(part.X, part.last_known, part.anchor)
+            name: self.window_scales(part.X, part.last_known, part.anchor)
             if len(part)
             else np.empty(0)
             for name, part in (
@@ -57,12 +57,12 @@ class DistributionalModel(RecurrentModel):
                 ("test", split.test),
             )
         }
-        out["latest"] = self._relative_scale(
+        out["latest"] = self.window_scales(
             split.latest_window, np.array([split.latest_known]), np.array([split.latest_anchor])
         )
         return out
 
-    def _relative_scale(
+    def window_scales(
         self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray
     ) -> np.ndarray:
         """The network's scale in prices, relative to ``last_known``."""
