@@ -3,12 +3,13 @@
 The probabilistic baseline is the naive point with the flat window of its last 60 errors.
 Two suites give the same table (one row per series and model: interval score ÷ the
 baseline's at 80% and 95%, pinball loss ÷ the baseline's, coverage overall and per tercile of
-the issue day's trailing 20-day volatility, mean width, and Hansen's SPA p-value of "some model
-beats the baseline's 95% interval score"):
+the issue day's trailing 20-day volatility, mean width, Hansen's SPA p-value of "some model
+beats the baseline's 95% interval score", and each model's p-value in the model confidence set
+on that score (in the 90% set when above 0.1)):
 
 - ``probabilistic``: the replay flow over the last ``days`` trading days of 600519.SH close
-  (240) and BTC-USD close (365), every kind of the issue (``policy="frozen"`` where the replay
-  flow has that fast path);
+  (240) and BTC-USD close (365), every kind of the issue, on the replay's own schedule (the
+  fast ``frozen`` path, a full refit every 20 trading days);
 - ``probabilistic_direct``: no Keras and no warehouse: the same walk-forward of naive with the
   flat window and naive + EWMA / GJR-GARCH / HAR (refit every ``RETRAIN_EVERY`` days on what
   was known that day, ACI on standardised errors), from the pipeline's own functions.
@@ -16,19 +17,22 @@ beats the baseline's 95% interval score"):
 
 from __future__ import annotations
 
-import inspect
 import os
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
-from pipeline.evaluation.probabilistic import pinball_loss, spa_vs_naive, tercile_coverage
+from pipeline.evaluation.probabilistic import (
+    model_confidence_set,
+    pinball_loss,
+    spa_vs_naive,
+    tercile_coverage,
+)
 from pipeline.forecast.intervals import HISTORY_WINDOW, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, daily_series
 from pipeline.splits.build import build_split
@@ -111,17 +115,13 @@ def _replayed_series(symbol: str, days: int, models: list[str]) -> pd.DataFrame:
         os.environ["NEXTBAR_SPLITS_DIR"] = str(Path(tmp) / "splits")
         ingest(symbols=[symbol], source="bundled", warehouse=str(path))
         dates = list(_bars(symbol)["date"].dt.date)
-        fast: dict[str, Any] = (
-            {"policy": "frozen"} if "policy" in inspect.signature(replay).parameters else {}
-        )
+        # the replay's own schedule ([replay]: frozen, a full refit every 20 trading days)
         replay(
             symbol=symbol,
             start=dates[-days - 1],
             end=dates[-2],
-            retrain_every=RETRAIN_EVERY,
             models=models,
             warehouse=str(path),
-            **fast,
         )
         with connect(path, read_only=True) as con:
             return con.execute(
@@ -160,6 +160,8 @@ def summarise(symbol: str, scores: pd.DataFrame) -> pd.DataFrame:
     if others and len(days) > 10:
         p = spa_vs_naive(days[BASELINE], days[others])["consistent"]
         frame["spa_p_is95"] = [np.nan if m == BASELINE else p for m in frame["model"]]
+        mcs = model_confidence_set(days, size=0.1)  # the 90% set on the 95% interval score
+        frame["mcs_p_is95"] = frame["model"].map(mcs)
     return frame
 
 

@@ -4,7 +4,8 @@
 approximation. ``interval_score`` is Gneiting & Raftery's (Winkler's) score of a central
 interval: its width plus ``2 / alpha`` times how far the actual fell outside. Lower is better
 for both. ``tercile_coverage`` asks whether coverage holds in calm and in turbulent days alike.
-``spa_vs_naive`` is Hansen's SPA test (``arch.bootstrap``) of "some model beats the baseline".
+``spa_vs_naive`` is Hansen's SPA test (``arch.bootstrap``) of "some model beats the baseline";
+``model_confidence_set`` is the MCS of Hansen, Lunde and Nason over all models, baseline included.
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def spa_vs_naive(
     )
     spa.compute()
     return {str(k): float(v) for k, v in spa.pvalues.items()}
+
+
+def model_confidence_set(
+    losses: pd.DataFrame, *, size: float = 0.1, reps: int = 1000, seed: int = 42
+) -> dict[str, float]:
+    """Hansen, Lunde and Nason's model confidence set over ``losses`` (days x models, the
+    baseline among them): each model's MCS p-value; a model is in the (1 - ``size``) set when
+    its p-value is above ``size``. A set holding the baseline says no model is shown better."""
+    from arch.bootstrap import MCS
+
+    mcs = MCS(losses.astype("float64"), size=size, reps=reps, seed=seed)
+    mcs.compute()
+    return {str(k): float(v) for k, v in mcs.pvalues["Pvalue"].items()}
 
 
 def distribution_scores(test: pd.DataFrame, validation: pd.DataFrame) -> dict[str, float]:

@@ -16,6 +16,7 @@ from pipeline.data.symbols import get_symbol
 from pipeline.evaluation.probabilistic import (
     distribution_scores,
     interval_score,
+    model_confidence_set,
     pinball_loss,
     spa_vs_naive,
     tercile_coverage,
@@ -170,6 +171,17 @@ def test_spa_finds_a_clearly_better_model() -> None:
     baseline = rng.exponential(1.0, 300)
     models = np.column_stack([baseline * 0.7, baseline + rng.normal(0, 0.1, 300)])
     assert spa_vs_naive(baseline, models, reps=200)["consistent"] < 0.05
+
+
+def test_the_model_confidence_set_drops_the_worse_models() -> None:
+    rng = np.random.default_rng(3)
+    baseline = rng.exponential(1.0, 300)
+    losses = pd.DataFrame(
+        {"naive": baseline, "better": baseline * 0.7, "worse": baseline * 1.3 + 0.1}
+    )
+    pvalues = model_confidence_set(losses, size=0.1, reps=200)
+    assert pvalues["better"] == 1.0  # the best model is always in the set
+    assert pvalues["naive"] < 0.1 and pvalues["worse"] < 0.1
 
 
 @pytest.mark.parametrize("kind", ["lstm_dist"])  # gru_dist: the same class, another cell
