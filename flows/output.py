@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,19 +82,9 @@ def print_records(frame: pd.DataFrame, title: str | None = None) -> None:
 def quiet_backend() -> None:
     """Load the Keras backend with its C++ start-up notices (absl, oneDNN, CUDA stubs) kept off
     the terminal; ``nextbar --debug`` shows them."""
-    if os.environ.get("NEXTBAR_DEBUG"):
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            from pipeline.training.train import keras_runtime
+    from pipeline.training.workers import load_backend_quietly
 
-            keras_runtime()  # the import and the device probe print them
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    load_backend_quietly()
 
 
 class _ReplayBar(logging.Handler):

@@ -18,6 +18,7 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.settings import Settings
 from pipeline.training.jobs import champion_of
+from pipeline.training.workers import worker_count
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
 from warehouse.connection import transaction
@@ -41,10 +42,16 @@ def replay_days(settings: Settings, symbol: str, start: date, end: date) -> list
 
 @task(name="load-replay", task_run_name="load-replay-{info.symbol}", cache_policy=NO_CACHE)
 def load_replay(
-    settings: Settings, info: SymbolInfo, start: date, end: date, step: StepConfig
+    settings: Settings,
+    info: SymbolInfo,
+    start: date,
+    end: date,
+    step: StepConfig,
+    processes: int | None = None,
 ) -> ReplayEngine:
     """Read once what the whole replay needs: the final bars, each model's run before ``start``
-    and the stored forecasts' scored errors."""
+    and the stored forecasts' scored errors; its fits use ``processes`` workers (None: the
+    settings' ``[replay] processes``)."""
     with open_warehouse(settings, read_only=True) as con:
         bars = load_bars(con, info.symbol)
         bases = {
@@ -52,7 +59,8 @@ def load_replay(
             for row in base_runs(con, info.symbol, start).to_dict("records")
         }
         stored = wforecasts.day_errors(con, info.symbol, step.target, end)
-    return ReplayEngine(info, bars, step, settings.models_dir, bases, Realized(stored))
+    workers = worker_count(processes if processes is not None else settings.replay.processes)
+    return ReplayEngine(info, bars, step, settings.models_dir, bases, Realized(stored), workers)
 
 
 @task(name="replay-block", task_run_name="replay-block-{days[0]}", cache_policy=NO_CACHE)
@@ -141,6 +149,7 @@ def replay(
     history_bars: int | None = None,
     warehouse: str | None = None,
     policy: str | None = None,
+    processes: int | None = None,
 ) -> list[DayResult]:
     """Walk forward: the daily step as of each stored trading day in [start, end].
 
@@ -148,19 +157,23 @@ def replay(
     ``policy`` would have issued; they are marked as replays and scored from the stored bars.
     ``frozen`` (the default) retrains fully every ``retrain_every`` trading days and keeps the
     weights in between, so its cost is the retrains; ``finetune`` fine-tunes daily. Parameters
-    left None come from the settings (nextbar.toml, NEXTBAR_*; ``[replay]`` for the schedule),
-    epochs and window from the preset.
+    left None come from the settings (nextbar.toml, NEXTBAR_*; ``[replay]`` for the schedule
+    and the ``processes`` a retrain day's recurrent fits run in), epochs and window from the
+    preset.
     """
     settings = load_settings(warehouse)
     [info] = resolve_symbols([symbol], settings)
     step = StepConfig.for_replay(settings, locals())
     days = replay_days(settings, symbol, start, end)
-    engine = load_replay(settings, info, start, end, step)
+    engine = load_replay(settings, info, start, end, step, processes)
     results: list[DayResult] = []
     size = max(step.policy.retrain_every, 1)
-    for first in range(0, len(days), size):
-        block = replay_block(engine, days[first : first + size], first, len(days))
-        results += record_block(settings, info, step, block)
+    try:
+        for first in range(0, len(days), size):
+            block = replay_block(engine, days[first : first + size], first, len(days))
+            results += record_block(settings, info, step, block)
+    finally:
+        engine.pool.close()
     return results
 
 

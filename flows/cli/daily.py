@@ -67,6 +67,12 @@ def replay(
     start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
     warehouse: WarehouseOpt = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Processes a retrain day's recurrent fits share [default: one per core]"
+        ),
+    ] = None,
     **step: Any,
 ) -> None:
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
@@ -78,7 +84,14 @@ def replay(
     path = warehouse_path(warehouse)
     quiet_backend()
     with replay_progress():
-        days = replay_flow(symbol=symbol, start=start_day, end=end_day, warehouse=str(path), **step)
+        days = replay_flow(
+            symbol=symbol,
+            start=start_day,
+            end=end_day,
+            warehouse=str(path),
+            processes=processes,
+            **step,
+        )
     console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
     print_leaderboard(path, [symbol])
 

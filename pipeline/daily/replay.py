@@ -37,8 +37,9 @@ from pipeline.models.base import ForecastModel
 from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
 from pipeline.training.train import keras_runtime, saved_model, score_parts
+from pipeline.training.workers import FitPool
 
 FINE_TUNE_RECENT = 250  # the windows a fine-tune trains on (``finetune_model``'s default)
 
@@ -104,6 +105,7 @@ class ReplayEngine:
         models_dir: Path,
         bases: dict[str, BaseRun],
         realized: Realized,
+        processes: int = 1,
     ) -> None:
         self.info, self.step, self.models_dir = info, step, models_dir
         self.bars = bars.reset_index(drop=True)
@@ -116,6 +118,13 @@ class ReplayEngine:
         self._frozen: dict[str, dict[date, Frozen]] = {}
         self._models: dict[str, ForecastModel] = {}
         self.champion_errors: list[tuple[float, float]] = []  # |error|, naive's |error|
+        self.pool = FitPool(
+            processes,
+            models_dir=models_dir,
+            epochs=step.full_epochs(),
+            finetune_epochs=step.policy.step_epochs,
+            seed=step.seed,
+        )
 
     def run(
         self, days: list[date], on_day: Callable[[ReplayDay], None] | None = None
@@ -147,36 +156,44 @@ class ReplayEngine:
             raise InputError(f"{self.info.symbol} has no final bar on {day} to replay")
         result = ReplayDay(day, fresh.latest_known, [], {fresh.split_id: fresh})
         plan = plan_fits(self.info, self.kinds, self.bases, self.config, day, step.policy)
+        done: dict[str, tuple[ModelOutcome, Split]] = {}
+        fits: dict[str, tuple[Split, FitJob]] = {}
         for kind, base in plan.items():
             recent = self.realized.known_on(kind, day)
             # A recurrent model's frozen days (its scales too) come from one batched predict.
             if base is not None and step.policy.mode == "frozen" and kind in NEURAL_KINDS:
-                outcome, split = self._frozen_outcome(kind, base, days, i, recent)
-            else:
-                split = fresh
-                if base is not None:
-                    scalers = saved_scalers(base.artifact_uri)
-                    split = build_split(bars, self.config, symbol=self.info.symbol, scalers=scalers)
-                job = FitJob(
+                done[kind] = self._frozen_outcome(kind, base, days, i, recent)
+                continue
+            split = fresh
+            if base is not None:
+                scalers = saved_scalers(base.artifact_uri)
+                split = build_split(bars, self.config, symbol=self.info.symbol, scalers=scalers)
+            fits[kind] = (
+                split,
+                FitJob(
                     kind,
                     "",
                     base.run_id if base else None,
                     base.artifact_uri if base else None,
                     step.hyperparameters_for(kind),
                     recent,
-                )
-                outcome = fit_one(
-                    split,
-                    job,
-                    models_dir=self.models_dir,
-                    epochs=step.full_epochs(),
-                    finetune_epochs=step.policy.step_epochs,
-                    seed=step.seed,
-                )
+                ),
+            )
+        # The day's full recurrent fits train side by side in worker processes; the rest here.
+        apart = [k for k in fits if k in NEURAL_KINDS and plan[k] is None]
+        futures = self.pool.submit([fits[k] for k in apart])  # none: better fitted here
+        started = dict(zip(apart, futures, strict=True)) if futures else {}
+        for kind, (split, job) in fits.items():
+            if kind not in started:
+                done[kind] = (self.pool.fit_here(split, job), split)
+        for kind, future in started.items():
+            done[kind] = (future.result(), fits[kind][0])
+        for kind in plan:  # in the plan's order, as the live step lists them
+            outcome, split = done[kind]
             result.splits.setdefault(split.split_id, split)
             result.outcomes.append(outcome)
             if kind in NEURAL_KINDS and outcome.status == "succeeded":
-                self._advance(kind, base, outcome, day)
+                self._advance(kind, plan[kind], outcome, day)
         if step.wants_ensemble():
             # Too few fitted members: no ensemble that day, as in the live step.
             with suppress(InputError):

@@ -47,13 +47,21 @@ def _forecasts(path: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-@pytest.mark.parametrize("policy", ["frozen", "finetune"])
+# frozen: the first day's three full recurrent fits train in two worker processes
+@pytest.mark.parametrize(("policy", "processes"), [("frozen", 2), ("finetune", 1)])
 def test_the_fast_replay_issues_what_the_daily_step_issues(
-    ingested: Path, tmp_path: Path, policy: str
+    ingested: Path, tmp_path: Path, policy: str, processes: int
 ) -> None:
     fast, stepwise = _copy(ingested, tmp_path, "fast"), _copy(ingested, tmp_path, "stepwise")
     days = replay(
-        symbol=SYMBOL, start=START, end=END, models=MODELS, policy=policy, warehouse=fast, **SMALL
+        symbol=SYMBOL,
+        start=START,
+        end=END,
+        models=MODELS,
+        policy=policy,
+        processes=processes,
+        warehouse=fast,
+        **SMALL,
     )
     step = StepConfig.from_settings(load_settings(), models=MODELS, policy=policy, **SMALL)
     replay_stepwise(symbol=SYMBOL, start=START, end=END, step=step, warehouse=stepwise)

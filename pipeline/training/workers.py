@@ -1,0 +1,87 @@
+"""Full fits in worker processes, so that a retrain day's recurrent models train side by side.
+
+One Keras fit of these small networks keeps about one core busy, so two fits in two processes
+take little longer than one. Each worker is a fresh (spawned) Python that loads the backend
+once, quietly, and then fits whatever it is sent: the split goes in, the saved artifact and the
+scored outcome come back. Workers never open the warehouse.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from pipeline.splits.split import Split
+from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
+
+DEBUG_ENV = "NEXTBAR_DEBUG"  # set: the backend's start-up notices are shown
+
+
+def load_backend_quietly() -> None:
+    """Import the Keras backend with its C++ start-up notices (absl, oneDNN, CUDA stubs) kept
+    off stderr, unless ``NEXTBAR_DEBUG`` is set."""
+    from pipeline.training.train import keras_runtime
+
+    if os.environ.get(DEBUG_ENV):
+        keras_runtime()
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            keras_runtime()  # the import and the device probe print them
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def worker_count(processes: int | None) -> int:
+    """Processes to fit in: ``processes``, or one per core when None."""
+    return max(processes if processes is not None else (os.cpu_count() or 1), 1)
+
+
+class FitPool:
+    """Fits ``(split, job)`` pairs in up to ``processes`` workers, started on first use.
+
+    With one process, or one fit to do, it fits in this process instead: nothing is spawned.
+    """
+
+    def __init__(
+        self, processes: int, *, models_dir: Path, epochs: int, finetune_epochs: int, seed: int
+    ) -> None:
+        self.processes = processes
+        self._fit = partial(
+            fit_one,
+            models_dir=models_dir,
+            epochs=epochs,
+            finetune_epochs=finetune_epochs,
+            seed=seed,
+        )
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, fits: list[tuple[Split, FitJob]]) -> list[Future[ModelOutcome]]:
+        """Start ``fits`` in the workers (an empty list when they are better done here)."""
+        if self.processes < 2 or len(fits) < 2:
+            return []
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=load_backend_quietly,
+            )
+        return [self._executor.submit(self._fit, split, job) for split, job in fits]
+
+    def fit_here(self, split: Split, job: FitJob) -> ModelOutcome:
+        """One fit in this process, with the pool's settings."""
+        return self._fit(split, job)
+
+    def close(self) -> None:
+        """Stop the workers (a later ``submit`` starts new ones)."""
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+            self._executor = None
