@@ -2,8 +2,9 @@
 the daily step run day by day (today's replay), under both retrain policies, MAE beside cost.
 
     python -m benchmarks.run --suite profile
-    python -m benchmarks.run --suite replay_speed --days 240   # the issue's Moutai walk-forward
+    python -m benchmarks.run --suite replay_speed   # 40 days side by side, then 240 fast
     python -m benchmarks.run --suite overhead
+    python -m benchmarks.run --suite warm_run
 """
 
 from __future__ import annotations
@@ -105,9 +106,12 @@ def _run(replay: Callable[..., object], path: str, **kwargs: object) -> float:
     return time.perf_counter() - started
 
 
-def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
+def replay_speed(days: int = 40, long_days: int = 240, **_: object) -> pd.DataFrame:
     """The same ``days`` Moutai close days, refit every 20: today's replay (the daily step day by
-    day, fine-tuning) against the fast replay fine-tuning and frozen; MAE beside naive's."""
+    day, fine-tuning) against the fast replay fine-tuning and frozen (fits in one process, and
+    side by side in one worker per core); MAE beside naive's. Then the fast frozen replay over
+    ``long_days`` (the issue's 240), whose "today" is today's cost per day times ``long_days``.
+    """
     from flows.replay import replay, replay_stepwise
     from pipeline.daily.step import StepConfig
     from pipeline.settings import load_settings
@@ -115,14 +119,17 @@ def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
     from warehouse.forecasts import leaderboard
 
     rows = []
-    for name, policy, fast in (
-        ("today: daily step day by day", "finetune", False),
-        ("fast replay, finetune", "finetune", True),
-        ("fast replay, frozen", "frozen", True),
+    for name, policy, processes, n in (
+        ("today: daily step day by day", "finetune", None, days),
+        ("fast replay, finetune, 1 process", "finetune", 1, days),
+        ("fast replay, finetune, workers", "finetune", 0, days),
+        ("fast replay, frozen, 1 process", "frozen", 1, days),
+        ("fast replay, frozen, workers", "frozen", 0, days),
+        (f"fast replay, frozen, workers, {long_days} days", "frozen", 0, long_days),
     ):
         with _warehouse() as (path, dates):
-            start, end = dates[-days - 1], dates[-2]
-            if fast:
+            start, end = dates[-n - 1], dates[-2]
+            if processes is not None:
                 seconds = _run(
                     replay,
                     path,
@@ -133,6 +140,7 @@ def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
                     models=MODELS,
                     target=TARGET,
                     policy=policy,
+                    processes=processes or None,  # 0: the default, one worker per core
                 )
             else:
                 step = StepConfig.from_settings(
@@ -151,6 +159,7 @@ def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
             rows.append(
                 {
                     "replay": name,
+                    "days": n,
                     "model": row["model"],
                     "n": row["n"],
                     "mae": row["mae"],
@@ -160,7 +169,7 @@ def replay_speed(days: int = 40, **_: object) -> pd.DataFrame:
             )
     frame = pd.DataFrame(rows)
     today = frame.loc[frame["replay"].str.startswith("today"), "seconds"].iloc[0]
-    frame["speed_up"] = today / frame["seconds"]
+    frame["speed_up"] = today * frame["days"] / days / frame["seconds"]
     return frame
 
 

@@ -5,7 +5,9 @@ torch. The default architecture is the tutorials': two recurrent layers (80 and 
 followed by Dropout(0.2), then Dense(1); Adam(1e-3) on MSE, batch 64. Settings stay
 cuDNN-eligible on a GPU: tanh/sigmoid activations, GRU ``reset_after=True``, no
 ``recurrent_dropout`` and no ``unroll``. ``fine_tune`` continues from the saved weights with a
-fresh Adam at ``FINE_TUNE_LR_FACTOR`` times the learning rate.
+fresh Adam at ``FINE_TUNE_LR_FACTOR`` times the learning rate. Every fit and fine-tune trains on
+this process's traced twin of the network (``pipeline.models.trainers``): the same result, with
+the training step traced once per architecture rather than once per model.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
+from pipeline.models.trainers import copy_variables, pooled_trainer
 from pipeline.splits.split import Split
 
 CELLS: dict[str, type[keras.layers.Layer]] = {
@@ -113,7 +116,6 @@ class RecurrentModel(ForecastModel):
 
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         hp = self.hyperparameters
-        keras.utils.set_random_seed(seed)  # weights, dropout masks and shuffling
         _, window, n_features = split.X_train.shape
         self.model_ = build_recurrent(
             self.cell,
@@ -129,6 +131,8 @@ class RecurrentModel(ForecastModel):
         self.history_: dict[str, list[float]] = self._train(
             (split.X_train, split.y_train),
             (split.X_val, split.y_val),
+            learning_rate=hp["learning_rate"],
+            seed=seed,
             epochs=epochs,
             on_epoch=on_epoch,
         )
@@ -147,18 +151,11 @@ class RecurrentModel(ForecastModel):
 
         ``history_`` gains this run's epochs at its end; ``epochs_run_`` counts this run's only.
         """
-        keras.utils.set_random_seed(seed)  # dropout masks and shuffling
-        rate = self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR
-        if getattr(self.model_, "optimizer", None) is None:
-            # Reloaded with compile=False: a fresh Adam at a lower rate for a short warm start.
-            self.model_.compile(optimizer=keras.optimizers.Adam(rate), loss=self.loss)
-        else:
-            # Still compiled in this process (kept warm by pipeline.training.train): keep the traced
-            # training step, since recompiling re-traces it, which costs seconds a day.
-            self.model_.optimizer.learning_rate.assign(rate)
         history = self._train(
             (split.X_train[-recent:], split.y_train[-recent:]),
             (split.X_val, split.y_val),
+            learning_rate=self.hyperparameters["learning_rate"] * FINE_TUNE_LR_FACTOR,
+            seed=seed,
             epochs=epochs,
             on_epoch=on_epoch,
         )
@@ -170,13 +167,20 @@ class RecurrentModel(ForecastModel):
         train: tuple[np.ndarray, np.ndarray],
         validation: tuple[np.ndarray, np.ndarray],
         *,
+        learning_rate: float,
+        seed: int,
         epochs: int,
         on_epoch: EpochCallback | None,
     ) -> dict[str, list[float]]:
-        """Fit ``model_`` on ``train`` (X, y), early-stopping on ``validation``; its history.
+        """Fit ``model_`` on ``train`` (X, y) with a fresh Adam at ``learning_rate``,
+        early-stopping on ``validation``, dropout masks and shuffling drawn from ``seed``; its
+        history. The training runs on this process's
+        traced twin of the network (``pipeline.models.trainers``), which hands the weights back.
 
         Only arrays come in, never the Split, so the test range cannot reach training.
         """
+        network = pooled_trainer(self.model_, self.loss, learning_rate)
+        keras.utils.set_random_seed(seed)
         callbacks: list[keras.callbacks.Callback] = [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
@@ -192,7 +196,7 @@ class RecurrentModel(ForecastModel):
                     )
                 )
             )
-        history = self.model_.fit(
+        history = network.fit(
             *train,
             validation_data=validation,
             epochs=epochs,
@@ -200,6 +204,7 @@ class RecurrentModel(ForecastModel):
             callbacks=callbacks,
             verbose=0,
         )
+        copy_variables(network, self.model_)
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
     def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:

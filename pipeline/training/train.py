@@ -163,8 +163,8 @@ def reuse_trial(split: Split, artifact_dir: Path, *, run_id: str, models_dir: Pa
 
 
 # Models saved by this process, by artifact directory: a replay or a daily loop in one process
-# fine-tunes yesterday's model from memory instead of reloading it and re-tracing its training
-# step (seconds per model per day). A model is taken out when fine-tuned, since that changes it.
+# fine-tunes or predicts with yesterday's model from memory instead of reloading it. A model is
+# taken out when fine-tuned, since that changes it.
 _WARM: OrderedDict[Path, ForecastModel] = OrderedDict()
 _WARM_SIZE = 16
 

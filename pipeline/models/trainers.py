@@ -1,0 +1,66 @@
+"""One traced training network per architecture and thread, reused by every fit and fine-tune.
+
+Building and compiling a small Keras network is cheap; tracing its training and validation
+steps is not (seconds on a CPU, more than a fine-tune's few epochs). A process that fits many
+networks of one architecture (a replay's retrains, a watch list's symbols on a Dask worker, a
+search's trials) traces them once here. A model keeps its own network; to train, its variables
+(weights and dropout seed states) are copied into the pooled twin, which gets a fresh optimizer,
+trains, and hands the variables back. The result equals, to the bit, training the model's own
+network with a fresh optimizer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import keras
+
+Loss = str | Callable[..., Any]
+
+_POOL: OrderedDict[tuple[Hashable, ...], keras.Model] = OrderedDict()
+_POOL_SIZE = 8  # architectures kept per process (each holds a traced network)
+_LOCK = threading.Lock()
+
+
+def _architecture(network: keras.Model, loss: Loss) -> tuple[Hashable, ...]:
+    """What two networks must share for one's traced steps to train the other (per thread)."""
+    layers = tuple(
+        repr(sorted((k, v) for k, v in layer.get_config().items() if k != "name"))
+        for layer in network.layers
+    )
+    return (threading.get_ident(), layers, getattr(loss, "__name__", repr(loss)))
+
+
+def _twin(network: keras.Model, loss: Loss) -> keras.Model:
+    """The pooled network shaped like ``network`` (a compiled clone on first use)."""
+    key = _architecture(network, loss)
+    with _LOCK:
+        twin = _POOL.pop(key, None)
+        if twin is None:
+            twin = keras.models.clone_model(network)
+            twin.compile(optimizer=keras.optimizers.Adam(), loss=loss)
+            twin.optimizer.build(twin.trainable_variables)
+        _POOL[key] = twin  # most recently used last
+        while len(_POOL) > _POOL_SIZE:
+            _POOL.popitem(last=False)
+    return twin
+
+
+def copy_variables(source: keras.Model, target: keras.Model) -> None:
+    """``target``'s variables (weights and seed states) := ``source``'s."""
+    for into, value in zip(target.variables, source.variables, strict=True):
+        into.assign(value)
+
+
+def pooled_trainer(network: keras.Model, loss: Loss, learning_rate: float) -> keras.Model:
+    """A traced network holding ``network``'s variables, compiled on ``loss`` with a fresh Adam
+    at ``learning_rate``. Train it, then :func:`copy_variables` it back into ``network``."""
+    twin = _twin(network, loss)
+    copy_variables(network, twin)
+    for variable in twin.optimizer.variables:  # iterations, moments: a fresh Adam
+        variable.assign(keras.ops.zeros_like(variable))
+    twin.optimizer.learning_rate.assign(learning_rate)
+    return twin
