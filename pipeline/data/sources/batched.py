@@ -1,10 +1,10 @@
-"""Batched fetches for a watch list: tushare pro by trading date, Yahoo by ticker batch.
+"""Batched tushare pro: one call per trading date for every A-share at once.
 
-One call per trading date answers every A-share at once (tushare's ``daily`` and
-``adj_factor`` with ``trade_date`` and no ``ts_code``: the whole market, ~5,500 rows, under the
-6,000-row cap), so a watch list of hundreds costs two calls a day instead of two per code. Yahoo
-downloads many tickers per request. Calls are spaced to stay under the sources' rate limits,
-and only transient errors (network, HTTP, rate limit) are retried, with backoff.
+tushare's ``daily`` and ``adj_factor`` with ``trade_date`` and no ``ts_code`` answer the whole
+market (~5,500 rows, under the 6,000-row cap; an answer at the cap is not trusted), so a watch
+list of hundreds costs two calls a day instead of two per code (Yahoo's batches are in
+``batched_yahoo``). Calls are spaced to stay under tushare's rate limit, and only transient
+errors (network, HTTP, rate limit) are retried, with backoff.
 """
 
 from __future__ import annotations
@@ -133,4 +133,10 @@ class BatchedTushare(TushareSource):
             self._pacer.wait()
             return self._query(api_name, fields, trade_date=_ymd(day))
 
-        return with_retries(call, backoff_s=self._backoff_s)
+        answer = with_retries(call, backoff_s=self._backoff_s)
+        if len(answer) >= self._max_rows:  # the whole market no longer fits one answer
+            raise SourceError(
+                f"tushare {api_name} for {day} answered {len(answer)} rows, its cap per call:"
+                " the market may be cut short, so the batch is not used"
+            )
+        return answer
