@@ -180,7 +180,9 @@ def ingest(
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file.
 
-    ``replace`` lets an ingest rewrite stored bars it disagrees with (old values are kept).
+    Several symbols are fetched in batches where that pays (``pipeline.data.batch_ingest``),
+    then each is stored as alone. ``replace`` lets an ingest rewrite stored bars it disagrees
+    with (old values are kept).
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
