@@ -20,10 +20,11 @@ from flows.common import (
 )
 from pipeline.data import ingest as plan
 from pipeline.data.bars import in_volume_unit
+from pipeline.data.batch_ingest import Prefetched, fetch_in_batches
 from pipeline.data.calendars import find_gaps, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
-from pipeline.errors import NextbarError, WarehouseBusyError, error_text
+from pipeline.errors import NextbarError, SourceError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
 from warehouse.bars import last_bar_date, volume_unit
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
@@ -116,6 +117,17 @@ def fetch_bars(
     return plan.fetch_bars(plan.make_source(source, info, settings), info, *span)
 
 
+@task(name="fetch-batched")
+def fetch_batched(
+    infos: list[SymbolInfo], options: IngestOptions, settings: Settings
+) -> dict[str, Prefetched]:
+    """Fetch the symbols worth batching: A-shares by trading date, Yahoo tickers in chunks."""
+    with open_warehouse(settings) as con:
+        last = {i.symbol: last_bar_date(con, i.symbol) for i in infos}
+    sources = {i.symbol: options.source or i.default_source for i in infos}
+    return fetch_in_batches(infos, sources, last, settings, start=options.start, end=options.end)
+
+
 @task(name="store-bars", task_run_name="store-bars-{info.symbol}")
 def store_bars(
     info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
@@ -168,7 +180,9 @@ def ingest(
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file.
 
-    ``replace`` lets an ingest rewrite stored bars it disagrees with (old values are kept).
+    Several symbols are fetched in batches where that pays (``pipeline.data.batch_ingest``),
+    then each is stored as alone. ``replace`` lets an ingest rewrite stored bars it disagrees
+    with (old values are kept).
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
@@ -176,7 +190,8 @@ def ingest(
     options = IngestOptions(source=source, start=start, end=end, file=file, replace=replace)
     known = {i.symbol: i for i in [*resolve_symbols(None, settings), *infos]}
     prepare_warehouse(settings, list(known.values()), options, [i.symbol for i in infos])
-    results = [ingest_symbol(info, options, settings) for info in infos]
+    batched = fetch_batched(infos, options, settings) if len(infos) > 1 and not file else {}
+    results = [ingest_symbol(info, options, settings, batched.get(info.symbol)) for info in infos]
     publish_summary(results)
     failed = [r for r in results if r.status != "succeeded"]
     if failed:
@@ -184,14 +199,25 @@ def ingest(
     return results
 
 
-def ingest_symbol(info: SymbolInfo, options: IngestOptions, settings: Settings) -> SymbolIngest:
-    """Plan, fetch, store one symbol; a failure is recorded and reported, not raised."""
+def ingest_symbol(
+    info: SymbolInfo,
+    options: IngestOptions,
+    settings: Settings,
+    prefetched: Prefetched | None = None,
+) -> SymbolIngest:
+    """Plan, fetch (unless a batch did), store one symbol; a failure is recorded and reported,
+    not raised."""
     source_name = "file" if options.file else (options.source or info.default_source)
     request = replace(_request(info.symbol, options), source=source_name)
     start, end, file = options.start, options.end, options.file
     try:
         if file:
             fetched = plan.read_file(Path(file), info)
+        elif prefetched is not None:
+            request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
+            if prefetched.fetched is None:
+                raise SourceError(prefetched.error or "the batched fetch returned nothing")
+            fetched = prefetched.fetched
         else:
             span = plan_range(info, settings, start, end)
             request = replace(request, start=span[0], end=span[1])

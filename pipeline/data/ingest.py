@@ -57,6 +57,11 @@ def plan_range(
     return start, end
 
 
+def fallback_label(source: str, exc: SourceError) -> str:
+    """How an ingest run names the source that answered after the primary one failed."""
+    return f"{source} (fallback: {type(exc).__name__})"
+
+
 class _FallbackSource:
     """Try the primary source; on a non-transient failure (no token, no permission) use another."""
 
@@ -81,7 +86,7 @@ class _FallbackSource:
                 self.fallback.name,
             )
             bars = self.fallback.fetch(info, start, end)
-            self.used = f"{self.fallback.name} (fallback: {type(exc).__name__})"
+            self.used = fallback_label(self.fallback.name, exc)
         return bars
 
 

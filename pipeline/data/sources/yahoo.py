@@ -33,7 +33,7 @@ _MIN_WEEKDAYS_FOR_DATA = 10
 
 # yfinance's error switch and its HTTP session are process-wide; one fetch at a time keeps
 # them consistent (and spaces out our calls to Yahoo).
-_YF_LOCK = threading.Lock()
+YF_LOCK = threading.Lock()
 
 
 def _utc_now() -> datetime:
@@ -109,9 +109,17 @@ class YahooSource:
             raise TransientSourceError(f"{what}: {type(exc).__name__}: {exc}") from exc
         except YFException as exc:
             raise SourceError(f"{what}: yfinance failed: {exc}") from exc
+        return self.to_bars(info, history, start, end)
 
+    def to_bars(
+        self, info: SymbolInfo, history: pd.DataFrame, start: date, end: date
+    ) -> pd.DataFrame:
+        """yfinance's daily history of ``info`` as canonical bars dated start..end; the
+        unfinished day is marked ``is_partial``. Raises NoDataError where bars were due."""
+        what = f"Yahoo {info.yahoo_ticker} {start}..{end}"
         # Daily bars come stamped at midnight of the exchange's own time zone (the trading day).
-        days = pd.DatetimeIndex(history.index).tz_localize(None).normalize()
+        index = pd.DatetimeIndex(history.index)
+        days = (index.tz_localize(None) if index.tz else index).normalize()
         frame = pd.DataFrame(
             {
                 "date": days,
@@ -134,26 +142,37 @@ class YahooSource:
 
     def _history(self, ticker: str, timezone: str, start: date, end: date) -> pd.DataFrame:
         """yfinance's daily history with its errors raised instead of logged."""
-        with _YF_LOCK, _yfinance_raises():
+        with YF_LOCK, yfinance_raises():
             # Seed yfinance's ticker->time-zone cache with the zone we already know: this skips
             # its extra lookup request and, for an unknown ticker, its fallback to the
             # quoteSummary API, so Yahoo's own chart error reaches us.
-            tz_cache = get_tz_cache()
-            if tz_cache.lookup(ticker) != timezone:
-                tz_cache.store(ticker, timezone)
+            seed_timezone(ticker, timezone)
             return yf.Ticker(ticker, session=self._session).history(
-                start=start.isoformat(),
-                end=(end + timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
-                interval="1d",
-                auto_adjust=False,  # Close stays split-adjusted only, not dividend-adjusted
-                actions=True,  # dividends, for the adjustment factor
-                keepna=True,  # keep Yahoo's null rows so validation can reject them by name
-                timeout=self._timeout,
+                **self.history_options(start, end)
             )
+
+    def history_options(self, start: date, end: date) -> dict[str, Any]:
+        """yfinance's history/download options for bars dated start..end (both inclusive)."""
+        return {
+            "start": start.isoformat(),
+            "end": (end + timedelta(days=1)).isoformat(),  # yfinance's end is exclusive
+            "interval": "1d",
+            "auto_adjust": False,  # Close stays split-adjusted only, not dividend-adjusted
+            "actions": True,  # dividends, for the adjustment factor
+            "keepna": True,  # keep Yahoo's null rows so validation can reject them by name
+            "timeout": self._timeout,
+        }
+
+
+def seed_timezone(ticker: str, timezone: str) -> None:
+    """Store the zone we know in yfinance's ticker->time-zone cache (see ``_history``)."""
+    tz_cache = get_tz_cache()
+    if tz_cache.lookup(ticker) != timezone:
+        tz_cache.store(ticker, timezone)
 
 
 @contextmanager
-def _yfinance_raises() -> Iterator[None]:
+def yfinance_raises() -> Iterator[None]:
     """Make yfinance raise its errors (rate limit, missing prices, HTTP) instead of logging them
     and returning an empty frame; restores the previous setting."""
     previous = yf.config.debug.hide_exceptions

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from local_server import LocalServer, Reply, Request
 from test_tushare import ADJ, ADJ_FIELDS, DAILY, DAILY_FIELDS, TOKEN
 
+from pipeline.data.batch_ingest import per_code_calls, tushare_batch
 from pipeline.data.sources.batched import BatchedTushare, with_retries
 from pipeline.data.symbols import get_symbol
-from pipeline.errors import AuthError, TransientSourceError
+from pipeline.errors import AuthError, SourceError, TransientSourceError
 
 Serve = Callable[[Callable[[Request], Reply]], LocalServer]
 # a second code on the same days (made-up prices), and one code the watch list does not hold
@@ -67,3 +68,26 @@ def test_only_transient_errors_are_retried() -> None:
     with pytest.raises(AuthError):
         with_retries(denied, backoff_s=0)
     assert len(calls) == 1
+
+
+def test_the_batch_takes_the_codes_that_save_calls() -> None:
+    week = {date(2024, 6, d) for d in (3, 4, 5, 6, 7)}
+    years = {date(2014, 1, 1) + timedelta(days=d) for d in range(3650)}
+    daily = {f"{n:06d}.SZ": week for n in range(300)}
+    # a watch list updated daily: 10 calls for all, not 600
+    assert sorted(tushare_batch(daily)) == sorted(daily)
+    # a first backfill of three codes: two calls per code (per 6,000 rows) beat 7,300
+    assert tushare_batch({c: years for c in ("600519.SH", "000858.SZ", "000568.SZ")}) == []
+    # a new code among daily ones: its ten years stay on the per-code path
+    assert sorted(tushare_batch({**daily, "600519.SH": years})) == sorted(daily)
+    assert per_code_calls(len(years)) == 2 and per_code_calls(6001) == 4
+
+
+def test_a_market_answer_at_the_row_cap_is_not_trusted(serve: Serve) -> None:
+    server = serve(market)
+    source = BatchedTushare(TOKEN, http_url=server.url, timeout=5, min_interval_s=0, max_rows=3)
+    spans = {get_symbol("600519.SH"): (date(2020, 4, 22), date(2020, 4, 22))}
+
+    (error,) = source.fetch_spans(spans).values()
+
+    assert isinstance(error, SourceError) and "cut short" in str(error)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import yfinance as yf
 from local_server import LocalServer, Reply, Request
-from yfinance.data import YfData
 
 from pipeline.data.sources.yahoo import YahooSource
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
@@ -41,6 +39,7 @@ NOT_FOUND = {
     }
 }
 Serve = Callable[[Callable[[Request], Reply]], LocalServer]
+pytestmark = pytest.mark.usefixtures("fresh_yfinance_state")
 
 
 def chart_body(name: str) -> Any:
@@ -66,25 +65,6 @@ def yahoo(chart: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
         return Reply(body="<html>ok</html>", content_type="text/html")
 
     return handler
-
-
-@pytest.fixture(scope="module", autouse=True)
-def yfinance_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep yfinance's sqlite caches (ticker time zones, cookies) out of the home directory."""
-    yf.set_tz_cache_location(str(tmp_path_factory.mktemp("yfinance-cache")))
-
-
-@pytest.fixture(autouse=True)
-def fresh_yfinance_state() -> Iterator[None]:
-    """Each test starts without yfinance's process-wide session, crumb and response cache."""
-    instances = type(YfData)._instances
-    previous = instances.pop(YfData, None)
-    YfData.cache_get.cache_clear()
-    yield
-    YfData.cache_get.cache_clear()
-    instances.pop(YfData, None)
-    if previous is not None:
-        instances[YfData] = previous
 
 
 def source(server: LocalServer, now: datetime = datetime(2025, 1, 1, tzinfo=UTC)) -> YahooSource:
