@@ -122,7 +122,7 @@ def fetch_batched(
     infos: list[SymbolInfo], options: IngestOptions, settings: Settings
 ) -> dict[str, Prefetched]:
     """Fetch the symbols worth batching: A-shares by trading date, Yahoo tickers in chunks."""
-    with open_warehouse(settings) as con:
+    with open_warehouse(settings, read_only=True) as con:
         last = {i.symbol: last_bar_date(con, i.symbol) for i in infos}
     sources = {i.symbol: options.source or i.default_source for i in infos}
     return fetch_in_batches(infos, sources, last, settings, start=options.start, end=options.end)
