@@ -12,7 +12,8 @@ from prefect.cache_policies import NO_CACHE
 from flows.common import load_settings, open_warehouse, resolve_symbols
 from flows.day import DayResult, run_day
 from pipeline.daily.plan import BaseRun, forecast_rows
-from pipeline.daily.replay import Realized, ReplayDay, ReplayEngine
+from pipeline.daily.realized import Realized
+from pipeline.daily.replay import ReplayDay, ReplayEngine
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError

@@ -23,6 +23,7 @@ import pandas as pd
 
 from pipeline.daily.combine import combine_top_k
 from pipeline.daily.plan import BaseRun, plan_fits, saved_scalers, wants_fine_tune
+from pipeline.daily.realized import Realized
 from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import next_trading_day
 from pipeline.data.symbols import SymbolInfo
@@ -62,36 +63,6 @@ class ReplayDay:
     last_known: float
     outcomes: list[ModelOutcome]
     splits: dict[str, Split] = field(default_factory=dict)
-
-
-class Realized:
-    """Per model, the relative error of the forecast that stands for each scored target day.
-
-    Seeded from the warehouse (``warehouse.forecasts.day_errors``); a forecast the replay
-    issues replaces a stored replay forecast of the same day, never a live one (as the
-    ``forecast_accuracy`` view's ``is_day_forecast`` picks them).
-    """
-
-    def __init__(self, stored: pd.DataFrame) -> None:
-        self.errors: dict[str, dict[str, float]] = {}
-        self.live: set[tuple[str, str]] = set()
-        for model, day, error, is_replay in stored[
-            ["model", "day", "relative_error", "is_replay"]
-        ].itertuples(index=False):
-            self.errors.setdefault(model, {})[day] = float(error)
-            if not is_replay:
-                self.live.add((model, day))
-
-    def record(self, model: str, day: str, error: float) -> None:
-        """The replay's forecast of ``model`` for the ISO ``day`` was scored ``error``."""
-        if (model, day) not in self.live:
-            self.errors.setdefault(model, {})[day] = error
-
-    def known_on(self, model: str, day: date) -> dict[str, float]:
-        """The last ``HISTORY_WINDOW`` errors with target days on or before ``day``."""
-        errors = self.errors.get(model, {})
-        iso = day.isoformat()
-        return {d: errors[d] for d in sorted(d for d in errors if d <= iso)[-HISTORY_WINDOW:]}
 
 
 class ReplayEngine:
