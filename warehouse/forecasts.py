@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.connection import transaction
+from warehouse.scores import refresh_scores
 
 FORECAST_COLUMNS = [
     "symbol",
@@ -52,8 +53,9 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
 
 
 def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional); return
-    how many forecasts were new (no transaction of its own: see :func:`issue_forecasts`)."""
+    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional), and
+    re-score their symbols (``warehouse.scores``); return how many forecasts were new (no
+    transaction of its own: see :func:`issue_forecasts`)."""
     if frame.empty:
         return 0
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
@@ -78,6 +80,7 @@ def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
             on conflict (forecast_id, level) do nothing
             """
         )
+        refresh_scores(con, frame["symbol"])
         return int(inserted)
     finally:
         con.unregister("issued_forecasts")

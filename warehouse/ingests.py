@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.data.adj_factors import chain_factors
 from pipeline.data.bars import BAR_COLUMNS
 from warehouse.overlap import check_overlap, rebase, rebase_factor
+from warehouse.scores import refresh_scores
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 
@@ -53,7 +54,8 @@ def store_ingest(
     *,
     duplicates: int = 0,
 ) -> IngestCounts:
-    """Upsert valid bars, keep rejected rows and record the run, all or nothing.
+    """Upsert valid bars, re-score the symbol's forecasts, keep rejected rows and record the
+    run, all or nothing.
 
     Yahoo's relative adjustment factors are first chained onto the stored ones.
     """
@@ -70,6 +72,7 @@ def store_ingest(
         check_overlap(con, request.symbol, replace=request.replace)
         _record_revisions(con, request)
         _write_bars(con, request)
+        refresh_scores(con, [request.symbol])
         _record_rejected(con, request, rejected)
         counts = replace(
             _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected)),
