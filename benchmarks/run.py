@@ -5,7 +5,7 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-        probabilistic_direct|profile|replay_speed|overhead|all] [--days N]
+        probabilistic_direct|profile|replay_speed|overhead|views|all] [--days N]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pandas as pd
 
 from benchmarks import replay_speed
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
+from benchmarks.views import views
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
 from pipeline.splits.build import build_split
@@ -249,6 +250,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "profile": replay_speed.profile,
     "replay_speed": replay_speed.replay_speed,
     "overhead": replay_speed.overhead,
+    "views": views,
 }
 
 

@@ -73,8 +73,8 @@ def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
         ).fetchall()
         con.execute(
             f"""
-            insert into forecast_quantiles (forecast_id, level, value)
-            select md5(concat_ws('|', {identity})), q.level, q.value
+            insert into forecast_quantiles (forecast_id, level, value, symbol)
+            select md5(concat_ws('|', {identity})), q.level, q.value, symbol
             from issued_quantiles as q
             join issued_forecasts using (issue_row)
             on conflict (forecast_id, level) do nothing

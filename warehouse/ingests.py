@@ -54,8 +54,8 @@ def store_ingest(
     *,
     duplicates: int = 0,
 ) -> IngestCounts:
-    """Upsert valid bars, re-score the symbol's forecasts, keep rejected rows and record the
-    run, all or nothing.
+    """Upsert valid bars, keep rejected rows, re-score the symbol's forecasts when a bar changed
+    and record the run, all or nothing.
 
     Yahoo's relative adjustment factors are first chained onto the stored ones.
     """
@@ -72,12 +72,13 @@ def store_ingest(
         check_overlap(con, request.symbol, replace=request.replace)
         _record_revisions(con, request)
         _write_bars(con, request)
-        refresh_scores(con, [request.symbol])
         _record_rejected(con, request, rejected)
         counts = replace(
             _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected)),
             duplicates=duplicates,
         )
+        if factor is not None or counts.new or counts.changed:
+            refresh_scores(con, [request.symbol])
         _record_run(con, request, counts, status="succeeded", error=None)
         con.execute("commit")
     except BaseException:

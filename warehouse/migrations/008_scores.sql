@@ -4,6 +4,12 @@
 -- leaderboard_of) in the same transaction as every write of its forecasts or bars, and all of
 -- them when those definitions change (derived_tables). Columns as the views document them.
 
+-- a quantile's symbol (its forecast's), so a symbol's quantiles are found without a full scan
+alter table forecast_quantiles add column symbol varchar;
+update forecast_quantiles as q set symbol = f.symbol
+from forecasts as f
+where f.forecast_id = q.forecast_id;
+
 -- grain: one row per scored forecast (forecast_accuracy)
 create table forecast_scores (
     forecast_id           varchar not null,

@@ -79,6 +79,7 @@ quantile_losses as (
             as pinball_loss
     from forecast_quantiles as q
     join joined as j on j.forecast_id = q.forecast_id
+    where q.symbol in (select unnest(symbols))
     group by q.forecast_id
 ),
 
