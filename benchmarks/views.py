@@ -54,26 +54,20 @@ BASELINE = "350904d"  # main before migration 008: every score computed at query
 _NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 Query = Callable[[duckdb.DuckDBPyConnection], object]
+VIEWS = ("leaderboard", "latest_forecasts", "forecast_accuracy", "model_scoreboard")
+
+
+def _select(view: str, where: str = "") -> Query:
+    """``select * from view`` (``where``: of the symbol ``ONE``) as a pandas frame."""
+    return lambda con: con.execute(f"select * from {view} {where}", [ONE] if where else []).df()
+
+
 QUERIES: dict[str, Query] = {
-    "leaderboard": lambda con: con.execute("select * from leaderboard").df(),
-    "leaderboard, one symbol": lambda con: con.execute(
-        "select * from leaderboard where symbol = ?", [ONE]
-    ).df(),
-    "latest_forecasts": lambda con: con.execute("select * from latest_forecasts").df(),
-    "latest_forecasts, one symbol": lambda con: con.execute(
-        "select * from latest_forecasts where symbol = ?", [ONE]
-    ).df(),
-    "forecast_accuracy": lambda con: con.execute("select * from forecast_accuracy").df(),
+    **{view: _select(view) for view in VIEWS},
+    **{f"{view}, one symbol": _select(view, "where symbol = ?") for view in VIEWS},
     "forecast_accuracy (as Arrow)": lambda con: con.execute(
         "select * from forecast_accuracy"
     ).to_arrow_table(),
-    "forecast_accuracy, one symbol": lambda con: con.execute(
-        "select * from forecast_accuracy where symbol = ?", [ONE]
-    ).df(),
-    "model_scoreboard": lambda con: con.execute("select * from model_scoreboard").df(),
-    "model_scoreboard, one symbol": lambda con: con.execute(
-        "select * from model_scoreboard where symbol = ?", [ONE]
-    ).df(),
     "nextbar models (3 reads)": lambda con: (
         list_runs(con, ONE, 30),
         current_champion(con, ONE),
@@ -86,9 +80,11 @@ QUERIES: dict[str, Query] = {
 
 
 def build(warehouse: Path, count: int = 300, scored_days: int = 250) -> Path:
-    """Fill ``warehouse`` (kept if it exists) with ``count`` symbols x ``scored_days``."""
+    """Fill ``warehouse`` with ``count`` symbols x ``scored_days``; one that exists is only
+    opened by a writer (upgraded, its scores stored)."""
     if warehouse.exists():
-        return warehouse
+        with connect(warehouse):
+            return warehouse
     codes = bootstrap_codes(count)
     rng = np.random.default_rng(0)
     with connect(warehouse) as con:
@@ -314,7 +310,7 @@ def views(
         built = warehouse or Path(tmp) / f"views-{symbols}x{days}.duckdb"
         started = time.perf_counter()
         build(built, symbols, days)
-        print(f"warehouse built in {time.perf_counter() - started:.0f} s: {built}", flush=True)
+        print(f"warehouse ready in {time.perf_counter() - started:.0f} s: {built}", flush=True)
         before = Path(tmp) / "before.duckdb"
         shutil.copyfile(built, before)
         _use_views(before, baseline)

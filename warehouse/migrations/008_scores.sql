@@ -9,6 +9,7 @@ alter table forecast_quantiles add column symbol varchar;
 update forecast_quantiles as q set symbol = f.symbol
 from forecasts as f
 where f.forecast_id = q.forecast_id;
+comment on column forecast_quantiles.symbol is 'the forecast''s symbol (forecasts.symbol)';
 
 -- grain: one row per scored forecast (forecast_accuracy)
 create table forecast_scores (
