@@ -27,7 +27,11 @@ def refresh_scores(con: duckdb.DuckDBPyConnection, symbols: Iterable[str]) -> No
         return
     for table, definition in _TABLES.items():
         con.execute(f"delete from {table} where symbol in (select unnest(?::varchar[]))", [codes])
-        con.execute(f"insert into {table} select * from {definition}(?::varchar[])", [codes])
+        # in symbol order: a symbol's rows stay together, so reading one skips the rest
+        con.execute(
+            f"insert into {table} select * from {definition}(?::varchar[]) order by symbol",
+            [codes],
+        )
 
 
 def refresh_all_scores(con: duckdb.DuckDBPyConnection) -> None:
