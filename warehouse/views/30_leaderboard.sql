@@ -27,10 +27,12 @@ scored as (
         naive.interval_score_95 as baseline_interval_score_95,
         naive.pinball_loss as baseline_pinball_loss
     from forecast_scores as a
-    left join forecast_scores as naive
+    left join (
+        select * from forecast_scores
+        where model = 'naive' and is_day_forecast and symbol in (select unnest(symbols))
+    ) as naive
         on naive.symbol = a.symbol and naive.target = a.target
-        and naive.target_date = a.target_date and naive.model = 'naive' and naive.is_day_forecast
-        and naive.symbol in (select unnest(symbols))
+        and naive.target_date = a.target_date
     -- a target day counts once, so n is the number of distinct target days and the
     -- Diebold-Mariano test does not count a day twice
     where a.is_day_forecast and a.symbol in (select unnest(symbols))
