@@ -96,10 +96,21 @@ def time_queries(path: Path, repeats: int = 3) -> dict[str, tuple[float, float, 
     return out
 
 
+def _frame(part: object) -> object:
+    """An Arrow table or a dict (a row, or {column: {row: value}}) as a pandas frame."""
+    if hasattr(part, "to_pandas"):
+        return part.to_pandas()
+    if isinstance(part, dict):
+        nested = all(isinstance(v, dict) for v in part.values())
+        frame = pd.DataFrame(part) if nested else pd.DataFrame([part])
+        return frame[sorted(frame.columns)]  # dict order is the query's row order
+    return part
+
+
 def _frames(answer: object) -> list[pd.DataFrame]:
     """The answer's frames, rows sorted (a view has no order)."""
     parts = answer if isinstance(answer, tuple) else (answer,)
-    frames = [p.to_pandas() if hasattr(p, "to_pandas") else p for p in parts]
+    frames = [_frame(p) for p in parts]
     out = []
     for frame in (f for f in frames if isinstance(f, pd.DataFrame)):
         if {"model", "is_beating_naive_interval"} <= set(frame.columns):
