@@ -5,7 +5,7 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-        probabilistic_direct|profile|replay_speed|overhead|warm_run|epoch_time|all] [--days N]
+        probabilistic_direct|profile|replay_speed|overhead|warm_run|epoch_time|views|all] [--days N]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pandas as pd
 from benchmarks import replay_speed
 from benchmarks.epoch_time import epoch_time
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
+from benchmarks.views import views
 from benchmarks.warm_run import warm_run
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
@@ -253,6 +254,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "overhead": replay_speed.overhead,
     "warm_run": warm_run,
     "epoch_time": epoch_time,
+    "views": views,
 }
 
 

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.connection import transaction
+from warehouse.scores import refresh_scores
 
 FORECAST_COLUMNS = [
     "symbol",
@@ -52,8 +53,9 @@ def issue_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
 
 
 def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional); return
-    how many forecasts were new (no transaction of its own: see :func:`issue_forecasts`)."""
+    """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional), and
+    re-score their symbols (``warehouse.scores``); return how many forecasts were new (no
+    transaction of its own: see :func:`issue_forecasts`)."""
     if frame.empty:
         return 0
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
@@ -71,13 +73,14 @@ def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
         ).fetchall()
         con.execute(
             f"""
-            insert into forecast_quantiles (forecast_id, level, value)
-            select md5(concat_ws('|', {identity})), q.level, q.value
+            insert into forecast_quantiles (forecast_id, level, value, symbol)
+            select md5(concat_ws('|', {identity})), q.level, q.value, symbol
             from issued_quantiles as q
             join issued_forecasts using (issue_row)
             on conflict (forecast_id, level) do nothing
             """
         )
+        refresh_scores(con, frame["symbol"])
         return int(inserted)
     finally:
         con.unregister("issued_forecasts")

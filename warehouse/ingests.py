@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.data.adj_factors import chain_factors
 from pipeline.data.bars import BAR_COLUMNS
 from warehouse.overlap import check_overlap, rebase, rebase_factor
+from warehouse.scores import refresh_scores
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 
@@ -53,7 +54,8 @@ def store_ingest(
     *,
     duplicates: int = 0,
 ) -> IngestCounts:
-    """Upsert valid bars, keep rejected rows and record the run, all or nothing.
+    """Upsert valid bars, keep rejected rows, re-score the symbol's forecasts when a bar changed
+    and record the run, all or nothing.
 
     Yahoo's relative adjustment factors are first chained onto the stored ones.
     """
@@ -75,6 +77,8 @@ def store_ingest(
             _counts(con, fetched=len(valid) + len(rejected), rejected=len(rejected)),
             duplicates=duplicates,
         )
+        if factor is not None or counts.new or counts.changed:
+            refresh_scores(con, [request.symbol])
         _record_run(con, request, counts, status="succeeded", error=None)
         con.execute("commit")
     except BaseException:

@@ -1,6 +1,7 @@
 """Versioned migrations: numbered ``.sql`` files applied once, in order, and recorded.
 
-Views are derived from the tables, so they are recreated from ``views/`` on every writer open.
+Views are derived from the tables, so they are recreated from ``views/`` on every writer open
+(with the scores stored for them, when those files changed: ``warehouse.scores``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import re
 from importlib import resources
 
 import duckdb
+
+from warehouse.scores import refresh_if_redefined
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
@@ -47,8 +50,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("rollback")
             raise
         applied.append(version)
-    for _name, sql in _sql_files("views"):
+    views = _sql_files("views")
+    for _name, sql in views:
         con.execute(sql)
+    refresh_if_redefined(con, "".join(sql for _name, sql in views))
     if applied:
         # Fold the new schema into the file now rather than leave it in the write-ahead log.
         con.execute("checkpoint")

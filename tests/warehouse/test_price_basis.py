@@ -16,6 +16,7 @@ from pipeline.data.csv_formats import read_history_csv
 from pipeline.data.symbols import DEFAULT_SYMBOLS, get_symbol
 from warehouse.bars import load_bars
 from warehouse.connection import connect
+from warehouse.forecasts import issue_forecasts
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
@@ -92,15 +93,20 @@ def test_a_replayed_day_sees_that_days_basis(warehouse: Path) -> None:
 
 def test_the_day_after_an_ex_date_is_scored_fairly(warehouse: Path) -> None:
     # Naive as of 2020-06-23 says 1474.50; the holder's 2020-06-24 price starts from 1457.48.
+    forecast = {
+        "symbol": "600519.SH",
+        "model": "naive",
+        "target": "close",
+        "as_of_date": date(2020, 6, 23),
+        "target_date": date(2020, 6, 24),
+        "issued_at": datetime.now(tz=UTC),
+        "predicted": 1474.5,
+        "last_known": 1474.5,
+        "is_champion": False,
+        "is_replay": False,
+    }
     with connect(warehouse) as con:
-        con.execute(
-            """
-            insert into forecasts (forecast_id, symbol, model, target, as_of_date, target_date,
-                                   issued_at, predicted, last_known)
-            values ('f1', '600519.SH', 'naive', 'close', '2020-06-23', '2020-06-24', now(),
-                    1474.5, 1474.5)
-            """
-        )
+        issue_forecasts(con, pd.DataFrame([forecast]))
         [(actual,)] = con.execute("select actual from forecast_accuracy").fetchall()
         [(raw_close,)] = con.execute("select close from bars where date = '2020-06-24'").fetchall()
     # Scored on the issue day's basis: the real move, not the 17.025 CNY dividend.

@@ -4,7 +4,9 @@
 -- (Winkler: width + 2/alpha * the miss) and the mean pinball loss over the stored quantiles
 -- (forecast_quantiles) are proper scores: lower is better. volatility_20 is the symbol's
 -- trailing 20-bar close-to-close volatility on the issue day (for per-tercile coverage).
-create or replace view forecast_accuracy as
+-- Stored: forecast_accuracy_of computes the rows of some symbols (everything here is per
+-- symbol), warehouse.scores keeps them in forecast_scores (migration 008), read by the view.
+create or replace macro forecast_accuracy_of(symbols) as table
 with
 
 issued as (
@@ -21,6 +23,7 @@ issued as (
             order by is_replay, issued_at desc, forecast_id
         ) = 1 as is_day_forecast
     from forecasts
+    where symbol in (select unnest(symbols))
 ),
 
 -- factor: adj_factor, or the first known one for bars stored before it (see load_bars)
@@ -32,7 +35,7 @@ actuals as (
             rows between unbounded preceding and unbounded following
         )) as factor
     from bars
-    where not is_partial
+    where not is_partial and symbol in (select unnest(symbols))
 ),
 
 returns as (
@@ -76,6 +79,7 @@ quantile_losses as (
             as pinball_loss
     from forecast_quantiles as q
     join joined as j on j.forecast_id = q.forecast_id
+    where q.symbol in (select unnest(symbols))
     group by q.forecast_id
 ),
 
@@ -141,4 +145,6 @@ scored as (
     from enriched
 )
 
-select * from scored
+select * from scored;
+
+create or replace view forecast_accuracy as select * from forecast_scores;
