@@ -4,7 +4,8 @@ TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BT
 (benchmarks/bootstrap.py). No forecast quality is ever reported from it.
 
     python -m benchmarks.scale [--symbols 10 50 100 300] [--workers 1 2] [--kinds gru gru_global]
-    python -m benchmarks.scale --views-only          # views at 300 symbols x 250 scored days
+
+The views at 300 symbols x 250 scored days: ``python -m benchmarks.run --suite views``.
 
 Each step: ingest the series from CSV files (read, validate, store), then the daily flow as of
 the last bar (split, naive/drift/linear plus a per-symbol gru or one global gru, forecast,
@@ -19,7 +20,7 @@ import os
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -36,7 +37,6 @@ from pipeline.data.ingest import read_file
 from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
 from warehouse.connection import connect
-from warehouse.forecasts import issue_forecasts
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
@@ -111,106 +111,34 @@ def daily_step(count: int, workers: int, epochs: int, kind: str) -> dict[str, fl
         }
 
 
-def forecasts_warehouse(
-    warehouse: Path, count: int = 300, scored_days: int = 250, models: int = 5
-) -> Path:
-    """A warehouse of ``count`` symbols x ``scored_days`` scored forecasts of ``models`` models
-    (synthetic forecasts on bootstrapped bars: timing only)."""
-    codes = bootstrap_codes(count)
-    with connect(warehouse) as con:
-        sync_symbols(con, [get_symbol(c) for c in codes])
-        rng = np.random.default_rng(0)
-        for i, code in enumerate(codes):
-            bars = bootstrap_bars(code, scored_days + 1, AS_OF, i)
-            checked = validate_bars(bars, today=AS_OF)
-            request = IngestRequest(str(uuid.uuid4()), code, "bootstrap", None, None, _NOW)
-            store_ingest(con, request, checked.valid, checked.rejected)
-            issue_forecasts(con, _forecasts(code, bars, models, rng))
-    return warehouse
-
-
-def view_timings(warehouse: Path) -> pd.DataFrame:
-    """Seconds each view takes to answer in full, and for one symbol."""
-    rows = []
-    with connect(warehouse, read_only=True) as con:
-        for view in ("latest_forecasts", "forecast_accuracy", "leaderboard"):
-            for where in ("", " where symbol = '990000.SH'"):
-                started = time.perf_counter()
-                n = len(con.execute(f"select * from {view}{where}").df())
-                seconds = time.perf_counter() - started
-                rows.append({"view": view + where, "rows": n, "seconds": seconds})
-    return pd.DataFrame(rows)
-
-
-_NOW = datetime(2026, 11, 21, tzinfo=UTC)
-
-
-def _forecasts(
-    code: str, bars: pd.DataFrame, models: int, rng: np.random.Generator
-) -> pd.DataFrame:
-    close = bars["close"].to_numpy()
-    dates = bars["date"].dt.date.to_numpy()
-    frames = []
-    for m in range(models):
-        predicted = close[:-1] * (1 + rng.normal(0, 0.01, len(close) - 1))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "symbol": code,
-                    "model": ["naive", "drift", "linear", "gru", "lstm"][m % 5],
-                    "run_id": None,
-                    "target": "close",
-                    "as_of_date": dates[:-1],
-                    "target_date": dates[1:],
-                    "issued_at": [
-                        _NOW - timedelta(days=len(dates) - k) for k in range(len(dates) - 1)
-                    ],
-                    "predicted": predicted,
-                    "lower_80": predicted * 0.98,
-                    "upper_80": predicted * 1.02,
-                    "lower_95": predicted * 0.97,
-                    "upper_95": predicted * 1.03,
-                    "last_known": close[:-1],
-                    "is_champion": m == 3,
-                    "is_replay": True,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--symbols", type=int, nargs="+", default=[10, 50, 100, 300])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--kinds", nargs="+", default=["gru", "gru_global"])
-    parser.add_argument("--views-only", action="store_true")
     args = parser.parse_args()
     from prefect.testing.utilities import prefect_test_harness
 
     parts = []
-    if not args.views_only:
-        with prefect_test_harness(server_startup_timeout=180):
-            rows = []
-            for k in args.kinds:
-                for w in args.workers:
-                    for n in args.symbols:
-                        rows.append(daily_step(n, w, args.epochs, k))
-                        print(rows[-1], flush=True)  # partial results survive a timeout
-            steps = pd.DataFrame(rows)
-        for (k, w), part in steps.groupby(["model", "workers"]):
-            if part["symbols"].nunique() < 3:
-                continue
-            slope, intercept = np.polyfit(part["symbols"], part["step_s"], 1)
-            fitted = slope * part["symbols"] + intercept
-            residual = ((part["step_s"] - fitted) ** 2).sum()
-            total = ((part["step_s"] - part["step_s"].mean()) ** 2).sum()
-            r2 = 1 - residual / total if total else float("nan")
-            parts.append(f"{k}, workers={w}: {slope:.3g} s per symbol, R^2 {r2:.3f}")
-        parts.insert(0, _table(steps))
-    with tempfile.TemporaryDirectory() as tmp:
-        parts.append(_table(view_timings(forecasts_warehouse(Path(tmp) / "views.duckdb"))))
+    with prefect_test_harness(server_startup_timeout=180):
+        rows = []
+        for k in args.kinds:
+            for w in args.workers:
+                for n in args.symbols:
+                    rows.append(daily_step(n, w, args.epochs, k))
+                    print(rows[-1], flush=True)  # partial results survive a timeout
+        steps = pd.DataFrame(rows)
+    for (k, w), part in steps.groupby(["model", "workers"]):
+        if part["symbols"].nunique() < 3:
+            continue
+        slope, intercept = np.polyfit(part["symbols"], part["step_s"], 1)
+        fitted = slope * part["symbols"] + intercept
+        residual = ((part["step_s"] - fitted) ** 2).sum()
+        total = ((part["step_s"] - part["step_s"].mean()) ** 2).sum()
+        r2 = 1 - residual / total if total else float("nan")
+        parts.append(f"{k}, workers={w}: {slope:.3g} s per symbol, R^2 {r2:.3f}")
+    parts.insert(0, _table(steps))
     text = "TIMING-ONLY DATA (block-bootstrapped Moutai/BTC returns)\n\n" + "\n\n".join(parts)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scale.md").write_text(text + "\n")
