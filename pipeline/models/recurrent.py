@@ -117,6 +117,7 @@ class RecurrentModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         hp = self.hyperparameters
         _, window, n_features = split.X_train.shape
+        keras.utils.set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
         self.model_ = build_recurrent(
             self.cell,
             window=window,

@@ -18,6 +18,7 @@ def _data(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
     """What training the model's own network with a fresh Adam gives."""
+    keras.utils.set_random_seed(seed)  # as RecurrentModel._fit builds
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     network.compile(optimizer=keras.optimizers.Adam(1e-3), loss=gaussian_nll)
     keras.utils.set_random_seed(seed)
@@ -26,6 +27,7 @@ def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
 
 
 def _pooled_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
+    keras.utils.set_random_seed(seed)
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     twin = trainers.pooled_trainer(network, gaussian_nll, 1e-3)
     keras.utils.set_random_seed(seed)
