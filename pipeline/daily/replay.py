@@ -158,7 +158,7 @@ class ReplayEngine:
             if kind not in started:
                 done[kind] = (self.pool.fit_here(split, job), split)
         for kind, future in started.items():
-            done[kind] = (future.result(), fits[kind][0])
+            done[kind] = (self.pool.result(future, *fits[kind]), fits[kind][0])
         for kind in plan:  # in the plan's order, as the live step lists them
             outcome, split = done[kind]
             result.splits.setdefault(split.split_id, split)

@@ -8,10 +8,12 @@ scored outcome come back. Workers never open the warehouse.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
 
 DEBUG_ENV = "NEXTBAR_DEBUG"  # set: the backend's start-up notices are shown
+log = logging.getLogger(__name__)
 
 
 def load_backend_quietly() -> None:
@@ -75,6 +78,22 @@ class FitPool:
                 initializer=load_backend_quietly,
             )
         return [self._executor.submit(self._fit, split, job) for split, job in fits]
+
+    def result(self, future: Future[ModelOutcome], split: Split, job: FitJob) -> ModelOutcome:
+        """A submitted fit's outcome; fitted here instead when the workers could not run (a
+        script that starts a replay without ``if __name__ == "__main__":`` re-runs itself in
+        every spawned worker, which Python stops), and from then on every fit is."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            if self.processes > 1:
+                log.warning(
+                    'fit workers stopped (a script without `if __name__ == "__main__":`?); '
+                    "fitting in this process"
+                )
+                self.close()
+                self.processes = 1
+            return self.fit_here(split, job)
 
     def fit_here(self, split: Split, job: FitJob) -> ModelOutcome:
         """One fit in this process, with the pool's settings."""

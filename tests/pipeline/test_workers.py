@@ -1,0 +1,52 @@
+"""The fit pool: one process fits here; workers that cannot start leave the fits here."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from pipeline.splits.split import Split
+from pipeline.training.jobs import FitJob, ModelOutcome
+from pipeline.training.workers import FitPool, worker_count
+
+CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+
+
+def _pool(processes: int, tmp_path: Path) -> FitPool:
+    return FitPool(processes, models_dir=tmp_path, epochs=1, finetune_epochs=0, seed=1)
+
+
+def _split() -> Split:
+    bars = pd.read_csv(CSV, index_col=0, nrows=150).drop(columns="code").reset_index(drop=True)
+    bars["date"] = pd.to_datetime(bars["date"])
+    config = SplitConfig(window=5, features=("close",), validation_size=20, test_size=0)
+    return build_split(bars, config, symbol="600519.SH")
+
+
+def test_one_process_or_one_fit_spawns_nothing(tmp_path: Path) -> None:
+    job = (_split(), FitJob("naive", ""))
+    assert _pool(1, tmp_path).submit([job, job]) == []
+    assert _pool(2, tmp_path).submit([job]) == []
+
+
+def test_workers_that_could_not_start_leave_the_fits_here(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pool = _pool(2, tmp_path)
+    broken: Future[ModelOutcome] = Future()
+    broken.set_exception(BrokenProcessPool("a worker died while starting"))
+    outcome = pool.result(broken, _split(), FitJob("naive", ""))
+    assert outcome.status == "succeeded" and outcome.next_prediction is not None
+    assert pool.processes == 1
+    assert "if __name__" in caplog.text
+
+
+def test_worker_count_defaults_to_the_cores() -> None:
+    assert worker_count(3) == 3
+    assert worker_count(None) >= 1
