@@ -4,9 +4,9 @@ Building and compiling a small Keras network is cheap; tracing its training and 
 steps is not (seconds on a CPU, more than a fine-tune's few epochs). A process that fits many
 networks of one architecture (a replay's retrains, a watch list's symbols on a Dask worker, a
 search's trials) traces them once here. A model keeps its own network; to train, its variables
-(weights and dropout seed states) are copied into the pooled twin, which gets a fresh optimizer,
-trains, and hands the variables back. The result equals, to the bit, training the model's own
-network with a fresh optimizer.
+are copied into the pooled twin, which gets a fresh optimizer and its dropout generators' seeded
+start, trains, and hands the variables back. The weights equal, to the bit, training the model's
+own freshly built network with a fresh optimizer.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import keras
 
 Loss = str | Callable[..., Any]
 
-_POOL: OrderedDict[tuple[Hashable, ...], keras.Model] = OrderedDict()
+_POOL: OrderedDict[tuple[Hashable, ...], tuple[keras.Model, list[Any]]] = OrderedDict()
 _POOL_SIZE = 8  # architectures kept per process (each holds a traced network)
 _LOCK = threading.Lock()
 
@@ -34,19 +34,25 @@ def _architecture(network: keras.Model, loss: Loss) -> tuple[Hashable, ...]:
     return (threading.get_ident(), layers, getattr(loss, "__name__", repr(loss)))
 
 
-def _twin(network: keras.Model, loss: Loss) -> keras.Model:
-    """The pooled network shaped like ``network`` (a compiled clone on first use)."""
+def _is_seed_state(variable: Any) -> bool:
+    return "seed_generator_state" in variable.path
+
+
+def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[Any]]:
+    """The pooled network shaped like ``network`` (a compiled clone on first use), and its
+    dropout generators' initial states."""
     key = _architecture(network, loss)
     with _LOCK:
-        twin = _POOL.pop(key, None)
-        if twin is None:
+        pooled = _POOL.pop(key, None)
+        if pooled is None:
             twin = keras.models.clone_model(network)
             twin.compile(optimizer=keras.optimizers.Adam(), loss=loss)
             twin.optimizer.build(twin.trainable_variables)
-        _POOL[key] = twin  # most recently used last
+            pooled = (twin, [v.numpy() for v in twin.variables if _is_seed_state(v)])
+        _POOL[key] = pooled  # most recently used last
         while len(_POOL) > _POOL_SIZE:
             _POOL.popitem(last=False)
-    return twin
+    return pooled
 
 
 def copy_variables(source: keras.Model, target: keras.Model) -> None:
@@ -58,8 +64,13 @@ def copy_variables(source: keras.Model, target: keras.Model) -> None:
 def pooled_trainer(network: keras.Model, loss: Loss, learning_rate: float) -> keras.Model:
     """A traced network holding ``network``'s variables, compiled on ``loss`` with a fresh Adam
     at ``learning_rate``. Train it, then :func:`copy_variables` it back into ``network``."""
-    twin = _twin(network, loss)
+    twin, initial_seeds = _twin(network, loss)
     copy_variables(network, twin)
+    # Dropout draws from its seeded start on every training, so a model fine-tuned from memory
+    # trains as one reloaded from disk does (a saved model keeps no generator state).
+    seeds = [v for v in twin.variables if _is_seed_state(v)]
+    for variable, value in zip(seeds, initial_seeds, strict=True):
+        variable.assign(value)
     for variable in twin.optimizer.variables:  # iterations, moments: a fresh Adam
         variable.assign(keras.ops.zeros_like(variable))
     twin.optimizer.learning_rate.assign(learning_rate)

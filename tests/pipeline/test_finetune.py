@@ -158,3 +158,15 @@ def test_baseline_fine_tune_is_a_refit(kind: str, tmp_path: Path) -> None:
         tuned.predict(split.X_test, split.test.last_known),
         refit.predict(split.X_test, split.test.last_known),
     )
+
+
+def test_a_fine_tune_from_memory_equals_one_from_disk(
+    saved_gru: Path, newer: Split, tmp_path: Path
+) -> None:
+    warm = load_gru(saved_gru)
+    warm.fine_tune(newer, epochs=1, seed=3, recent=RECENT)  # its dropout generators moved on
+    reloaded = load_gru(warm.save(tmp_path / "tuned"))  # a saved model keeps no generator state
+    for model in (warm, reloaded):
+        model.fine_tune(newer, epochs=1, seed=4, recent=RECENT)
+    for a, b in zip(warm.model_.get_weights(), reloaded.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
