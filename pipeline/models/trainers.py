@@ -20,7 +20,8 @@ import keras
 
 Loss = str | Callable[..., Any]
 
-_POOL: OrderedDict[tuple[Hashable, ...], tuple[keras.Model, list[Any]]] = OrderedDict()
+# architecture -> (traced twin, its dropout generators' state variables with their initial values)
+_POOL: OrderedDict[tuple[Hashable, ...], tuple[keras.Model, list[tuple[Any, Any]]]] = OrderedDict()
 _POOL_SIZE = 8  # architectures kept per process (each holds a traced network)
 _LOCK = threading.Lock()
 
@@ -34,11 +35,7 @@ def _architecture(network: keras.Model, loss: Loss) -> tuple[Hashable, ...]:
     return (threading.get_ident(), layers, getattr(loss, "__name__", repr(loss)))
 
 
-def _is_seed_state(variable: Any) -> bool:
-    return "seed_generator_state" in variable.path
-
-
-def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[Any]]:
+def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[tuple[Any, Any]]]:
     """The pooled network shaped like ``network`` (a compiled clone on first use), and its
     dropout generators' initial states."""
     key = _architecture(network, loss)
@@ -48,7 +45,8 @@ def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[Any]]:
             twin = keras.models.clone_model(network)
             twin.compile(optimizer=keras.optimizers.Adam(), loss=loss)
             twin.optimizer.build(twin.trainable_variables)
-            pooled = (twin, [v.numpy() for v in twin.variables if _is_seed_state(v)])
+            seeds = [v for v in twin.variables if "seed_generator_state" in v.path]
+            pooled = (twin, [(v, v.numpy()) for v in seeds])
         _POOL[key] = pooled  # most recently used last
         while len(_POOL) > _POOL_SIZE:
             _POOL.popitem(last=False)
@@ -64,13 +62,12 @@ def copy_variables(source: keras.Model, target: keras.Model) -> None:
 def pooled_trainer(network: keras.Model, loss: Loss, learning_rate: float) -> keras.Model:
     """A traced network holding ``network``'s variables, compiled on ``loss`` with a fresh Adam
     at ``learning_rate``. Train it, then :func:`copy_variables` it back into ``network``."""
-    twin, initial_seeds = _twin(network, loss)
+    twin, seeds = _twin(network, loss)
     copy_variables(network, twin)
     # Dropout draws from its seeded start on every training, so a model fine-tuned from memory
     # trains as one reloaded from disk does (a saved model keeps no generator state).
-    seeds = [v for v in twin.variables if _is_seed_state(v)]
-    for variable, value in zip(seeds, initial_seeds, strict=True):
-        variable.assign(value)
+    for variable, initial in seeds:
+        variable.assign(initial)
     for variable in twin.optimizer.variables:  # iterations, moments: a fresh Adam
         variable.assign(keras.ops.zeros_like(variable))
     twin.optimizer.learning_rate.assign(learning_rate)
