@@ -45,23 +45,24 @@ def replay_days(settings: Settings, symbol: str, start: date, end: date) -> list
 def load_replay(
     settings: Settings,
     info: SymbolInfo,
-    start: date,
-    end: date,
+    days: list[date],
     step: StepConfig,
     processes: int | None = None,
 ) -> ReplayEngine:
-    """Read once what the whole replay needs: the final bars, each model's run before ``start``
-    and the stored forecasts' scored errors; its fits use ``processes`` workers (None: the
-    settings' ``[replay] processes``)."""
+    """Read once what replaying ``days`` needs: the final bars, each model's run before the
+    first and the stored forecasts' scored errors; its fits use ``processes`` workers (None:
+    the settings' ``[replay] processes``)."""
     with open_warehouse(settings, read_only=True) as con:
         bars = load_bars(con, info.symbol)
         bases = {
             row["model"]: BaseRun.from_row(row)
-            for row in base_runs(con, info.symbol, start).to_dict("records")
+            for row in base_runs(con, info.symbol, days[0]).to_dict("records")
         }
-        stored = wforecasts.day_errors(con, info.symbol, step.target, end)
+        stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1])
     workers = worker_count(processes if processes is not None else settings.replay.processes)
-    return ReplayEngine(info, bars, step, settings.models_dir, bases, Realized(stored), workers)
+    return ReplayEngine(
+        info, bars, step, settings.models_dir, bases, Realized(stored), workers, schedule=days
+    )
 
 
 @task(name="replay-block", task_run_name="replay-block-{days[0]}", cache_policy=NO_CACHE)
@@ -166,7 +167,7 @@ def replay(
     [info] = resolve_symbols([symbol], settings)
     step = StepConfig.for_replay(settings, locals())
     days = replay_days(settings, symbol, start, end)
-    engine = load_replay(settings, info, start, end, step, processes)
+    engine = load_replay(settings, info, days, step, processes)
     results: list[DayResult] = []
     size = max(step.policy.retrain_every, 1)
     try:

@@ -10,11 +10,10 @@ between two retrains forecasts all those days in one batched predict.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from itertools import takewhile
 from pathlib import Path
 
@@ -22,37 +21,25 @@ import numpy as np
 import pandas as pd
 
 from pipeline.daily.combine import combine_top_k
+from pipeline.daily.frozen import Frozen, frozen_outcome, predict_block
 from pipeline.daily.plan import BaseRun, plan_fits, saved_scalers, wants_fine_tune
 from pipeline.daily.realized import Realized
 from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import next_trading_day
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import (
-    HISTORY_WINDOW,
-    calibration_pool,
-    interval_bounds,
-    quantile_forecast,
-)
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
-from pipeline.training.train import keras_runtime, saved_model, score_parts
-from pipeline.training.workers import FitPool
-
-FINE_TUNE_RECENT = 250  # the windows a fine-tune trains on (``finetune_model``'s default)
-
-
-@dataclass(frozen=True)
-class Frozen:
-    """A frozen model's day: its split, and the prices (with scales, for a scaled model) of the
-    validation targets then the next day, from the batched predict."""
-
-    split: Split
-    prices: np.ndarray
-    scales: np.ndarray | None
+from pipeline.training.jobs import (
+    FitJob,
+    ModelOutcome,
+    champion_of,
+    recalibrated,
+)
+from pipeline.training.train import saved_model
+from pipeline.training.workers import AheadFits, FitPool
 
 
 @dataclass
@@ -77,7 +64,10 @@ class ReplayEngine:
         bases: dict[str, BaseRun],
         realized: Realized,
         processes: int = 1,
+        schedule: list[date] | None = None,
     ) -> None:
+        """``schedule``: every day this engine will replay, so that with worker processes a
+        full retrain starts a block before its day."""
         self.info, self.step, self.models_dir = info, step, models_dir
         self.bars = bars.reset_index(drop=True)
         self._dates = self.bars["date"].to_numpy(dtype="datetime64[D]")
@@ -89,6 +79,8 @@ class ReplayEngine:
         self._frozen: dict[str, dict[date, Frozen]] = {}
         self._models: dict[str, ForecastModel] = {}
         self.champion_errors: list[tuple[float, float]] = []  # |error|, naive's |error|
+        self.schedule = schedule or []
+        self._ahead = AheadFits()
         self.pool = FitPool(
             processes,
             models_dir=models_dir,
@@ -150,15 +142,22 @@ class ReplayEngine:
                     recent,
                 ),
             )
-        # The day's full recurrent fits train side by side in worker processes; the rest here.
+        # The day's full recurrent fits train side by side in worker processes (those started
+        # a block ahead are waited for and calibrated on today's errors); the rest here.
         apart = [k for k in fits if k in NEURAL_KINDS and plan[k] is None]
-        futures = self.pool.submit([fits[k] for k in apart])  # none: better fitted here
-        started = dict(zip(apart, futures, strict=True)) if futures else {}
+        early = self._ahead.take(day, apart)
+        rest = [k for k in apart if k not in early]
+        futures = self.pool.submit([fits[k] for k in rest])  # none: better fitted here
+        started = dict(zip(rest, futures, strict=True)) if futures else {}
+        self._fit_next_retrains(apart, day)
         for kind, (split, job) in fits.items():
-            if kind not in started:
+            if kind not in started and kind not in early:
                 done[kind] = (self.pool.fit_here(split, job), split)
         for kind, future in started.items():
             done[kind] = (self.pool.result(future, *fits[kind]), fits[kind][0])
+        for kind, (future, split, job) in early.items():
+            outcome = self.pool.result(future, split, job)
+            done[kind] = (recalibrated(outcome, split, fits[kind][1].recent_errors), split)
         for kind in plan:  # in the plan's order, as the live step lists them
             outcome, split = done[kind]
             result.splits.setdefault(split.split_id, split)
@@ -179,6 +178,28 @@ class ReplayEngine:
                 )
         self._score(result)
         return result
+
+    def _fit_next_retrains(self, kinds: list[str], day: date) -> None:
+        """Start the next full retrain of ``kinds`` (fully retrained on ``day``) in the workers
+        now: its bars are all known, so it trains while the days before it are replayed."""
+        if self.pool.processes < 2:
+            return
+        for kind in kinds:
+            fitted = BaseRun("", "", day)
+            due = next(
+                (
+                    d
+                    for d in self.schedule
+                    if d > day and not wants_fine_tune(self.info, kind, fitted, d, self.step.policy)
+                ),
+                None,
+            )
+            if due is None or self._ahead.has(kind, due):
+                continue
+            split = build_split(self._history(due), self.config, symbol=self.info.symbol)
+            job = FitJob(kind, "", None, None, self.step.hyperparameters_for(kind))
+            for future in self.pool.submit([(split, job)], ahead=True):
+                self._ahead.put(kind, due, (future, split, job))
 
     def _advance(self, kind: str, base: BaseRun | None, outcome: ModelOutcome, day: date) -> None:
         """The run a later day fine-tunes from (or keeps frozen): this one."""
@@ -212,45 +233,8 @@ class ReplayEngine:
         if cached is None:
             self._frozen[kind] = self._predict_frozen(kind, base, days, i)
             cached = self._frozen[kind].pop(days[i])
-        split = cached.split
-        scales = None if cached.scales is None else {"validation": cached.scales[:-1]}
-        predictions, metrics = score_parts(split, {"validation": cached.prices[:-1]}, scales)
-        history = calibration_pool(predictions, recent, window=HISTORY_WINDOW)
-        point = float(cached.prices[-1])
-        scale = None if cached.scales is None else float(cached.scales[-1])
-        quantiles = quantile_forecast(point, split.latest_known, history, scale=scale)
-        backend, device = keras_runtime()
-        now = datetime.now(tz=UTC)
-        return (
-            ModelOutcome(
-                model=kind,
-                run_id=str(uuid.uuid4()),
-                split_id=split.split_id,
-                training="fine_tune",
-                base_run_id=base.run_id,
-                started_at=now,
-                finished_at=now,
-                status="succeeded",
-                hyperparameters={
-                    **self._model(base.artifact_uri).hyperparameters,
-                    "fine_tuned_from": str(Path(base.artifact_uri).resolve()),
-                    "fine_tune_epochs": 0,
-                    "recent": FINE_TUNE_RECENT,
-                },
-                backend=backend,
-                device=device,
-                epochs_run=0,
-                train_seconds=0.0,
-                artifact_uri=base.artifact_uri,
-                predictions=predictions,
-                metrics=metrics,
-                next_prediction=point,
-                intervals=interval_bounds(quantiles),
-                quantiles=quantiles,
-                scale=scale,
-            ),
-            split,
-        )
+        model = self._model(base.artifact_uri)
+        return frozen_outcome(kind, base, model, cached, recent), cached.split
 
     def _model(self, artifact: str) -> ForecastModel:
         if artifact not in self._models:
@@ -274,19 +258,5 @@ class ReplayEngine:
             build_split(self._history(d), self.config, symbol=self.info.symbol, scalers=scalers)
             for d in frozen
         ]
-        X = np.concatenate([a for s in splits for a in (s.validation.X, s.latest_window)])
-        known = np.concatenate([np.append(s.validation.last_known, s.latest_known) for s in splits])
-        anchor = np.concatenate([np.append(s.validation.anchor, s.latest_anchor) for s in splits])
-        model = self._model(base.artifact_uri)
-        prices = model.predict(X, known, anchor)
-        scales = model.window_scales(X, known, anchor)
-        out, offset = {}, 0
-        for d, s in zip(frozen, splits, strict=True):
-            n = len(s.validation) + 1
-            out[d] = Frozen(
-                s,
-                prices[offset : offset + n],
-                None if scales is None else scales[offset : offset + n],
-            )
-            offset += n
-        return out
+        blocks = predict_block(self._model(base.artifact_uri), splits)
+        return dict(zip(frozen, blocks, strict=True))

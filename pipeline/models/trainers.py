@@ -23,6 +23,9 @@ Loss = str | Callable[..., Any]
 # architecture -> (traced twin, its dropout generators' state variables with their initial values)
 _POOL: OrderedDict[tuple[Hashable, ...], tuple[keras.Model, list[tuple[Any, Any]]]] = OrderedDict()
 _POOL_SIZE = 8  # architectures kept per process (each holds a traced network)
+# Batches per traced call: fewer Python round trips per epoch, the same updates in the same
+# order (the weights equal one batch per call to the bit). PyTorch's trainer takes only 1.
+_STEPS_PER_CALL = {"tensorflow": 32, "jax": 32}
 _LOCK = threading.Lock()
 
 
@@ -43,7 +46,11 @@ def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[tuple[Any
         pooled = _POOL.pop(key, None)
         if pooled is None:
             twin = keras.models.clone_model(network)
-            twin.compile(optimizer=keras.optimizers.Adam(), loss=loss)
+            twin.compile(
+                optimizer=keras.optimizers.Adam(),
+                loss=loss,
+                steps_per_execution=_STEPS_PER_CALL.get(keras.backend.backend(), 1),
+            )
             twin.optimizer.build(twin.trainable_variables)
             seeds = [v for v in twin.variables if "seed_generator_state" in v.path]
             pooled = (twin, [(v, v.numpy()) for v in seeds])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -28,7 +28,13 @@ from pipeline.forecast.intervals import (
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import SINGLE_KINDS, STEP_KINDS
 from pipeline.splits.split import Split
-from pipeline.training.train import TrainResult, finetune_model, reuse_trial, train_model
+from pipeline.training.train import (
+    STATUS_SUCCEEDED,
+    TrainResult,
+    finetune_model,
+    reuse_trial,
+    train_model,
+)
 
 log = logging.getLogger("nextbar.progress")
 
@@ -231,10 +237,8 @@ def scored_outcome(
     """The outcome of a trained run: its scores and the next day's forecast with intervals
     calibrated on ``recent_errors`` (``outcome`` holds the run's identity)."""
     point = forecast_next(result.model, split)
-    validation = result.predictions[result.predictions["split"] == "validation"]
-    history = calibration_pool(validation, recent_errors, window=HISTORY_WINDOW)
     scale = result.next_scale
-    quantiles = quantile_forecast(point, split.latest_known, history, scale=scale)
+    quantiles = next_quantiles(result.predictions, point, split, scale, recent_errors)
     return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,
@@ -251,6 +255,33 @@ def scored_outcome(
         quantiles=quantiles,
         scale=scale,
     )
+
+
+def next_quantiles(
+    predictions: pd.DataFrame,
+    point: float,
+    split: Split,
+    scale: float | None,
+    recent_errors: dict[str, float],
+) -> dict[float, float]:
+    """The next day's quantiles around ``point``, calibrated on the validation range of
+    ``predictions`` and the model's ``recent_errors``."""
+    validation = predictions[predictions["split"] == "validation"]
+    history = calibration_pool(validation, recent_errors, window=HISTORY_WINDOW)
+    return quantile_forecast(point, split.latest_known, history, scale=scale)
+
+
+def recalibrated(
+    outcome: ModelOutcome, split: Split, recent_errors: dict[str, float]
+) -> ModelOutcome:
+    """``outcome`` (fitted before ``recent_errors`` were known) with its next-day intervals
+    and quantiles calibrated on them."""
+    if outcome.status != STATUS_SUCCEEDED or outcome.next_prediction is None:
+        return outcome
+    quantiles = next_quantiles(
+        outcome.predictions, outcome.next_prediction, split, outcome.scale, recent_errors
+    )
+    return replace(outcome, intervals=interval_bounds(quantiles), quantiles=quantiles)
 
 
 def champion_of(outcomes: list[ModelOutcome]) -> ModelOutcome | None:

@@ -14,6 +14,7 @@ import os
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -67,9 +68,12 @@ class FitPool:
         )
         self._executor: ProcessPoolExecutor | None = None
 
-    def submit(self, fits: list[tuple[Split, FitJob]]) -> list[Future[ModelOutcome]]:
-        """Start ``fits`` in the workers (an empty list when they are better done here)."""
-        if self.processes < 2 or len(fits) < 2:
+    def submit(
+        self, fits: list[tuple[Split, FitJob]], *, ahead: bool = False
+    ) -> list[Future[ModelOutcome]]:
+        """Start ``fits`` in the workers (an empty list when they are better done here: one
+        process, or a single fit to wait for; a fit ``ahead`` of its day goes even alone)."""
+        if self.processes < 2 or (len(fits) < 2 and not ahead):
             return []
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
@@ -104,3 +108,29 @@ class FitPool:
         if self._executor is not None:
             self._executor.shutdown(cancel_futures=True)
             self._executor = None
+
+
+Started = tuple[Future[ModelOutcome], Split, FitJob]
+
+
+class AheadFits:
+    """Fits started in the workers before their day, by model and day."""
+
+    def __init__(self) -> None:
+        self._started: dict[tuple[str, date], Started] = {}
+
+    def put(self, kind: str, day: date, started: Started) -> None:
+        """Keep ``kind``'s fit for ``day``."""
+        self._started[(kind, day)] = started
+
+    def has(self, kind: str, day: date) -> bool:
+        """Whether ``kind``'s fit for ``day`` was started."""
+        return (kind, day) in self._started
+
+    def take(self, day: date, kinds: list[str]) -> dict[str, Started]:
+        """The fits of ``kinds`` started for ``day``. Any others for ``day`` or before are
+        cancelled: the plan changed (a failed fit moves the next retrain)."""
+        taken = {k: self._started.pop((k, day)) for k in kinds if (k, day) in self._started}
+        for key in [key for key in self._started if key[1] <= day]:
+            self._started.pop(key)[0].cancel()
+        return taken

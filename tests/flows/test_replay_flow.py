@@ -47,12 +47,25 @@ def _forecasts(path: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-# frozen: the first day's three full recurrent fits train in two worker processes
-@pytest.mark.parametrize(("policy", "processes"), [("frozen", 2), ("finetune", 1)])
+# frozen: the first day's three full recurrent fits train in two worker processes, and the
+# third day's retrain starts there on the first day, before the second is replayed
+@pytest.mark.parametrize(
+    ("policy", "processes", "retrain_every", "trainings"),
+    [
+        ("frozen", 2, 2, ["full", "fine_tune", "full"]),
+        ("finetune", 1, 3, ["full", "fine_tune", "fine_tune"]),
+    ],
+)
 def test_the_fast_replay_issues_what_the_daily_step_issues(
-    ingested: Path, tmp_path: Path, policy: str, processes: int
+    ingested: Path,
+    tmp_path: Path,
+    policy: str,
+    processes: int,
+    retrain_every: int,
+    trainings: list[str],
 ) -> None:
     fast, stepwise = _copy(ingested, tmp_path, "fast"), _copy(ingested, tmp_path, "stepwise")
+    small = {**SMALL, "retrain_every": retrain_every}
     days = replay(
         symbol=SYMBOL,
         start=START,
@@ -61,9 +74,9 @@ def test_the_fast_replay_issues_what_the_daily_step_issues(
         policy=policy,
         processes=processes,
         warehouse=fast,
-        **SMALL,
+        **small,
     )
-    step = StepConfig.from_settings(load_settings(), models=MODELS, policy=policy, **SMALL)
+    step = StepConfig.from_settings(load_settings(), models=MODELS, policy=policy, **small)
     replay_stepwise(symbol=SYMBOL, start=START, end=END, step=step, warehouse=stepwise)
 
     assert [d.as_of for d in days] == [date(2024, 5, d) for d in range(12, 15)]
@@ -81,7 +94,7 @@ def test_the_fast_replay_issues_what_the_daily_step_issues(
             "select r.training from model_runs r join splits s using (split_id) "
             "where r.model = 'gru' order by s.as_of_date"
         ).fetchall()
-    assert [t for (t,) in training] == ["full", "fine_tune", "fine_tune"]
+    assert [t for (t,) in training] == trainings
 
 
 def _quantiles(path: str) -> np.ndarray:

@@ -12,8 +12,9 @@ from pipeline.models.recurrent import build_recurrent
 
 
 def _data(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Enough windows for more batches an epoch than the twin runs per traced call."""
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(200, 10, 3)).astype("float32"), rng.normal(size=(200, 1))
+    return rng.normal(size=(1200, 10, 3)).astype("float32"), rng.normal(size=(1200, 1))
 
 
 def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
@@ -22,7 +23,7 @@ def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     network.compile(optimizer=keras.optimizers.Adam(1e-3), loss=gaussian_nll)
     keras.utils.set_random_seed(seed)
-    network.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    network.fit(X, y, validation_split=0.1, epochs=2, batch_size=32, verbose=0)
     return network.get_weights()  # the weights (generator states are not saved either)
 
 
@@ -31,7 +32,7 @@ def _pooled_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     twin = trainers.pooled_trainer(network, gaussian_nll, 1e-3)
     keras.utils.set_random_seed(seed)
-    twin.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    twin.fit(X, y, validation_split=0.1, epochs=2, batch_size=32, verbose=0)
     trainers.copy_variables(twin, network)
     return network.get_weights()  # the weights (generator states are not saved either)
 
