@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome
-from pipeline.training.workers import FitPool, worker_count
+from pipeline.training.workers import AheadFits, FitPool, worker_count
 
 CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
@@ -33,6 +34,7 @@ def test_one_process_or_one_fit_spawns_nothing(tmp_path: Path) -> None:
     job = (_split(), FitJob("naive", ""))
     assert _pool(1, tmp_path).submit([job, job]) == []
     assert _pool(2, tmp_path).submit([job]) == []
+    assert _pool(1, tmp_path).submit([job], ahead=True) == []
 
 
 def test_workers_that_could_not_start_leave_the_fits_here(
@@ -50,3 +52,17 @@ def test_workers_that_could_not_start_leave_the_fits_here(
 def test_worker_count_defaults_to_the_cores() -> None:
     assert worker_count(3) == 3
     assert worker_count(None) >= 1
+
+
+def test_fits_started_ahead_are_taken_on_their_day_and_stale_ones_cancelled() -> None:
+    ahead = AheadFits()
+    split, job = _split(), FitJob("gru", "")
+    futures: dict[str, Future[ModelOutcome]] = {k: Future() for k in ("gru", "lstm", "old")}
+    ahead.put("gru", date(2024, 5, 14), (futures["gru"], split, job))
+    ahead.put("lstm", date(2024, 5, 14), (futures["lstm"], split, job))
+    ahead.put("lstm", date(2024, 5, 10), (futures["old"], split, job))
+    assert ahead.has("gru", date(2024, 5, 14))
+    taken = ahead.take(date(2024, 5, 14), ["gru"])  # lstm's plan changed: not a retrain today
+    assert list(taken) == ["gru"] and taken["gru"][0] is futures["gru"]
+    assert futures["lstm"].cancelled() and futures["old"].cancelled()
+    assert not ahead.has("lstm", date(2024, 5, 14))
