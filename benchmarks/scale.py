@@ -5,6 +5,8 @@ TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BT
 
     python -m benchmarks.scale [--symbols 10 50 100 300] [--workers 1 2] [--kinds gru gru_global]
 
+``--kinds none`` times the baselines alone: a model's own cost is its step's time less that.
+
 The views at 300 symbols x 250 scored days: ``python -m benchmarks.run --suite views``.
 
 Each step: ingest the series from CSV files (read, validate, store), then the daily flow as of
@@ -71,7 +73,8 @@ def disk_mb(*folders: Path) -> float:
 
 def daily_step(count: int, workers: int, epochs: int, kind: str) -> dict[str, float | str]:
     """One daily step of ``count`` bootstrapped symbols on ``workers`` Dask workers: the
-    baselines plus ``kind`` (``gru`` per symbol, or one ``gru_global``)."""
+    baselines plus ``kind`` (``gru`` per symbol, or one ``gru_global``; ``none``: the baselines
+    alone, so that a model's own share is the difference)."""
     from flows.daily import daily
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +95,7 @@ def daily_step(count: int, workers: int, epochs: int, kind: str) -> dict[str, fl
         report = daily(
             symbols=codes,
             as_of=AS_OF,
-            models=[*BASELINES, kind],
+            models=BASELINES if kind == "none" else [*BASELINES, kind],
             epochs=epochs,
             history_bars=260,
             skip_ingest=True,
