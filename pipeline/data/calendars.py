@@ -16,10 +16,9 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-import exchange_calendars
 from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
-from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo
+from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo, exchange_calendar
 from pipeline.errors import InputError, SourceError
 
 # Other exchanges: sessions from this day (or the calendar's first) to its default end.
@@ -60,16 +59,9 @@ def _sessions(name: str) -> tuple[tuple[date, ...], tuple[date, date]]:
         # The bound, not the last session: days between them are known closures.
         covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
     else:
-        try:
-            default = exchange_calendars.get_calendar(name)
-        except exchange_calendars.errors.InvalidCalendarName:
-            raise InputError(
-                f"unsupported calendar {name!r}: use {XSHG}, {ALWAYS_OPEN} or an "
-                "exchange-calendars code (XNYS, XHKG, XTKS, XLON, ...)"
-            ) from None
-        lowest = type(default).bound_min()
+        lowest = type(exchange_calendar(name)).bound_min()
         first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
-        calendar = exchange_calendars.get_calendar(name, start=first.isoformat())
+        calendar = exchange_calendar(name, start=first.isoformat())
         covered = (first, calendar.last_session.date())
     return tuple(session.date() for session in calendar.sessions), covered
 

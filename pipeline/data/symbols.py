@@ -156,16 +156,22 @@ def _ambiguity(symbol: str) -> str | None:
     return None
 
 
+def exchange_calendar(name: str, start: str | None = None) -> exchange_calendars.ExchangeCalendar:
+    """The exchange-calendars calendar ``name`` (from ``start``, else its default range);
+    UnknownSymbolError naming the codes to use otherwise."""
+    try:
+        return exchange_calendars.get_calendar(name, **({"start": start} if start else {}))
+    except exchange_calendars.errors.InvalidCalendarName:
+        raise UnknownSymbolError(
+            f"unknown calendar {name!r}: use {XSHG}, {ALWAYS_OPEN} or an exchange-calendars "
+            "code such as XNYS, XHKG, XTKS, XLON"
+        ) from None
+
+
 @cache
 def exchange_session(calendar: str) -> tuple[str, time]:
     """The time zone and (latest) regular close of an exchange-calendars calendar."""
-    try:
-        exchange = exchange_calendars.get_calendar(calendar)
-    except exchange_calendars.errors.InvalidCalendarName:
-        raise UnknownSymbolError(
-            f"unknown calendar {calendar!r}: use XSHG, 24/7 or an exchange-calendars code "
-            "such as XNYS, XHKG, XTKS, XLON"
-        ) from None
+    exchange = exchange_calendar(calendar)
     return str(exchange.tz), exchange.close_times[-1][1]
 
 
