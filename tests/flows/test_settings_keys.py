@@ -220,7 +220,7 @@ def test_replay_processes(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings(warehouse=str(run))
     [info] = [i for i in DEFAULT_SYMBOLS if i.symbol == BTC]
     day = date(2024, 5, 1)
-    engine = load_replay.fn(settings, info, day, day, StepConfig.for_replay(settings, {}))
+    engine = load_replay.fn(settings, info, [day], StepConfig.for_replay(settings, {}))
     assert engine.pool.processes == 2  # unset: one per core
 
 
