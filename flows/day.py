@@ -21,7 +21,7 @@ from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import HISTORY_WINDOW
+from pipeline.forecast.scaled import calibrate_day
 from pipeline.models.registry import GLOBAL_KINDS
 from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
@@ -57,7 +57,8 @@ def prepare_day(
             row["model"]: BaseRun.from_row(row)
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
-        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
+        window = step.calibration.history
+        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, window)
         plan = plan_day(
             info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
         )
@@ -143,6 +144,7 @@ def run_day(
     if plan.ensemble_errors is not None:
         ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
         outcomes = [*outcomes, ensemble] if ensemble else outcomes
+    outcomes = calibrate_day(outcomes, plan.errors(), plan.last_known, step.calibration)
     return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
 
 
@@ -175,6 +177,7 @@ def record_days(
                 plan, outcomes, step.ensemble_top_k(), step.ensemble_members()
             )
             outcomes = [*outcomes, ensemble] if ensemble else outcomes
+        outcomes = calibrate_day(outcomes, plan.errors(), plan.last_known, step.calibration)
         results.append(
             record_day.fn(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
         )

@@ -61,7 +61,14 @@ def load_replay(
         stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1])
     workers = worker_count(processes if processes is not None else settings.replay.processes)
     return ReplayEngine(
-        info, bars, step, settings.models_dir, bases, Realized(stored), workers, schedule=days
+        info,
+        bars,
+        step,
+        settings.models_dir,
+        bases,
+        Realized(stored, step.calibration.history),
+        workers,
+        schedule=days,
     )
 
 

@@ -27,6 +27,12 @@ from pipeline.daily.step import POLICIES
 from pipeline.data.ingest import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
 from pipeline.errors import InputError
+from pipeline.forecast.intervals import (
+    DEFAULT_ACI_STEP,
+    DEFAULT_POOL,
+    DEFAULT_SCALE,
+    Calibration,
+)
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
 from pipeline.settings_sections import (
     STRICT,
@@ -136,6 +142,34 @@ class ReplayConfig(BaseModel):
         return one_of(value, POLICIES, "policy")
 
 
+class IntervalsConfig(BaseModel):
+    """``[intervals]``: how tomorrow's quantiles are calibrated (pipeline.forecast.intervals)."""
+
+    model_config = STRICT
+
+    pool: int = Field(default=DEFAULT_POOL, ge=20)  # FHS: standardised errors pooled
+    aci_step: float = Field(default=DEFAULT_ACI_STEP, ge=0.0, le=0.05)  # ACI on top; 0: off
+    scale: str = DEFAULT_SCALE  # the scale kind point models are issued on
+    flat: tuple[str, ...] = ()  # point models kept on the flat 60-error window
+
+    @field_validator("scale")
+    @classmethod
+    def _known_scale(cls, value: str) -> str:
+        return one_of(value, VOLATILITY_KINDS, "scale kind")
+
+    @field_validator("flat")
+    @classmethod
+    def _point_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        scaled = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
+        for kind in value:
+            one_of(kind, [k for k in STEP_KINDS if k not in scaled], "point model")
+        return value
+
+    def calibration(self) -> Calibration:
+        """The step's calibration."""
+        return Calibration(**self.model_dump())
+
+
 class Settings(BaseSettings):
     """Everything nextbar can be told; build it with :func:`load_settings`."""
 
@@ -163,6 +197,7 @@ class Settings(BaseSettings):
     split: SplitDefaults = SplitDefaults()
     retrain: RetrainConfig = RetrainConfig()
     replay: ReplayConfig = ReplayConfig()
+    intervals: IntervalsConfig = IntervalsConfig()
 
     @after_validation(mode="before")
     @classmethod

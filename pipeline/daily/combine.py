@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
 from pipeline.forecast.intervals import (
-    HISTORY_WINDOW,
+    CALIBRATION_WINDOW,
     calibration_pool,
     interval_bounds,
     quantile_forecast,
@@ -42,7 +42,8 @@ def combine_top_k(
     listed order).
 
     Its lineage is in ``hyperparameters``: the members' run ids, models and validation MAEs.
-    ``recent_errors`` calibrates its intervals as for any model (``pipeline.forecast.intervals``).
+    ``recent_errors`` calibrates its flat-window intervals, as for any point model, until the
+    day puts it on a scale (``pipeline.forecast.scaled``).
     """
     started = datetime.now(tz=UTC)
     fitted = [
@@ -65,7 +66,7 @@ def combine_top_k(
             validation["actual"], validation["predicted"], validation["last_known"]
         ),
     }
-    history = calibration_pool(validation, recent_errors or {}, window=HISTORY_WINDOW)
+    history = calibration_pool(validation, recent_errors or {}, window=CALIBRATION_WINDOW)
     quantiles = quantile_forecast(point, last_known, history)
     return ModelOutcome(
         model=ENSEMBLE_KIND,

@@ -139,6 +139,13 @@ class DayPlan:
     ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
     splits: list[Split]  # to record and save at the jobs' split paths
 
+    def errors(self) -> dict[str, dict[str, float]]:
+        """Each model's recent errors (the ensemble's too), to calibrate the day on."""
+        out = {job.kind: job.recent_errors for job in self.jobs}
+        if self.ensemble_errors is not None:
+            out[ENSEMBLE_KIND] = self.ensemble_errors
+        return out
+
 
 def plan_day(
     info: SymbolInfo,

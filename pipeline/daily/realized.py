@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.forecast.intervals import HISTORY_WINDOW
+from pipeline.forecast.intervals import Calibration
 
 
 class Realized:
@@ -17,7 +17,8 @@ class Realized:
     ``forecast_accuracy`` view's ``is_day_forecast`` picks them).
     """
 
-    def __init__(self, stored: pd.DataFrame) -> None:
+    def __init__(self, stored: pd.DataFrame, window: int = Calibration().history) -> None:
+        self.window = window  # errors a forecast is calibrated on at most
         self.errors: dict[str, dict[str, float]] = {}
         self.live: set[tuple[str, str]] = set()
         for model, day, error, is_replay in stored[
@@ -33,7 +34,7 @@ class Realized:
             self.errors.setdefault(model, {})[day] = error
 
     def known_on(self, model: str, day: date) -> dict[str, float]:
-        """The last ``HISTORY_WINDOW`` errors with target days on or before ``day``."""
+        """The last ``window`` errors with target days on or before ``day``."""
         errors = self.errors.get(model, {})
         iso = day.isoformat()
-        return {d: errors[d] for d in sorted(d for d in errors if d <= iso)[-HISTORY_WINDOW:]}
+        return {d: errors[d] for d in sorted(d for d in errors if d <= iso)[-self.window :]}

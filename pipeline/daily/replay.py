@@ -28,16 +28,12 @@ from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import next_trading_day
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
+from pipeline.forecast.scaled import calibrate_day
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
-from pipeline.training.jobs import (
-    FitJob,
-    ModelOutcome,
-    champion_of,
-    recalibrated,
-)
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
 from pipeline.training.train import saved_model
 from pipeline.training.workers import AheadFits, FitPool
 
@@ -143,7 +139,7 @@ class ReplayEngine:
                 ),
             )
         # The day's full recurrent fits train side by side in worker processes (those started
-        # a block ahead are waited for and calibrated on today's errors); the rest here.
+        # a block ahead are waited for); the rest here. All are calibrated on today's errors.
         apart = [k for k in fits if k in NEURAL_KINDS and plan[k] is None]
         early = self._ahead.take(day, apart)
         rest = [k for k in apart if k not in early]
@@ -156,8 +152,7 @@ class ReplayEngine:
         for kind, future in started.items():
             done[kind] = (self.pool.result(future, *fits[kind]), fits[kind][0])
         for kind, (future, split, job) in early.items():
-            outcome = self.pool.result(future, split, job)
-            done[kind] = (recalibrated(outcome, split, fits[kind][1].recent_errors), split)
+            done[kind] = (self.pool.result(future, split, job), split)
         for kind in plan:  # in the plan's order, as the live step lists them
             outcome, split = done[kind]
             result.splits.setdefault(split.split_id, split)
@@ -176,6 +171,10 @@ class ReplayEngine:
                         recent_errors=self.realized.known_on(ENSEMBLE_KIND, day),
                     )
                 )
+        errors = {o.model: self.realized.known_on(o.model, day) for o in result.outcomes}
+        result.outcomes = calibrate_day(
+            result.outcomes, errors, fresh.latest_known, step.calibration
+        )
         self._score(result)
         return result
 

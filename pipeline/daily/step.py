@@ -8,14 +8,15 @@ default is written once, there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.forecast.intervals import Calibration
 from pipeline.models.ensemble import EnsembleModel
-from pipeline.models.registry import ENSEMBLE_KIND
+from pipeline.models.registry import DISTRIBUTIONAL_KINDS, ENSEMBLE_KIND, VOLATILITY_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -62,6 +63,7 @@ class StepConfig:
     epochs: int | None  # None: the preset's
     seed: int
     policy: RetrainPolicy
+    calibration: Calibration = field(default_factory=Calibration)  # [intervals]
 
     @classmethod
     def from_settings(
@@ -83,7 +85,11 @@ class StepConfig:
         schedule = RetrainPolicy(
             values.pop("retrain_every"), values.pop("finetune_epochs"), policy or "finetune"
         )
-        return cls(**{**values, "models": tuple(values["models"])}, policy=schedule)
+        return cls(
+            **{**values, "models": tuple(values["models"])},
+            policy=schedule,
+            calibration=settings.intervals.calibration(),
+        )
 
     @classmethod
     def from_parameters(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
@@ -136,12 +142,17 @@ class StepConfig:
 
     def fitted_kinds(self) -> list[str]:
         """The kinds to fit: those asked for, with the ensemble's members in its place (it is
-        combined from the day's fits, never trained on its own)."""
-        kinds = resolve_kinds(list(self.models))
-        if ENSEMBLE_KIND not in kinds:
-            return kinds
-        members = self.ensemble_members()
-        return [k for k in dict.fromkeys([*kinds, *members]) if k != ENSEMBLE_KIND]
+        combined from the day's fits, never trained on its own), and the scale kind when a
+        point model is issued on its scale."""
+        asked = resolve_kinds(list(self.models))
+        kinds = asked
+        if ENSEMBLE_KIND in asked:
+            members = self.ensemble_members()
+            kinds = [k for k in dict.fromkeys([*asked, *members]) if k != ENSEMBLE_KIND]
+        scaled = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
+        if any(k not in scaled and not self.calibration.is_flat(k) for k in asked):
+            kinds = list(dict.fromkeys([*kinds, self.calibration.scale]))  # their scale
+        return kinds
 
     def ensemble_members(self) -> list[str]:
         """The kinds the ensemble may average."""

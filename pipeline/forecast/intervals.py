@@ -1,30 +1,35 @@
-"""Interval calibration on a rolling window of the latest one-step errors known on the day.
+"""Tomorrow's quantiles from the one-step errors known on the issue day.
 
-A forecast issued on day d gets its conformal half-widths from the model's last ``window``
-one-step errors whose target day is on or before d: the error of the forecast it really issued
-for that day where one is scored (out of sample), its validation-range error otherwise. So a
-new model starts from its validation errors, and as its issued forecasts are scored the pool
-becomes what it really achieved lately: the rolling recalibration that keeps coverage near
-nominal when volatility drifts. Errors are relative to the price each forecast was made from,
-so one pool spans price levels, and half-widths are scaled back by the day's last known price.
+A forecast issued on day d is calibrated on a model's one-step errors whose target day is on or
+before d: the error of the forecast it really issued for that day where one is scored (out of
+sample), its validation-range error otherwise, and before the validation range (for a model
+with a scale) the naive point's error over the training range. Errors are relative to the
+price each forecast was made from (``relative_errors``), so one pool spans price levels.
 
-A model with a one-step scale (``ForecastModel.predict_scale``: the volatility and
-distributional kinds) is calibrated on standardised errors instead (relative error / predicted
-scale), and adaptively: Gibbs & Candès' adaptive conformal inference (ACI, 2021) replays the
-pool's recent history and moves each level up after a miss and down after a hit, so coverage
-recovers within ``CALIBRATION_WINDOW`` days of a volatility change. Point models keep the flat
-window (``naive`` with it is the probabilistic baseline).
+Two calibrations:
 
-Every forecast carries the ``QUANTILE_LEVELS`` of tomorrow's price, symmetric about the point:
-the quantile at ``τ`` is the point minus (``τ < 0.5``) or plus the half-width at coverage
-``|2τ - 1|``; half-widths are made non-decreasing in coverage, so quantiles never cross, and the
-80% and 95% intervals are exactly the 0.1/0.9 and 0.025/0.975 quantiles.
+- **The flat window** (the probabilistic baseline, ``naive``, and any point model listed in
+  ``[intervals] flat``): the conformal half-widths of the last ``CALIBRATION_WINDOW`` raw
+  relative errors, symmetric about the point, times the last price.
+- **Filtered historical simulation** (FHS; Barone-Adesi, Giannopoulos & Vosper 1999) for a
+  forecast with a one-step scale: errors are standardised by the scale predicted for their day
+  (close to stationary, so years of them can be pooled), and tomorrow's quantile at ``τ`` is
+  the point plus the empirical ``τ``-quantile of the last ``pool`` signed standardised errors,
+  times tomorrow's scale and the last price. Signed errors make the quantiles asymmetric.
+  ``aci_step`` > 0 adds Gibbs & Candès' adaptive conformal inference (ACI, 2021): the last
+  ``ACI_REPLAY`` days are replayed and each interval's coverage moves up after a miss and down
+  after a hit.
+
+Quantiles never cross: each central interval contains the narrower ones and the point (the 0.5
+quantile is the point), and the 80% and 95% intervals are exactly the 0.1/0.9 and 0.025/0.975
+quantiles.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,12 +38,38 @@ from numpy.typing import ArrayLike
 from pipeline.errors import InsufficientDataError
 from pipeline.forecast.point import conformal_quantile
 
-CALIBRATION_WINDOW = 60  # one-step errors per pool: about three months of trading days
-HISTORY_WINDOW = 2 * CALIBRATION_WINDOW  # what ACI replays: each step sees the window before it
-QUANTILE_LEVELS = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
-INTERVAL_QUANTILES = {80: (0.1, 0.9), 95: (0.025, 0.975)}  # interval -> (lower, upper) quantile
-ACI_GAMMA = 0.005  # ACI's step size (Gibbs & Candès'): a miss at 95% raises the level ~0.005
+CALIBRATION_WINDOW = 60  # the flat window's raw errors: about three months of trading days
+ACI_REPLAY = 60  # days ACI replays before the issue day
+ACI_GAMMA = 0.005  # Gibbs & Candès' step size: a miss at 95% raises the coverage ~0.005
 ACI_MIN_POOL = 20  # fewest past errors an ACI step calibrates on
+# The defaults, chosen on the validation years before the benchmark ranges (BENCHMARKS.md,
+# "FHS walk-forward"): the pool with the lowest mean 95% interval-score ratio over both series.
+DEFAULT_POOL = 1000
+DEFAULT_ACI_STEP = 0.0
+DEFAULT_SCALE = "naive_vol"
+QUANTILE_LEVELS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
+INTERVAL_QUANTILES = {80: (0.1, 0.9), 95: (0.025, 0.975)}  # interval -> (lower, upper) quantile
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """``[intervals]``: the FHS pool, ACI's step (0: off), the scale kind point models are
+    issued on, and the point models kept on the flat window (``naive`` always is)."""
+
+    pool: int = DEFAULT_POOL
+    aci_step: float = DEFAULT_ACI_STEP
+    scale: str = DEFAULT_SCALE
+    flat: tuple[str, ...] = ()
+
+    @property
+    def history(self) -> int:
+        """Errors a forecast needs: the pool, ACI's replay before it, or the flat window."""
+        fhs = self.pool + (ACI_REPLAY if self.aci_step > 0 else 0)
+        return max(fhs, CALIBRATION_WINDOW)
+
+    def is_flat(self, kind: str) -> bool:
+        """Whether ``kind`` is calibrated on the flat window."""
+        return kind == "naive" or kind in self.flat
 
 
 def relative_errors(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> np.ndarray:
@@ -49,7 +80,7 @@ def relative_errors(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLi
 
 def standardised_errors(frame: pd.DataFrame) -> np.ndarray:
     """Relative errors of ``frame`` (actual, predicted, last_known), divided by its ``scale``
-    column where it has one (a scaled model's predicted standard deviation)."""
+    column where it has one (the predicted standard deviation of that day's relative error)."""
     errors = relative_errors(frame["actual"], frame["predicted"], frame["last_known"])
     if "scale" in frame:
         return errors / frame["scale"].to_numpy(dtype="float64")
@@ -60,16 +91,18 @@ def calibration_pool(
     validation: pd.DataFrame,
     realized: Mapping[str, float],
     window: int = CALIBRATION_WINDOW,
+    earlier: Mapping[str, float] | None = None,
 ) -> np.ndarray:
     """The last ``window`` finite (standardised) relative errors by target day, oldest first.
 
     ``validation`` has the columns date, actual, predicted and last_known, and scale for a
-    scaled model (one row per validation target); ``realized`` maps an ISO target day to the
-    (standardised) relative error of the forecast issued for it, and wins over the validation
-    error of the same day.
+    scaled forecast (one row per validation target); ``realized`` maps an ISO target day to the
+    (standardised) error of the forecast issued for it and wins over the validation error of the
+    same day, which wins over ``earlier`` (ISO day -> error: the scale's training range).
     """
+    errors = dict(earlier or {})
     dates = pd.to_datetime(validation["date"]).dt.strftime("%Y-%m-%d")
-    errors = dict(zip(dates, standardised_errors(validation), strict=True))
+    errors.update(zip(dates, standardised_errors(validation), strict=True))
     errors.update(realized)
     ordered = np.array([errors[day] for day in sorted(errors)], dtype="float64")
     return ordered[np.isfinite(ordered)][-window:]  # a NaN error (no price) says nothing
@@ -85,21 +118,43 @@ def half_width(pool: np.ndarray, level: float) -> float:
     return conformal_quantile(pool, level)
 
 
-def aci_level(
+def _empirical(ordered: np.ndarray, tau: float) -> float:
+    """The ``tau``-quantile of a sorted sample (linear interpolation, numpy's default)."""
+    position = min(max(tau, 0.0), 1.0) * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (position - low) * (ordered[high] - ordered[low]))
+
+
+def central_bounds(ordered: np.ndarray, coverage: float, signed: bool) -> tuple[float, float]:
+    """The central interval of a sorted pool at ``coverage``: its ``(1 ∓ coverage) / 2``
+    quantiles (``signed``), or ± the conformal half-width of the |errors|."""
+    if not signed:
+        half = half_width(ordered, coverage)
+        return -half, half
+    if coverage <= 0.0:
+        middle = _empirical(ordered, 0.5)
+        return middle, middle
+    return _empirical(ordered, (1 - coverage) / 2), _empirical(ordered, (1 + coverage) / 2)
+
+
+def aci_coverages(
     history: np.ndarray,
-    level: float,
-    window: int = CALIBRATION_WINDOW,
-    gamma: float = ACI_GAMMA,
-) -> float:
-    """The adaptive level for the next day after replaying ACI over ``history``'s last
-    ``window`` days: each day its half-width from the ``window`` errors before it, then
-    ``alpha += gamma * (1 - level - missed)``."""
-    alpha = 1.0 - level
-    for t in range(max(ACI_MIN_POOL, len(history) - window), len(history)):
-        past = history[max(0, t - window) : t]
-        missed = abs(history[t]) > half_width(past, 1.0 - alpha)
-        alpha += gamma * ((1.0 - level) - missed)
-    return 1.0 - alpha
+    coverages: list[float],
+    window: int,
+    step: float,
+    signed: bool,
+) -> dict[float, float]:
+    """Each coverage after replaying ACI over ``history``'s last ``ACI_REPLAY`` days: each day
+    its interval from the ``window`` errors before it, then ``alpha += step * (1 - c - missed)``."""
+    alpha = {c: 1.0 - c for c in coverages}
+    for t in range(max(ACI_MIN_POOL, len(history) - ACI_REPLAY), len(history)):
+        past = np.sort(history[max(0, t - window) : t])
+        for c in coverages:
+            low, high = central_bounds(past, 1.0 - alpha[c], signed)
+            missed = not low <= history[t] <= high
+            alpha[c] += step * ((1.0 - c) - missed)
+    return {c: 1.0 - a for c, a in alpha.items()}
 
 
 def quantile_forecast(
@@ -109,36 +164,72 @@ def quantile_forecast(
     *,
     scale: float | None = None,
     window: int = CALIBRATION_WINDOW,
+    aci_step: float = 0.0,
+    signed: bool = True,
 ) -> dict[float, float]:
     """Tomorrow's price at ``QUANTILE_LEVELS``, from the (standardised) error ``history``.
 
     Without ``scale``: the flat window's conformal half-widths of the last ``window`` relative
-    errors, times ``last_known`` (levels the pool is too small for are left out). With it: ACI
-    levels on standardised errors, times ``scale * last_known``.
+    errors, times ``last_known`` (levels the pool is too small for are left out). With it: FHS,
+    the empirical quantiles of the last ``window`` standardised errors (``signed``; else ± the
+    conformal |error|), ACI on top when ``aci_step`` > 0, times ``scale * last_known``.
     """
-    pool = history[-window:]
+    pool = np.sort(history[-window:])
     if not len(pool):
         return {0.5: point}
     coverages = sorted({round(abs(2 * tau - 1), 6) for tau in QUANTILE_LEVELS} - {0.0})
-    halves: dict[float, float] = {}
-    widest = 0.0
+    adjusted = {c: c for c in coverages}
+    if scale is not None and aci_step > 0:
+        adjusted = aci_coverages(history, coverages, window, aci_step, signed)
+    bounds: dict[float, tuple[float, float]] = {}
+    low, high = 0.0, 0.0  # each interval holds the point and every narrower interval
     for coverage in coverages:
         if scale is None:
             try:
                 half = conformal_quantile(pool, coverage)
             except InsufficientDataError:
                 continue
+            lo, hi = -half, half
         else:
-            half = half_width(pool, aci_level(history, coverage, window))
-        widest = max(widest, half)  # never narrower than a lower coverage: no crossing
-        halves[coverage] = widest
+            lo, hi = central_bounds(pool, adjusted[coverage], signed)
+        low, high = min(low, lo), max(high, hi)
+        bounds[coverage] = (low, high)
     unit = abs(last_known) * (1.0 if scale is None else scale)
     out = {0.5: point} if 0.5 in QUANTILE_LEVELS else {}
     for tau in QUANTILE_LEVELS:
         coverage = round(abs(2 * tau - 1), 6)
-        if coverage in halves:
-            out[tau] = point + math.copysign(halves[coverage] * unit, tau - 0.5)
+        if coverage in bounds:
+            offset = bounds[coverage][0] if tau < 0.5 else bounds[coverage][1]
+            out[tau] = point + offset * unit
     return dict(sorted(out.items()))
+
+
+def issued_quantiles(
+    validation: pd.DataFrame,
+    point: float,
+    last_known: float,
+    realized: Mapping[str, float],
+    calibration: Calibration,
+    *,
+    scale: float | None = None,
+    earlier: Mapping[str, float] | None = None,
+) -> dict[float, float]:
+    """A forecast's quantiles as the daily step issues them: FHS on ``calibration``'s pool of
+    ``earlier``, ``validation`` and ``realized`` errors standardised by their day's scale, or
+    (no ``scale``) the flat window of raw ones."""
+    if scale is None:
+        flat = validation.drop(columns="scale", errors="ignore")
+        history = calibration_pool(flat, realized, CALIBRATION_WINDOW)
+        return quantile_forecast(point, last_known, history)
+    history = calibration_pool(validation, realized, calibration.history, earlier)
+    return quantile_forecast(
+        point,
+        last_known,
+        history,
+        scale=scale,
+        window=calibration.pool,
+        aci_step=calibration.aci_step,
+    )
 
 
 def interval_bounds(quantiles: dict[float, float]) -> dict[str, float]:

@@ -23,7 +23,7 @@ BASELINE_KINDS: dict[str, type[ForecastModel]] = {
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 # Scaled kinds (pipeline.models.volatility, pipeline.models.distributional): a point with a
 # one-step scale, so their intervals and quantiles follow the day's volatility.
-VOLATILITY_KINDS: tuple[str, ...] = ("naive_ewma", "naive_garch", "naive_har")
+VOLATILITY_KINDS: tuple[str, ...] = ("naive_ewma", "naive_garch", "naive_har", "naive_vol")
 DISTRIBUTIONAL_KINDS: tuple[str, ...] = ("gru_dist", "lstm_dist")
 NEURAL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *DISTRIBUTIONAL_KINDS)  # fine-tuned daily
 ENSEMBLE_KIND = "ensemble"

@@ -8,8 +8,10 @@ more for the day after the last sample: tomorrow. Parameters are fitted on the t
 the rest is filtering with those parameters, so no later bar moves an earlier forecast.
 
 Kinds: ``naive_ewma`` (RiskMetrics, λ = 0.94), ``naive_garch`` (GJR-GARCH(1,1) with Student-t
-errors, from ``arch``) and ``naive_har`` (HAR on the Parkinson proxy ``ln(H/L)² / (4 ln 2)``):
-the naive point with that scale.
+errors, from ``arch``), ``naive_har`` (HAR on the Parkinson proxy ``ln(H/L)² / (4 ln 2)``) and
+``naive_vol`` (the geometric mean of the GJR-GARCH-t and HAR variances): the naive point with
+that scale. The point models are issued on ``naive_vol``'s scale by default
+(``pipeline.forecast.scaled``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 
 from pipeline.models.base import EpochCallback
 from pipeline.models.baselines import NaiveModel
@@ -154,6 +157,31 @@ class Har(VarianceModel):
         self.ratio_ = float(state["ratio"])
 
 
+class GjrHar(VarianceModel):
+    """The geometric mean of the GJR-GARCH-t and HAR variances: ``sqrt(var_gjr * var_har)``,
+    each fitted on its own (two views of tomorrow's variance, one from returns, one from
+    ranges)."""
+
+    name = "gjr_har"
+
+    def fit(self, returns: np.ndarray, proxy: np.ndarray) -> None:
+        self.parts_ = (GjrGarch(), Har())
+        for part in self.parts_:
+            part.fit(returns, proxy)
+
+    def one_step(self, returns: np.ndarray, proxy: np.ndarray) -> np.ndarray:
+        gjr, har = (part.one_step(returns, proxy) for part in self.parts_)
+        return np.sqrt(gjr * har)  # the square root of the variances' geometric mean
+
+    def state(self) -> dict[str, Any]:
+        return {part.name: part.state() for part in self.parts_}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.parts_ = (GjrGarch(), Har())
+        for part in self.parts_:
+            part.restore(state[part.name])
+
+
 def _har_design(proxy: np.ndarray) -> np.ndarray:
     """Rows ``[1, mean of the last 1, 5, 22 proxies]`` per bar (fewer bars early on)."""
     cumulative = np.concatenate([[0.0], np.cumsum(proxy)])
@@ -186,6 +214,16 @@ class ScaledNaiveModel(NaiveModel):
         out["latest"] = sigma[-1:]
         return out
 
+    def training_errors(self, split: Split) -> dict[str, float]:
+        """The naive point's relative error over the training range, standardised by its one-step
+        scale, by ISO target day: the FHS pool before the validation range."""
+        returns, proxy, _ = daily_series(split)
+        part = split.train
+        sigma = self.variance_.one_step(returns, proxy)[: len(part)]
+        errors = (part.actual - part.last_known) / np.abs(part.last_known) / sigma
+        days = pd.to_datetime(part.dates).strftime("%Y-%m-%d")
+        return dict(zip(days, errors.astype("float64").tolist(), strict=True))
+
     def _save_state(self, directory: Path) -> dict[str, Any]:
         return self.variance_.state()
 
@@ -204,5 +242,10 @@ def _scaled_kind(alias: str, variance: type[VarianceModel]) -> type[ScaledNaiveM
 
 VOLATILITY_MODELS: dict[str, type[ScaledNaiveModel]] = {
     alias: _scaled_kind(alias, variance)
-    for alias, variance in (("naive_ewma", Ewma), ("naive_garch", GjrGarch), ("naive_har", Har))
+    for alias, variance in (
+        ("naive_ewma", Ewma),
+        ("naive_garch", GjrGarch),
+        ("naive_har", Har),
+        ("naive_vol", GjrHar),
+    )
 }

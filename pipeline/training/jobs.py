@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from importlib.metadata import version
@@ -19,17 +19,12 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import (
-    HISTORY_WINDOW,
-    calibration_pool,
-    interval_bounds,
-    quantile_forecast,
-)
+from pipeline.forecast.intervals import Calibration, interval_bounds, issued_quantiles
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import SINGLE_KINDS, STEP_KINDS
+from pipeline.models.volatility import ScaledNaiveModel
 from pipeline.splits.split import Split
 from pipeline.training.train import (
-    STATUS_SUCCEEDED,
     TrainResult,
     finetune_model,
     reuse_trial,
@@ -107,7 +102,10 @@ class ModelOutcome:
     next_prediction: float | None = None
     intervals: dict[str, float] = field(default_factory=dict)  # lower_80, upper_80, …
     quantiles: dict[float, float] = field(default_factory=dict)  # level -> price
-    scale: float | None = None  # a scaled model's predicted std of tomorrow's relative error
+    scale: float | None = None  # the predicted std of tomorrow's relative error (its own or
+    # its scale kind's: pipeline.forecast.scaled)
+    # a volatility kind's FHS pool before the validation range: ISO day -> standardised error
+    scale_errors: dict[str, float] = field(default_factory=dict)
 
     def to_record(self, *, symbol: str, purpose: str, **hyperparameters: Any) -> dict[str, Any]:
         """The run as warehouse.models.record_run stores it: the ``model_runs`` columns, with
@@ -234,11 +232,16 @@ def scored_outcome(
     outcome: Callable[..., ModelOutcome],
     recent_errors: dict[str, float],
 ) -> ModelOutcome:
-    """The outcome of a trained run: its scores and the next day's forecast with intervals
-    calibrated on ``recent_errors`` (``outcome`` holds the run's identity)."""
+    """The outcome of a trained run: its scores and the next day's forecast with quantiles
+    calibrated on ``recent_errors`` (``outcome`` holds the run's identity): FHS on its own scale
+    for a scaled kind, the flat window for a point model until the day gives it a scale
+    (``pipeline.forecast.scaled.calibrate_day``)."""
     point = forecast_next(result.model, split)
     scale = result.next_scale
-    quantiles = next_quantiles(result.predictions, point, split, scale, recent_errors)
+    earlier = (
+        result.model.training_errors(split) if isinstance(result.model, ScaledNaiveModel) else {}
+    )
+    quantiles = next_quantiles(result.predictions, point, split, scale, recent_errors, earlier)
     return outcome(
         finished_at=datetime.now(tz=UTC),
         status=result.status,
@@ -254,6 +257,7 @@ def scored_outcome(
         intervals=interval_bounds(quantiles),
         quantiles=quantiles,
         scale=scale,
+        scale_errors=earlier,
     )
 
 
@@ -263,25 +267,20 @@ def next_quantiles(
     split: Split,
     scale: float | None,
     recent_errors: dict[str, float],
+    earlier: dict[str, float] | None = None,
 ) -> dict[float, float]:
-    """The next day's quantiles around ``point``, calibrated on the validation range of
-    ``predictions`` and the model's ``recent_errors``."""
+    """The next day's quantiles around ``point``, calibrated (default ``[intervals]``) on the
+    validation range of ``predictions``, the model's ``recent_errors`` and ``earlier`` ones."""
     validation = predictions[predictions["split"] == "validation"]
-    history = calibration_pool(validation, recent_errors, window=HISTORY_WINDOW)
-    return quantile_forecast(point, split.latest_known, history, scale=scale)
-
-
-def recalibrated(
-    outcome: ModelOutcome, split: Split, recent_errors: dict[str, float]
-) -> ModelOutcome:
-    """``outcome`` (fitted before ``recent_errors`` were known) with its next-day intervals
-    and quantiles calibrated on them."""
-    if outcome.status != STATUS_SUCCEEDED or outcome.next_prediction is None:
-        return outcome
-    quantiles = next_quantiles(
-        outcome.predictions, outcome.next_prediction, split, outcome.scale, recent_errors
+    return issued_quantiles(
+        validation,
+        point,
+        split.latest_known,
+        recent_errors,
+        Calibration(),
+        scale=scale,
+        earlier=earlier,
     )
-    return replace(outcome, intervals=interval_bounds(quantiles), quantiles=quantiles)
 
 
 def champion_of(outcomes: list[ModelOutcome]) -> ModelOutcome | None:

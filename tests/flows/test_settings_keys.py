@@ -17,6 +17,7 @@ from flows.replay import load_replay, replay
 from flows.train import train
 from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.symbols import DEFAULT_SYMBOLS
+from pipeline.forecast.intervals import ACI_REPLAY, Calibration
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import make_model
 from pipeline.settings import load_settings
@@ -52,6 +53,12 @@ finetune_epochs = 1
 retrain_every = 2
 policy = "finetune"
 processes = 2
+
+[intervals]
+pool = 250
+aci_step = 0.01
+scale = "naive_har"
+flat = ["gru"]
 
 [[symbols]]
 symbol = "BTC-USD"
@@ -104,7 +111,7 @@ def _replay_runs(path: Path) -> list[tuple[object, ...]]:
 def test_the_example_documents_exactly_the_keys_tested() -> None:
     example = tomllib.loads(EXAMPLE.read_text())
     tested = tomllib.loads(CONFIG)
-    for section in ("sources", "model", "split", "retrain", "replay"):
+    for section in ("sources", "model", "split", "retrain", "replay", "intervals"):
         documented = set(example[section]) | _commented_keys(section)
         assert documented == set(tested[section]), section
     assert set(example["symbols"][1]) == set(tested["symbols"][0])
@@ -235,3 +242,16 @@ def test_retrain_retrain_every(run: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def test_retrain_finetune_epochs(run: Path) -> None:
     tuned = [r for r in _replay_runs(run) if r[2] == "fine_tune"]
     assert tuned and all(r[3] == 1 for r in tuned)  # the default: 3
+
+
+def test_intervals_flat(run: Path) -> None:
+    # gru on the flat window: no scale kind is fitted for it, its forecasts carry no scale
+    assert _sql(run, "select distinct model from forecasts order by 1") == [("gru",), ("naive",)]
+    assert _sql(run, "select count(*) from forecasts where scale is not null") == [(0,)]
+
+
+def test_intervals_pool_aci_step_scale(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
+    calibration = StepConfig.for_replay(load_settings(), {}).calibration
+    assert calibration == Calibration(pool=250, aci_step=0.01, scale="naive_har", flat=("gru",))
+    assert calibration.history == 250 + ACI_REPLAY  # the default: 1000, no ACI

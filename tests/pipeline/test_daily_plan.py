@@ -111,8 +111,9 @@ def test_the_day_plan_fine_tunes_on_the_base_scalers_and_retrains_the_rest(
     )
     assert len(bars) == 150 and plan.as_of == fresh.as_of_date
     jobs = {job.kind: job for job in plan.jobs}
-    # the ensemble's members are fitted in its place; it is combined afterwards
-    assert set(jobs) == {"naive", "gru", "linear", "lstm", "drift"}
+    # the ensemble's members are fitted in its place (it is combined afterwards), and the
+    # scale kind the point models are issued on
+    assert set(jobs) == {"naive", "gru", "linear", "lstm", "drift", "naive_vol"}
     assert jobs["gru"].training == "fine_tune" and jobs["gru"].recent_errors == errors["gru"]
     assert jobs["lstm"].training == "full" and jobs["lstm"].recent_errors == {}
     assert plan.ensemble_errors == errors["ensemble"]

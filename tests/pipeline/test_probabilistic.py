@@ -22,8 +22,8 @@ from pipeline.evaluation.probabilistic import (
     tercile_coverage,
 )
 from pipeline.forecast.intervals import (
+    ACI_GAMMA,
     CALIBRATION_WINDOW,
-    HISTORY_WINDOW,
     QUANTILE_LEVELS,
     interval_bounds,
     quantile_forecast,
@@ -64,14 +64,23 @@ def test_tercile_coverage_by_hand() -> None:
     }
 
 
-@pytest.mark.parametrize("scale", [None, 0.02])
+HISTORY_WINDOW = 2 * CALIBRATION_WINDOW  # what today's ACI replays: 60 days, each on 60 before
+
+
+@pytest.mark.parametrize(
+    ("scale", "aci_step", "signed"),
+    [(None, 0.0, True), (0.02, 0.0, True), (0.02, ACI_GAMMA, True), (0.02, ACI_GAMMA, False)],
+)
 def test_quantiles_never_cross_and_the_intervals_are_the_matching_quantiles(
-    scale: float | None,
+    scale: float | None, aci_step: float, signed: bool
 ) -> None:
     rng = np.random.default_rng(0)
     for _ in range(20):
-        history = rng.standard_t(3, size=HISTORY_WINDOW) * rng.uniform(0.5, 3)
-        quantiles = quantile_forecast(100.0, 98.0, history, scale=scale)
+        # skewed errors: the signed quantiles are asymmetric, and still never cross
+        history = rng.standard_t(3, size=HISTORY_WINDOW) * rng.uniform(0.5, 3) + rng.uniform(-1, 1)
+        quantiles = quantile_forecast(
+            100.0, 98.0, history, scale=scale, aci_step=aci_step, signed=signed
+        )
         assert list(quantiles) == list(QUANTILE_LEVELS)
         values = list(quantiles.values())
         assert values == sorted(values) and quantiles[0.5] == 100.0
@@ -89,7 +98,8 @@ def test_aci_coverage_returns_to_nominal_within_the_window_after_a_volatility_st
     errors = rng.standard_normal(days) * np.where(np.arange(days) >= step, 3.0, 1.0)
     inside = np.zeros(days, dtype=bool)
     for t in range(HISTORY_WINDOW, days):
-        q = quantile_forecast(0.0, 1.0, errors[t - HISTORY_WINDOW : t], scale=1.0)
+        past = errors[t - HISTORY_WINDOW : t]  # |z| 60 with ACI: the calibration before FHS
+        q = quantile_forecast(0.0, 1.0, past, scale=1.0, aci_step=ACI_GAMMA, signed=False)
         inside[t] = q[0.1] <= errors[t] <= q[0.9]
     before = inside[HISTORY_WINDOW:step].mean()
     shock = inside[step : step + 20].mean()
