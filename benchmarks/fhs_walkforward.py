@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -36,13 +37,14 @@ from pipeline.evaluation.probabilistic import (
     tercile_coverage,
 )
 from pipeline.forecast.intervals import ACI_GAMMA, ACI_REPLAY, CALIBRATION_WINDOW, quantile_forecast
-from pipeline.models.volatility import VOLATILITY_MODELS
+from pipeline.models.volatility import VOLATILITY_MODELS, GjrHar, VarianceModel
 
 RANGES = {"BTC-USD": ("2018-01-01", "2024-05-26"), "600519.SH": ("2015-01-01", "2020-04-24")}
 # the bundled history starts 2014-09-17 (BTC-USD) and 2010-04-26 (600519.SH)
 VALIDATION = {"BTC-USD": ("2016-07-01", "2017-12-31"), "600519.SH": ("2012-07-01", "2014-12-31")}
 REFIT_EVERY = 20
 POOLS = (250, 500, 1000)
+WEIGHTS = (0.25, 0.75)  # GJR's weight in a log-variance combination (naive_vol's is 0.5)
 BASELINE = "flat 60"
 _PARKINSON = 1.0 / (4.0 * math.log(2.0))
 
@@ -52,9 +54,17 @@ def _series(symbol: str) -> pd.DataFrame:
     return bars[~bars["is_partial"]].reset_index(drop=True)
 
 
-def _calibrations(pools: tuple[int, ...]) -> dict[str, dict[str, object]]:
-    """Name -> quantile_forecast options (history length in ``history``)."""
-    out: dict[str, dict[str, object]] = {
+class _Options(TypedDict, total=False):
+    """quantile_forecast's calibration options."""
+
+    window: int
+    aci_step: float
+    signed: bool
+
+
+def _calibrations(pools: tuple[int, ...]) -> dict[str, _Options]:
+    """Name -> quantile_forecast options."""
+    out: dict[str, _Options] = {
         "|z| 60 + ACI": {"window": 60, "aci_step": ACI_GAMMA, "signed": False},
     }
     for pool in pools:
@@ -74,7 +84,7 @@ def walk(
     bars = _series(symbol)
     close = bars["close"].to_numpy("float64")
     returns = np.log(close[1:] / close[:-1])  # sample i: issued on bar i, target bar i + 1
-    proxy = _PARKINSON * np.log(bars["high"] / bars["low"]).to_numpy("float64") ** 2
+    proxy = _PARKINSON * np.log((bars["high"] / bars["low"]).to_numpy("float64")) ** 2
     relative = close[1:] / close[:-1] - 1.0  # naive's relative error
     targets = bars["date"].to_numpy()[1:]
     days = np.flatnonzero((targets >= np.datetime64(start)) & (targets <= np.datetime64(end)))
@@ -88,6 +98,24 @@ def walk(
     return pd.concat(frames, ignore_index=True)
 
 
+class _Weighted(GjrHar):
+    """``var_gjr ** weight * var_har ** (1 - weight)``: naive_vol's combination reweighted."""
+
+    weight = 0.5
+
+    def one_step(self, returns: np.ndarray, proxy: np.ndarray) -> np.ndarray:
+        gjr, har = (part.one_step(returns, proxy) for part in self.parts_)
+        return np.asarray(gjr**self.weight * har ** (1 - self.weight))
+
+
+def _variance(kind: str) -> VarianceModel:
+    if kind.startswith("gjr^"):  # gjr^0.25: GJR's weight
+        model = _Weighted()
+        model.weight = float(kind.removeprefix("gjr^"))
+        return model
+    return VOLATILITY_MODELS[kind].variance_kind()
+
+
 def _filtered(
     kind: str, returns: np.ndarray, proxy: np.ndarray, days: np.ndarray
 ) -> dict[int, np.ndarray]:
@@ -96,7 +124,7 @@ def _filtered(
     standardises its whole pool with the day's parameters."""
     out: dict[int, np.ndarray] = {}
     for block in range(days[0], days[-1] + 1, REFIT_EVERY):
-        variance = VOLATILITY_MODELS[kind].variance_kind()
+        variance = _variance(kind)
         variance.fit(returns[:block], proxy[: block + 1])
         stop = min(block + REFIT_EVERY, days[-1] + 1)
         filtered = variance.one_step(returns[:stop], proxy[: stop + 1])  # causal: entry i
@@ -112,11 +140,11 @@ def _scores(
     close: np.ndarray,
     relative: np.ndarray,
     sigma: dict[int, np.ndarray] | None,
-    options: dict[str, object],
+    options: _Options,
     trailing: np.ndarray,
 ) -> pd.DataFrame:
     rows = []
-    window = int(options.get("window", CALIBRATION_WINDOW))  # type: ignore[call-overload]
+    window = options.get("window", CALIBRATION_WINDOW)
     length = window + ACI_REPLAY
     for i in days:
         last = close[i]
@@ -127,8 +155,12 @@ def _scores(
             known = slice(max(0, i - length), i)  # target days up to the issue day
             history = relative[known] / sigma[i][known]
             scale = float(sigma[i][i])
-            q = quantile_forecast(last, last, history, scale=scale, **options)  # type: ignore[arg-type]
-        rows.append({"day": i, "actual": close[i + 1], "volatility": trailing[i], **q})
+            q = quantile_forecast(last, last, history, scale=scale, **options)
+        row: dict[str | float, float] = {"day": i, "actual": close[i + 1]}
+        row["volatility"] = trailing[i]
+        for tau, value in q.items():
+            row[tau] = value
+        rows.append(row)
     frame = pd.DataFrame(rows)
     frame.insert(0, "calibration", label)
     frame.insert(0, "kind", kind)
@@ -145,7 +177,7 @@ def summarise(symbol: str, scores: pd.DataFrame, reps: int = 1000) -> pd.DataFra
         is80 = _daily_is(y, g[0.1], g[0.9], 0.8)
         is95 = _daily_is(y, g[0.025], g[0.975], 0.95)
         daily[str(label)] = pd.Series(is95, index=g["day"].to_numpy())
-        levels = [c for c in g.columns if isinstance(c, float)]
+        levels = [float(c) for c in g.columns if isinstance(c, float)]
         pinball = pinball_loss(y, {t: g[t].to_numpy() for t in levels})
         terciles = tercile_coverage(y, g[0.025], g[0.975], g["volatility"])
         if label == BASELINE:
@@ -189,9 +221,11 @@ def fhs_walkforward(**_: object) -> pd.DataFrame:
 
 
 def fhs_validation(**_: object) -> pd.DataFrame:
-    """``naive_vol``'s calibrations on the years before the ranges: where the defaults come
-    from (the lowest mean 95% interval-score ratio over both series)."""
+    """``naive_vol``'s calibrations on the years before the ranges, where the defaults come
+    from (the lowest mean 95% interval-score ratio over both series), and other weights of
+    GJR and HAR in its combination (``gjr^w``)."""
+    kinds = ("naive_vol", *(f"gjr^{w}" for w in WEIGHTS))
     return pd.concat(
-        [summarise(s, walk(s, *r, kinds=("naive_vol",))) for s, r in VALIDATION.items()],
+        [summarise(s, walk(s, *r, kinds=kinds)) for s, r in VALIDATION.items()],
         ignore_index=True,
     )

@@ -33,7 +33,7 @@ from pipeline.evaluation.probabilistic import (
     spa_vs_naive,
     tercile_coverage,
 )
-from pipeline.forecast.intervals import HISTORY_WINDOW, quantile_forecast
+from pipeline.forecast.intervals import ACI_GAMMA, ACI_REPLAY, CALIBRATION_WINDOW, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, daily_series
 from pipeline.splits.build import build_split
 from pipeline.training.presets import get_preset
@@ -95,9 +95,12 @@ def _direct_series(symbol: str, days: int) -> pd.DataFrame:
                 # the first fit also standardises the validation errors the history starts with
                 start = 0 if i == first else i
                 sigma[start:] = variance.one_step(returns, proxy)[start:]
-            history = (relative[:i] / sigma[:i])[-HISTORY_WINDOW:]
+            history = (relative[:i] / sigma[:i])[-(CALIBRATION_WINDOW + ACI_REPLAY) :]
             scale = None if kind == BASELINE else float(sigma[i])
-            quantiles = quantile_forecast(last_known[i], last_known[i], history, scale=scale)
+            # issue #12's calibration: |z| 60 with ACI (benchmarks.fhs_walkforward has FHS)
+            quantiles = quantile_forecast(
+                last_known[i], last_known[i], history, scale=scale, aci_step=ACI_GAMMA, signed=False
+            )
             actual = last_known[i] * (1 + relative[i])
             rows.append({"model": kind, "day": i, **_day_scores(actual, quantiles, trailing[i])})
     return pd.DataFrame(rows)

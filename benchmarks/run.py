@@ -5,7 +5,8 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-        probabilistic_direct|profile|replay_speed|overhead|warm_run|epoch_time|views|all] [--days N]
+        probabilistic_direct|fhs_validation|fhs_walkforward|profile|replay_speed|overhead|
+        warm_run|epoch_time|views|all] [--days N]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 
 from benchmarks import replay_speed
 from benchmarks.epoch_time import epoch_time
+from benchmarks.fhs_walkforward import fhs_validation, fhs_walkforward
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from benchmarks.views import views
 from benchmarks.warm_run import warm_run
@@ -249,6 +251,8 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "walkforward": walkforward,
     "probabilistic": probabilistic,
     "probabilistic_direct": probabilistic_direct,
+    "fhs_validation": fhs_validation,
+    "fhs_walkforward": fhs_walkforward,
     "profile": replay_speed.profile,
     "replay_speed": replay_speed.replay_speed,
     "overhead": replay_speed.overhead,

@@ -13,7 +13,12 @@ from flows.daily import daily
 from flows.ingest import ingest
 from flows.replay import replay
 from pipeline.errors import InputError, UnknownSymbolError
-from pipeline.forecast.intervals import calibration_pool, interval_bounds, quantile_forecast
+from pipeline.forecast.intervals import Calibration, calibration_pool, quantile_forecast
+from pipeline.models.registry import load_model
+from pipeline.models.volatility import ScaledNaiveModel
+from pipeline.splits.build import build_split
+from pipeline.splits.config import SplitConfig
+from warehouse.bars import load_bars
 from warehouse.connection import connect
 
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1}
@@ -97,7 +102,8 @@ def test_scores_equal_a_hand_computation(replayed: Path) -> None:
 
 def test_naive_skill_is_exactly_zero_and_every_model_is_on_the_leaderboard(replayed: Path) -> None:
     board = _df(replayed, "select * from leaderboard where window_name = 'all'")
-    assert set(board["model"]) == {*BASELINES, "gru", "lstm", "ensemble"}
+    # the ensemble adds its member lstm, the point models their scale kind naive_vol
+    assert set(board["model"]) == {*BASELINES, "gru", "lstm", "ensemble", "naive_vol"}
     naive = board[board["model"] == "naive"].iloc[0]
     assert naive["skill_vs_naive"] == 0
     assert naive["n"] == 4
@@ -114,7 +120,9 @@ def test_the_ensemble_is_the_mean_of_the_days_top_three_on_validation(replayed: 
     forecasts = _df(replayed, "select run_id, as_of_date, model, predicted from forecasts")
     predicted = dict(zip(forecasts["run_id"], forecasts["predicted"], strict=True))
     for day, group in runs.groupby("as_of_date"):
-        members = group[group["model"] != "ensemble"].sort_values("val_mae", kind="stable")
+        # naive_vol (the point models' scale) is not among the ensemble's members
+        candidates = group[~group["model"].isin(["ensemble", "naive_vol"])]
+        members = candidates.sort_values("val_mae", kind="stable")
         [ensemble] = group[group["model"] == "ensemble"].itertuples()
         lineage = json.loads(ensemble.hyperparameters)["combined_from"]
         assert [m["run_id"] for m in lineage] == members["run_id"].head(3).tolist(), day
@@ -123,31 +131,57 @@ def test_the_ensemble_is_the_mean_of_the_days_top_three_on_validation(replayed: 
 
 
 def test_intervals_calibrate_on_the_errors_scored_by_that_day(replayed: Path) -> None:
-    """The last day's gru interval: its validation errors, replaced where the gru's own issued
-    forecasts were already scored (target days up to that day), conformal at 80%."""
+    """The last day's gru quantiles: FHS on naive_vol's scale. The pool is naive_vol's
+    standardised errors over its training range, then the gru's validation errors over
+    naive_vol's scale of each day, replaced where the gru's own issued forecasts were already
+    scored (target days up to that day, over the scale they were issued with)."""
     last = date(2020, 4, 17)
+    day = f"as_of_date = '{last}'"
     [forecast] = _df(
-        replayed, f"select * from forecasts where model = 'gru' and as_of_date = '{last}'"
+        replayed, f"select * from forecasts where model = 'gru' and {day}"
     ).itertuples()
-    validation = _df(
+    [vol] = _df(
         replayed,
-        f"select date, actual, predicted, last_known from predictions "
-        f"where run_id = '{forecast.run_id}' and split = 'validation'",
-    )
+        f"""select f.run_id, f.scale, r.artifact_uri, s.config from forecasts f
+            join model_runs r using (run_id) join splits s using (split_id)
+            where f.model = 'naive_vol' and f.{day}""",
+    ).itertuples()
+    assert forecast.scale == pytest.approx(vol.scale)  # tomorrow's naive_vol scale
     scored = _df(
         replayed,
-        f"""select strftime(target_date, '%Y-%m-%d') as day, actual, predicted, last_known
+        f"""select strftime(target_date, '%Y-%m-%d') as day, actual, predicted, last_known, scale
             from forecast_accuracy where model = 'gru' and target_date <= '{last}'""",
     )
     assert len(scored) == 3  # issued on the 14th, 15th and 16th
-    realized = {r.day: (r.actual - r.predicted) / r.last_known for r in scored.itertuples()}
-    pool = calibration_pool(validation, realized)
-    assert len(pool) == 60
-    bounds = interval_bounds(quantile_forecast(forecast.predicted, forecast.last_known, pool))
-    assert forecast.upper_80 == pytest.approx(bounds["upper_80"])
-    assert forecast.lower_95 == pytest.approx(bounds["lower_95"])
+    realized = {
+        r.day: (r.actual - r.predicted) / r.last_known / r.scale for r in scored.itertuples()
+    }
+    # naive_vol's scales are not stored per validation day: its model gives them again
+    with connect(replayed, read_only=True) as con:
+        bars = load_bars(con, "600519.SH", until=last).tail(SMALL["history_bars"])
+    split = build_split(bars, SplitConfig.from_dict(json.loads(vol.config)), symbol="600519.SH")
+    model = load_model(vol.artifact_uri)
+    assert isinstance(model, ScaledNaiveModel)
+    scales = model.predict_scale(split)
+    assert scales is not None and scales["latest"][0] == pytest.approx(vol.scale)
+    earlier = model.training_errors(split)
+    validation = _df(
+        replayed,
+        f"""select date, actual, predicted, last_known from predictions
+            where run_id = '{forecast.run_id}' and split = 'validation' order by date""",
+    )
+    assert (validation["date"].dt.date == [d.astype(object) for d in split.validation.dates]).all()
+    validation["scale"] = scales["validation"]
+    calibration = Calibration()
+    pool = calibration_pool(validation, realized, calibration.history, earlier)
+    assert len(pool) == len(earlier) + 120  # the training range, then validation (< 1000)
+    q = quantile_forecast(
+        forecast.predicted, forecast.last_known, pool, scale=vol.scale, window=calibration.pool
+    )
+    assert forecast.upper_80 == pytest.approx(q[0.9])
+    assert forecast.lower_95 == pytest.approx(q[0.025])
     # the newest errors in the pool are the gru's scored forecasts, not its validation errors
-    assert pool[-3:].tolist() == [realized[day] for day in sorted(realized)]
+    assert pool[-3:].tolist() == pytest.approx([realized[day] for day in sorted(realized)])
 
 
 def test_intervals_are_nested_and_around_the_forecast(replayed: Path) -> None:
