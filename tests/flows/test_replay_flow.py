@@ -13,6 +13,7 @@ import pytest
 from flows.ingest import ingest
 from flows.replay import replay, replay_stepwise
 from pipeline.daily.step import StepConfig
+from pipeline.forecast.intervals import QUANTILE_LEVELS
 from pipeline.settings import load_settings
 from warehouse.connection import connect
 
@@ -81,13 +82,14 @@ def test_the_fast_replay_issues_what_the_daily_step_issues(
 
     assert [d.as_of for d in days] == [date(2024, 5, d) for d in range(12, 15)]
     ours, theirs = _forecasts(fast), _forecasts(stepwise)
-    # naive, drift, linear, gru, naive_ewma, gru_dist, lstm (an ensemble member), ensemble
-    assert len(ours) == 3 * 8
+    # naive, drift, linear, gru, naive_ewma, gru_dist, lstm (an ensemble member), ensemble, and
+    # naive_vol (the point models' scale)
+    assert len(ours) == 3 * 9
     pd.testing.assert_frame_equal(ours[COMPARED[:3]], theirs[COMPARED[:3]])
     numbers = ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]
     np.testing.assert_allclose(ours[numbers], theirs[numbers], rtol=1e-5)
     ours_q, theirs_q = _quantiles(fast), _quantiles(stepwise)
-    assert len(ours_q) == len(theirs_q) == 3 * 8 * 9
+    assert len(ours_q) == len(theirs_q) == 3 * 9 * len(QUANTILE_LEVELS)
     np.testing.assert_allclose(ours_q, theirs_q, rtol=1e-5)
     with connect(Path(fast), read_only=True) as con:
         training = con.execute(
@@ -122,6 +124,19 @@ def test_a_changed_later_bar_never_moves_an_earlier_forecast(
         replay(symbol=SYMBOL, start=START, end=END, models=LEAN, warehouse=path, **SMALL)
     before, after = _forecasts(original), _forecasts(changed)
     known = before["as_of_date"].dt.date <= day
-    assert known.sum() == 2 * len(LEAN)
+    assert known.sum() == 2 * (len(LEAN) + 1)  # and naive_vol, the scale of linear and gru
     pd.testing.assert_frame_equal(before[known], after[known])
     assert not np.allclose(before.loc[~known, "predicted"], after.loc[~known, "predicted"])
+    # every quantile too: the FHS pools hold only errors of target days up to the issue day
+    q_before, q_after = _day_quantiles(original), _day_quantiles(changed)
+    early = q_before["as_of_date"].dt.date <= day
+    assert early.sum() == 2 * (len(LEAN) + 1) * len(QUANTILE_LEVELS)  # and naive_vol
+    pd.testing.assert_frame_equal(q_before[early], q_after[early])
+
+
+def _day_quantiles(path: str) -> pd.DataFrame:
+    with connect(Path(path), read_only=True) as con:
+        return con.execute(
+            "select f.as_of_date, f.model, q.level, q.value from forecast_quantiles q "
+            "join forecasts f using (forecast_id) order by f.as_of_date, f.model, q.level"
+        ).df()
