@@ -57,8 +57,10 @@ def prepare_day(
             row["model"]: BaseRun.from_row(row)
             for row in base_runs(con, info.symbol, day).to_dict("records")
         }
-        window = step.calibration.history
-        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, window)
+        calibration = step.calibration
+        errors = wforecasts.recent_errors(
+            con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
+        )
         plan = plan_day(
             info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
         )

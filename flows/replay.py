@@ -58,7 +58,8 @@ def load_replay(
             row["model"]: BaseRun.from_row(row)
             for row in base_runs(con, info.symbol, days[0]).to_dict("records")
         }
-        stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1])
+        flat = step.calibration.flat_kinds
+        stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1], flat)
     workers = worker_count(processes if processes is not None else settings.replay.processes)
     return ReplayEngine(
         info,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import duckdb
@@ -183,12 +184,19 @@ def interval_breaches(
 
 
 def recent_errors(
-    con: duckdb.DuckDBPyConnection, symbol: str, target: str, as_of: date, window: int
+    con: duckdb.DuckDBPyConnection,
+    symbol: str,
+    target: str,
+    as_of: date,
+    window: int,
+    flat: Sequence[str] = ("naive",),
 ) -> dict[str, dict[str, float]]:
     """Per model: its last ``window`` scored forecasts' relative errors
-    (``(actual - predicted) / last_known``, over ``scale`` for a scaled model) by ISO target
-    day, target days on or before ``as_of`` only (what was known that day). A day forecast live
-    and in a replay counts once, live first."""
+    (``(actual - predicted) / last_known``, over ``scale`` for a forecast issued with one) by
+    ISO target day, target days on or before ``as_of`` only (what was known that day). A day
+    forecast live and in a replay counts once, live first. The ``flat`` models (calibrated on
+    raw errors) count only their forecasts without a scale, the others only those with one, so
+    a pool never mixes raw and standardised errors."""
     rows = con.execute(
         """
         select
@@ -198,9 +206,10 @@ def recent_errors(
             (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error
         from forecast_accuracy
         where symbol = ? and target = ? and is_day_forecast and target_date <= ?
+          and (scale is null) = list_contains(?::varchar[], model)
         qualify row_number() over (partition by model order by target_date desc) <= ?
         """,
-        [symbol, target, as_of, window],
+        [symbol, target, as_of, list(flat), window],
     ).fetchall()
     out: dict[str, dict[str, float]] = {}
     for model, day, error in rows:
@@ -209,11 +218,15 @@ def recent_errors(
 
 
 def day_errors(
-    con: duckdb.DuckDBPyConnection, symbol: str, target: str, until: date
+    con: duckdb.DuckDBPyConnection,
+    symbol: str,
+    target: str,
+    until: date,
+    flat: Sequence[str] = ("naive",),
 ) -> pd.DataFrame:
     """Every scored day forecast with a target day on or before ``until``: model, day (ISO),
-    relative_error (as in :func:`recent_errors`) and is_replay (a replay may replace it, a
-    live forecast stands)."""
+    relative_error and is_replay (a replay may replace it, a live forecast stands); raw or
+    standardised as the model's calibration takes them (``flat``, as in :func:`recent_errors`)."""
     return con.execute(
         """
         select
@@ -223,6 +236,7 @@ def day_errors(
             is_replay
         from forecast_accuracy
         where symbol = ? and target = ? and is_day_forecast and target_date <= ?
+          and (scale is null) = list_contains(?::varchar[], model)
         """,
-        [symbol, target, until],
+        [symbol, target, until, list(flat)],
     ).df()

@@ -67,9 +67,14 @@ class Calibration:
         fhs = self.pool + (ACI_REPLAY if self.aci_step > 0 else 0)
         return max(fhs, CALIBRATION_WINDOW)
 
+    @property
+    def flat_kinds(self) -> tuple[str, ...]:
+        """The kinds calibrated on the flat window: ``naive`` and ``flat``."""
+        return ("naive", *self.flat)
+
     def is_flat(self, kind: str) -> bool:
         """Whether ``kind`` is calibrated on the flat window."""
-        return kind == "naive" or kind in self.flat
+        return kind in self.flat_kinds
 
 
 def relative_errors(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> np.ndarray:

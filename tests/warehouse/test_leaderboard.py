@@ -111,7 +111,10 @@ def test_recent_errors_are_the_latest_known_on_the_day(
     path, closes, predicted = stored
     as_of = START + timedelta(days=20)
     with connect(path, read_only=True) as con:
-        errors = recent_errors(con, "BTC-USD", "close", as_of, window=5)
+        errors = recent_errors(con, "BTC-USD", "close", as_of, window=5, flat=("naive", "model"))
+        # a model calibrated on a scale never pools the raw errors of forecasts without one
+        scaled = recent_errors(con, "BTC-USD", "close", as_of, window=5)
+    assert set(scaled) == {"naive"}
     days = [START + timedelta(days=i) for i in range(16, 21)]
     assert sorted(errors["model"]) == [d.isoformat() for d in days]
     i = 20  # the forecast for day 20 was issued on day 19 from close 19
