@@ -40,7 +40,7 @@ select
     pivoted.mae,
     pivoted.naive_mae,
     pivoted.skill_vs_naive,
-    pivoted.mae <= pivoted.naive_mae as is_beating_naive,
+    pivoted.mae < pivoted.naive_mae * (1 - 1e-9) as is_beating_naive,  -- a tie is no win
     pivoted.rmse,
     pivoted.mape,
     pivoted.direction_accuracy,
@@ -61,7 +61,12 @@ select
     pivoted.naive_pinball_loss,
     pivoted.interval_score_80 <= pivoted.naive_interval_score_80
     and pivoted.interval_score_95 <= pivoted.naive_interval_score_95
-    and pivoted.pinball_loss <= pivoted.naive_pinball_loss as is_beating_naive_interval
+    and pivoted.pinball_loss <= pivoted.naive_pinball_loss
+    and (
+        pivoted.interval_score_80 < pivoted.naive_interval_score_80
+        or pivoted.interval_score_95 < pivoted.naive_interval_score_95
+        or pivoted.pinball_loss < pivoted.naive_pinball_loss
+    ) as is_beating_naive_interval
 from model_runs as runs
 join pivoted on pivoted.run_id = runs.run_id
 left join current_champions on current_champions.run_id = runs.run_id
