@@ -1,7 +1,10 @@
 -- model_scoreboard — grain: one row per model run and evaluation range: its MAE beside the
 -- naive MAE on the same targets, a Diebold-Mariano test against naive, and whether it is the
 -- symbol's current champion; on a test range, also its interval and pinball scores beside the
--- probabilistic baseline's (naive with its validation errors).
+-- probabilistic baseline's (naive with its validation errors); on the validation range the
+-- same scores in-sample (the validation errors score their own intervals).
+-- is_beating_naive is false on a tie (naive itself), is_beating_naive_interval when no score
+-- is better.
 create or replace view model_scoreboard as
 with
 
