@@ -131,3 +131,12 @@ def test_the_backtests_agree_with_vartests_and_scipy(stored: Any, warehouse_path
     # the too-narrow model fails its backtests, and is red
     tight = board.loc[("tight", "last_250", 0.99)]
     assert tight["traffic_light"] == "red" and tight["kupiec_p_value"] < 1e-6
+
+
+def test_one_scored_day_has_no_independence_test(warehouse_path: Path, store: Any) -> None:
+    with connect(warehouse_path) as con:
+        store.ladders(con, {"naive": 0.02}, days=2)
+        rows = con.execute("select * from risk_backtest where window_name = 'all'").df()
+    assert (rows["n"] == 1).all() and rows["kupiec_p_value"].notna().all()
+    assert rows[["independence_lr", "independence_p_value"]].isna().all().all()
+    assert rows["traffic_light"].isna().all()

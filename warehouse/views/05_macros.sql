@@ -29,8 +29,10 @@ create or replace macro erfc_as(x) as
     ) * exp(-x * x);
 
 -- p-values of a likelihood-ratio statistic: chi-square with 1 degree of freedom,
--- P(X > lr) = erfc(sqrt(lr / 2)), and with 2, exp(-lr / 2) (exact)
-create or replace macro chi2_1_sf(lr) as erfc_as(sqrt(lr / 2));
+-- P(X > lr) = erfc(sqrt(lr / 2)) (1 at 0, where the formula gives 1 - 1e-9), and with 2,
+-- exp(-lr / 2) (exact)
+create or replace macro chi2_1_sf(lr) as
+    case when lr > 0 then erfc_as(sqrt(lr / 2)) when lr = 0 then 1.0 end;
 create or replace macro chi2_2_sf(lr) as exp(-lr / 2);
 
 -- x * ln(y), 0 where x is 0 (a likelihood's 0 * log 0 = 0; DuckDB's ln(0) is -inf)
