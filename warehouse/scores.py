@@ -1,6 +1,7 @@
-"""The stored scores behind ``forecast_accuracy`` and ``leaderboard`` (migration 008).
+"""The stored scores behind ``forecast_accuracy`` and ``leaderboard`` (migration 008), the
+interval champions and ``risk_backtest`` (migration 010).
 
-Both views read tables, so they answer fast with hundreds of symbols and years of forecasts.
+The views read tables, so they answer fast with hundreds of symbols and years of forecasts.
 Every row is per symbol, so a symbol's rows are recomputed from their definitions (the
 ``forecast_accuracy_of`` and ``leaderboard_of`` macros in ``views/``) in the same transaction as
 every write of its forecasts or bars: a bar arriving later or revised re-scores its forecasts,
@@ -15,17 +16,22 @@ from collections.abc import Iterable
 
 import duckdb
 
-_TABLES = {"forecast_scores": "forecast_accuracy_of", "leaderboard_scores": "leaderboard_of"}
+# in refresh order: the others read forecast_scores
+DERIVED_TABLES = {
+    "forecast_scores": "forecast_accuracy_of",
+    "interval_champions": "interval_champions_of",
+    "leaderboard_scores": "leaderboard_of",
+    "risk_backtest_scores": "risk_backtest_of",
+}
 
 
 def refresh_scores(con: duckdb.DuckDBPyConnection, symbols: Iterable[str]) -> None:
     """Recompute the stored scores of ``symbols`` (no transaction of its own: call it inside
-    the one that wrote their forecasts or bars); forecast_scores first, the leaderboard
-    reads it."""
+    the one that wrote their forecasts or bars); forecast_scores first, the others read it."""
     codes = sorted(set(symbols))
     if not codes:
         return
-    for table, definition in _TABLES.items():
+    for table, definition in DERIVED_TABLES.items():
         con.execute(f"delete from {table} where symbol in (select unnest(?::varchar[]))", [codes])
         # in symbol order: a symbol's rows stay together, so reading one skips the rest
         con.execute(
@@ -39,7 +45,7 @@ def refresh_all_scores(con: duckdb.DuckDBPyConnection) -> None:
     from warehouse.connection import transaction  # connection opens through migrate, and here
 
     with transaction(con):
-        for table in _TABLES:
+        for table in DERIVED_TABLES:
             con.execute(f"delete from {table}")
         symbols = con.execute("select distinct symbol from forecasts order by symbol").fetchall()
         refresh_scores(con, [s for (s,) in symbols])
@@ -50,7 +56,7 @@ def refresh_if_redefined(con: duckdb.DuckDBPyConnection, views_sql: str) -> bool
     one they were computed with; True when it did."""
     digest = hashlib.md5(views_sql.encode("utf-8")).hexdigest()
     stored = dict(con.execute("select name, definition_md5 from derived_tables").fetchall())
-    if all(stored.get(table) == digest for table in _TABLES):
+    if all(stored.get(table) == digest for table in DERIVED_TABLES):
         return False
     refresh_all_scores(con)
     con.executemany(
@@ -59,6 +65,6 @@ def refresh_if_redefined(con: duckdb.DuckDBPyConnection, views_sql: str) -> bool
         on conflict (name) do update set
             definition_md5 = excluded.definition_md5, refreshed_at = excluded.refreshed_at
         """,
-        [[table, digest] for table in _TABLES],
+        [[table, digest] for table in DERIVED_TABLES],
     )
     return True

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
+from pipeline.evaluation.probabilistic import distribution_scores
 from pipeline.forecast.intervals import (
     CALIBRATION_WINDOW,
     calibration_pool,
@@ -65,6 +66,7 @@ def combine_top_k(
         **significance_vs_naive(
             validation["actual"], validation["predicted"], validation["last_known"]
         ),
+        **distribution_scores(validation, validation),  # in-sample, as score_parts's
     }
     history = calibration_pool(validation, recent_errors or {}, window=CALIBRATION_WINDOW)
     quantiles = quantile_forecast(point, last_known, history)

@@ -46,16 +46,20 @@ POINT_METRICS = {"mae": mae, "rmse": rmse, "mse": mse, "mape": mape, "r2": r2}
 
 
 def direction_accuracy(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> float:
-    """Share of targets where the forecast moves the same way as the price did.
+    """Share of targets where the forecast moves the same way as the price did, among those
+    where it predicts a change: NaN when it never does (the naive forecast), since no
+    direction was called.
 
-    Tie rule: the sign of a zero change is 0 and signs must be equal, so a flat forecast is right
-    only on a flat day and a flat day is missed by any forecast that moves. The naive forecast
-    therefore scores the share of flat days (usually close to 0), not a free 50%.
+    Tie rule: the sign of a zero change is 0 and signs must be equal, so a flat day is missed
+    by any forecast that moves.
     """
     base = np.asarray(last_known, dtype="float64")
     moved = np.sign(np.asarray(actual, dtype="float64") - base)
     called = np.sign(np.asarray(predicted, dtype="float64") - base)
-    return float(np.mean(moved == called))
+    calls = called != 0
+    if not calls.any():
+        return float("nan")
+    return float(np.mean(moved[calls] == called[calls]))
 
 
 def skill(mae_model: float, mae_naive: float) -> float:

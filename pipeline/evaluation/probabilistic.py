@@ -1,12 +1,14 @@
 """Proper scores of predictive distributions, in price units. Pure functions.
 
-``pinball_loss`` averages the quantile (pinball) loss over the stored levels: a CRPS
-approximation. ``interval_score`` is Gneiting & Raftery's (Winkler's) score of a central
-interval: its width plus ``2 / alpha`` times how far the actual fell outside. Lower is better
-for both. ``tercile_coverage`` asks whether coverage holds in calm and in turbulent days alike.
-``spa_vs_naive`` is Hansen's SPA test (``arch.bootstrap``) of "some model beats the baseline";
-``model_confidence_set`` is the MCS of Hansen, Lunde and Nason over all models, baseline included.
-"""
+``pinball_loss`` averages the quantile (pinball) loss over the stored levels;
+``crps_from_quantiles`` is twice that, the CRPS of the quantile forecast (the CRPS is twice
+the pinball loss integrated over all levels; here the mean over the stored ones, as
+``scoringrules.crps_quantile``). ``interval_score`` is Gneiting & Raftery's (Winkler's) score
+of a central interval: its width plus ``2 / alpha`` times how far the actual fell outside.
+Lower is better for all three. ``tercile_coverage`` asks whether coverage holds in calm and in
+turbulent days alike. ``spa_vs_naive`` is Hansen's SPA test (``arch.bootstrap``) of "some
+model beats the baseline"; ``model_confidence_set`` is the MCS of Hansen, Lunde and Nason over
+all models, baseline included."""
 
 from __future__ import annotations
 
@@ -29,6 +31,11 @@ def pinball_loss(actual: ArrayLike, quantiles: Mapping[float, ArrayLike]) -> flo
         for tau, q in quantiles.items()
     ]
     return float(np.mean(losses))
+
+
+def crps_from_quantiles(actual: ArrayLike, quantiles: Mapping[float, ArrayLike]) -> float:
+    """The CRPS approximated from quantiles: ``2 * pinball_loss`` (mean over targets)."""
+    return 2.0 * pinball_loss(actual, quantiles)
 
 
 def interval_score(actual: ArrayLike, lower: ArrayLike, upper: ArrayLike, level: float) -> float:

@@ -219,9 +219,10 @@ def score_parts(
     split: Split, predicted: dict[str, np.ndarray], scales: dict[str, np.ndarray] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The predictions frame (split, date, predicted, actual, last_known, and a scaled model's
-    ``scale``) and the long metrics frame of ``predicted`` prices per range of ``split``; test
-    coverage and distribution scores of the validation residuals' intervals where a test range
-    is scored."""
+    ``scale``) and the long metrics frame of ``predicted`` prices per range of ``split``; the
+    validation range's distribution scores of its own intervals (in-sample), and test coverage
+    and distribution scores of the validation residuals' intervals where a test range is
+    scored."""
     frames, rows = [], []
     for name, values in predicted.items():
         part = getattr(split, name)
@@ -243,9 +244,14 @@ def score_parts(
         }
         rows += [{"split": name, "metric": m, "value": v} for m, v in scores.items()]
     predictions = pd.concat(frames, ignore_index=True)
+    validation = predictions[predictions["split"] == "validation"]
+    if len(validation):  # in-sample: the interval champion's basis on few scored days
+        rows += [
+            {"split": "validation", "metric": m, "value": v}
+            for m, v in distribution_scores(validation, validation).items()
+        ]
     test = predictions[predictions["split"] == "test"]
     if len(test):
-        validation = predictions[predictions["split"] == "validation"]
         residuals = (validation["actual"] - validation["predicted"]).to_numpy()
         rows += [
             {"split": "test", "metric": f"coverage_{round(level * 100)}", "value": value}

@@ -35,10 +35,11 @@ def test_point_losses_match_numpy() -> None:
 
 
 def test_direction_accuracy_and_its_tie_rule() -> None:
-    # Up/up right, down/down right, flat/flat right (tie), flat day but forecast up: wrong.
-    assert direction_accuracy(ACTUAL, PREDICTED, LAST) == 0.75
-    # The naive forecast never moves, so it is right only on the flat days (2 of 4 here).
-    assert direction_accuracy(ACTUAL, LAST, LAST) == 0.5
+    # Up/up right, down/down right, flat forecast (no call: not counted), flat day but
+    # forecast up: wrong.
+    assert direction_accuracy(ACTUAL, PREDICTED, LAST) == pytest.approx(2 / 3)
+    # The naive forecast never moves: it calls no direction, so there is no accuracy.
+    assert np.isnan(direction_accuracy(ACTUAL, LAST, LAST))
 
 
 def test_skill() -> None:

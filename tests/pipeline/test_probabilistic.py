@@ -32,6 +32,7 @@ from pipeline.models.registry import VOLATILITY_KINDS, load_model, make_model
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
 from pipeline.training.presets import get_preset
+from pipeline.training.train import score_parts
 
 
 def test_pinball_loss_by_hand() -> None:
@@ -174,6 +175,22 @@ def test_distribution_scores_put_the_baseline_beside_the_model() -> None:
     for name in ("interval_score_80", "interval_score_95", "pinball_loss", "width_95"):
         assert scores[name] == pytest.approx(scores[f"naive_{name}"])
     assert scores["width_95"] > scores["width_80"] > 0
+
+
+def test_every_run_scores_its_validation_intervals(btc_bars: pd.DataFrame) -> None:
+    """In-sample: the interval champion's basis while a model has few scored days."""
+    config = get_preset("default").split_config("close", test_size=0, validation_size=120)
+    split = build_split(btc_bars, config, symbol="BTC-USD")  # a daily run's: no test range
+    model = make_model("naive_ewma").fit(split)
+    predictions, metrics = score_parts(
+        split, {"validation": model.predict_part(split.validation)}, model.predict_scale(split)
+    )
+    scored = metrics.set_index(["split", "metric"])["value"]
+    validation = predictions[predictions["split"] == "validation"]
+    expected = distribution_scores(validation, validation)
+    assert scored["validation", "interval_score_95"] == expected["interval_score_95"] > 0
+    assert scored["validation", "naive_interval_score_95"] > 0
+    assert "test" not in set(metrics["split"])
 
 
 def test_spa_finds_a_clearly_better_model() -> None:

@@ -103,6 +103,13 @@ def test_the_leaderboard_dm_statistic_matches_the_python_test(
     assert model["dm_p_value_better"] == pytest.approx(dm.p_value_better, abs=1e-6)
     assert model["dm_statistic"] < 0 and model["is_beating_naive"]
     assert pd.isna(naive["dm_statistic"]) and pd.isna(naive["dm_p_value_better"])
+    # honest flags: a tie is no win, and naive calls no direction
+    assert naive["skill_vs_naive"] == 0 and not naive["is_beating_naive"]
+    assert not naive["is_beating_naive_interval"]
+    assert pd.isna(naive["direction_accuracy"])
+    base = closes[:-1]
+    hits = np.sign(predicted - base) == np.sign(closes[1:] - base)
+    assert model["direction_accuracy"] == pytest.approx(hits.mean())
 
 
 def test_recent_errors_are_the_latest_known_on_the_day(

@@ -18,7 +18,7 @@ from pipeline.data.symbols import DEFAULT_SYMBOLS
 from warehouse.connection import connect
 from warehouse.forecasts import issue_forecasts
 from warehouse.ingests import IngestRequest, store_ingest
-from warehouse.scores import refresh_if_redefined
+from warehouse.scores import DERIVED_TABLES, refresh_if_redefined
 from warehouse.symbols import sync_symbols
 
 START = date(2024, 1, 1)
@@ -88,12 +88,18 @@ def _board(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
     )
 
 
+def _rows(con: duckdb.DuckDBPyConnection, source: str) -> pd.DataFrame:
+    frame = con.execute(f"select * from {source}").df()
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
 def assert_as_defined(con: duckdb.DuckDBPyConnection) -> None:
-    """The views' stored rows are exactly what their definitions compute now."""
+    """Every stored table holds exactly what its definition computes now."""
     every = "(select list(distinct symbol) from forecasts)"
-    pd.testing.assert_frame_equal(
-        _scores(con, "forecast_accuracy"), _scores(con, f"forecast_accuracy_of({every})")
-    )
+    for table, definition in DERIVED_TABLES.items():
+        pd.testing.assert_frame_equal(
+            _rows(con, table), _rows(con, f"{definition}({every})"), obj=table
+        )
     pd.testing.assert_frame_equal(
         _board(con, "leaderboard"), _board(con, f"leaderboard_of({every})")
     )
@@ -173,8 +179,8 @@ def test_another_symbols_writes_leave_a_symbol_as_it_was(
 
 
 def test_changed_view_files_recompute_every_score(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("delete from forecast_scores")
-    con.execute("delete from leaderboard_scores")
+    for table in DERIVED_TABLES:
+        con.execute(f"delete from {table}")
     assert refresh_if_redefined(con, "-- other view files")
     assert not refresh_if_redefined(con, "-- other view files")
     assert len(_actuals(con)) == 20

@@ -4,6 +4,7 @@
 -- (Winkler: width + 2/alpha * the miss) and the mean pinball loss over the stored quantiles
 -- (forecast_quantiles) are proper scores: lower is better. volatility_20 is the symbol's
 -- trailing 20-bar close-to-close volatility on the issue day (for per-tercile coverage).
+-- is_direction_hit is null where the forecast predicts no change (naive's point).
 -- Stored: forecast_accuracy_of computes the rows of some symbols (everything here is per
 -- symbol), warehouse.scores keeps them in forecast_scores (migration 008), read by the view.
 create or replace macro forecast_accuracy_of(symbols) as table
@@ -119,7 +120,10 @@ scored as (
         abs(actual - predicted) as abs_error,
         100 * abs(actual - predicted) / actual as abs_pct_error,
         1 - abs(actual - predicted) / actual as accuracy,
-        sign(predicted - last_known) = sign(actual - last_known) as is_direction_hit,
+        -- null where the model predicts no change (naive's point): no direction was called
+        case when predicted <> last_known then
+            sign(predicted - last_known) = sign(actual - last_known)
+        end as is_direction_hit,
         actual between lower_80 and upper_80 as is_inside_80,
         actual between lower_95 and upper_95 as is_inside_95,
 
@@ -147,4 +151,13 @@ scored as (
 
 select * from scored;
 
-create or replace view forecast_accuracy as select * from forecast_scores;
+-- is_interval_champion: the forecast's model is its symbol's interval champion of that target
+-- day (views/15_interval_champions.sql), read from the stored interval_champions
+create or replace view forecast_accuracy as
+select
+    scores.*,
+    champion.model is not null as is_interval_champion
+from forecast_scores as scores
+left join interval_champions as champion
+    on champion.symbol = scores.symbol and champion.target = scores.target
+    and champion.target_date = scores.target_date and champion.model = scores.model;

@@ -1,5 +1,7 @@
 -- latest_forecasts — grain: one row per symbol, target and model: its newest issued forecast
 -- (replays excluded), with its interval, the naive forecast, and its score once the actual is in.
+-- is_interval_champion: its model is the symbol's interval champion of that target day
+-- (views/15_interval_champions.sql).
 create or replace view latest_forecasts as
 with
 
@@ -22,6 +24,7 @@ select
     latest.symbol,
     latest.model,
     latest.is_champion,
+    champion.model is not null as is_interval_champion,
     latest.target,
     latest.as_of_date,
     latest.target_date,
@@ -41,5 +44,8 @@ select
     latest.forecast_id,
     latest.scale
 from latest
-left join forecast_accuracy as scored
+left join forecast_scores as scored
     on scored.forecast_id = latest.forecast_id
+left join interval_champions as champion
+    on champion.symbol = latest.symbol and champion.target = latest.target
+    and champion.target_date = latest.target_date and champion.model = latest.model

@@ -2,14 +2,16 @@
 -- or the 'last_30' scored target days of that symbol and target). Live and replayed forecasts
 -- both count, a target day once (live first); a re-issued forecast counts once (its latest).
 -- skill_vs_naive = 1 - mae / naive_mae: below 0 means the model lost to "next = last known"
--- over that window. dm_statistic and dm_p_value_better test that against luck
+-- over that window; is_beating_naive is true above 0 only (a tie is no win).
+-- direction_accuracy: the share of days the model called the direction right, among the days
+-- it predicted a change (null for naive-point kinds, which never do). dm_statistic and dm_p_value_better test that against luck
 -- (Diebold-Mariano, absolute errors, vs naive).
 -- The distribution: interval_score_80/95 (Winkler), pinball_loss (mean over the stored
 -- quantiles), mean widths, and coverage per tercile of the issue day's trailing volatility
 -- (coverage_80_low_vol … coverage_95_high_vol; terciles over each model's scored days), each
 -- beside the probabilistic baseline's, naive with its flat-window intervals, on the same days
 -- (naive_interval_score_80 …); is_beating_naive_interval is false when the model scores worse
--- than it on either interval score or on the pinball loss.
+-- than it on either interval score or on the pinball loss, or better on none.
 -- Stored: leaderboard_of computes the rows of some symbols from their stored forecast_accuracy
 -- rows, warehouse.scores keeps them in leaderboard_scores (migration 008), read by the view.
 create or replace macro leaderboard_of(symbols) as table
@@ -110,7 +112,9 @@ select
     naive_mae,
     naive_mean_accuracy,
     case when naive_mae > 0 then 1 - mae / naive_mae end as skill_vs_naive,
-    mae <= naive_mae as is_beating_naive,
+    -- a tie is no win: naive itself and every naive-point kind are false (within rounding:
+    -- two means of one sum may differ in the last digit)
+    mae < naive_mae * (1 - 1e-9) as is_beating_naive,
     dm_statistic,
     -- one-sided p of "the model's expected |error| is below naive's" (standard normal, as
     -- pipeline.evaluation.significance computes it): small means the win is unlikely luck
@@ -132,11 +136,16 @@ select
     case when naive_interval_score_95 > 0 then
         1 - interval_score_95 / naive_interval_score_95
     end as interval_skill_95,
-    -- within rounding (naive against itself sums the same scores in another order)
+    -- no score worse and one better, within rounding (naive against itself sums the same
+    -- scores in another order): a tie is no win, so naive itself is false
     interval_score_80 <= naive_interval_score_80 * (1 + 1e-9)
     and interval_score_95 <= naive_interval_score_95 * (1 + 1e-9)
     and coalesce(pinball_loss <= naive_pinball_loss * (1 + 1e-9), true)
-        as is_beating_naive_interval
+    and (
+        interval_score_80 < naive_interval_score_80 * (1 - 1e-9)
+        or interval_score_95 < naive_interval_score_95 * (1 - 1e-9)
+        or coalesce(pinball_loss < naive_pinball_loss * (1 - 1e-9), false)
+    ) as is_beating_naive_interval
 from tested;
 
 create or replace view leaderboard as select * from leaderboard_scores;

@@ -1,7 +1,10 @@
 -- model_scoreboard — grain: one row per model run and evaluation range: its MAE beside the
 -- naive MAE on the same targets, a Diebold-Mariano test against naive, and whether it is the
 -- symbol's current champion; on a test range, also its interval and pinball scores beside the
--- probabilistic baseline's (naive with its validation errors).
+-- probabilistic baseline's (naive with its validation errors); on the validation range the
+-- same scores in-sample (the validation errors score their own intervals).
+-- is_beating_naive is false on a tie (naive itself), is_beating_naive_interval when no score
+-- is better.
 create or replace view model_scoreboard as
 with
 
@@ -40,7 +43,7 @@ select
     pivoted.mae,
     pivoted.naive_mae,
     pivoted.skill_vs_naive,
-    pivoted.mae <= pivoted.naive_mae as is_beating_naive,
+    pivoted.mae < pivoted.naive_mae * (1 - 1e-9) as is_beating_naive,  -- a tie is no win
     pivoted.rmse,
     pivoted.mape,
     pivoted.direction_accuracy,
@@ -61,7 +64,12 @@ select
     pivoted.naive_pinball_loss,
     pivoted.interval_score_80 <= pivoted.naive_interval_score_80
     and pivoted.interval_score_95 <= pivoted.naive_interval_score_95
-    and pivoted.pinball_loss <= pivoted.naive_pinball_loss as is_beating_naive_interval
+    and pivoted.pinball_loss <= pivoted.naive_pinball_loss
+    and (
+        pivoted.interval_score_80 < pivoted.naive_interval_score_80
+        or pivoted.interval_score_95 < pivoted.naive_interval_score_95
+        or pivoted.pinball_loss < pivoted.naive_pinball_loss
+    ) as is_beating_naive_interval
 from model_runs as runs
 join pivoted on pivoted.run_id = runs.run_id
 left join current_champions on current_champions.run_id = runs.run_id
