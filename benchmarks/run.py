@@ -5,7 +5,8 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-        probabilistic_direct|profile|replay_speed|overhead|warm_run|epoch_time|views|all] [--days N]
+        probabilistic_direct|profile|replay_speed|overhead|warm_run|epoch_time|backend|views|all]
+        [--days N]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 import pandas as pd
 
 from benchmarks import replay_speed
+from benchmarks.backend import backend
 from benchmarks.epoch_time import epoch_time
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from benchmarks.views import views
@@ -254,6 +256,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "overhead": replay_speed.overhead,
     "warm_run": warm_run,
     "epoch_time": epoch_time,
+    "backend": backend,
     "views": views,
 }
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.trainers import copy_variables, pooled_trainer
+from pipeline.models.trainers import copy_variables, pooled_trainer, set_random_seed
 from pipeline.splits.split import Split
 
 CELLS: dict[str, type[keras.layers.Layer]] = {
@@ -96,6 +96,7 @@ class RecurrentModel(ForecastModel):
 
     outputs: ClassVar[int] = 1
     loss: ClassVar[str | Any] = "mse"
+    uses_keras: ClassVar[bool] = True
 
     defaults: ClassVar[dict[str, Any]] = {
         "units": (80, 100),
@@ -117,7 +118,7 @@ class RecurrentModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         hp = self.hyperparameters
         _, window, n_features = split.X_train.shape
-        keras.utils.set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
+        set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
         self.model_ = build_recurrent(
             self.cell,
             window=window,
@@ -181,7 +182,7 @@ class RecurrentModel(ForecastModel):
         Only arrays come in, never the Split, so the test range cannot reach training.
         """
         network = pooled_trainer(self.model_, self.loss, learning_rate)
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
         callbacks: list[keras.callbacks.Callback] = [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",

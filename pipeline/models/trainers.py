@@ -11,6 +11,7 @@ own freshly built network with a fresh optimizer.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -60,6 +61,20 @@ def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[tuple[Any
     return pooled
 
 
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed`` (Python's, NumPy's and the backend's generators), without
+    importing TensorFlow under another backend: Keras seeds TensorFlow whenever it is installed,
+    which costs its whole start-up (seconds) in a process that never uses it."""
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+        return
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]  # Keras: "not installed"
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        del sys.modules["tensorflow"]
+
+
 def copy_variables(source: keras.Model, target: keras.Model) -> None:
     """``target``'s variables (weights and seed states) := ``source``'s."""
     for into, value in zip(target.variables, source.variables, strict=True):
@@ -76,6 +91,6 @@ def pooled_trainer(network: keras.Model, loss: Loss, learning_rate: float) -> ke
     for variable, initial in seeds:
         variable.assign(initial)
     for variable in twin.optimizer.variables:  # iterations, moments: a fresh Adam
-        variable.assign(keras.ops.zeros_like(variable))
+        variable.assign(keras.ops.zeros(variable.shape, dtype=variable.dtype))
     twin.optimizer.learning_rate.assign(learning_rate)
     return twin

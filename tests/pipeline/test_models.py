@@ -117,8 +117,8 @@ def test_naive_reproduces_the_tutorial_figure() -> None:
 def test_train_model_scores_and_saves(split: Split, tmp_path: Path) -> None:
     result = train_model(split, "linear", run_id="r1", models_dir=tmp_path)
     assert Path(result.artifact_uri) == (tmp_path / "600519.SH" / "linear" / "r1").resolve()
-    assert (result.backend, result.status) == (keras.backend.backend(), "succeeded")
-    assert result.device == "cpu" or result.device.startswith("gpu:")
+    assert (result.backend, result.status) == (None, "succeeded")  # no Keras in a linear fit
+    assert result.device == "cpu"
     assert set(result.predictions["split"]) == {"validation", "test"}
     assert len(result.validation_residuals) == len(split.validation)
     test_mae = result.metrics.query("split == 'test' and metric == 'mae'")["value"].item()
