@@ -27,7 +27,7 @@ import pandas as pd
 
 BACKENDS = ("tensorflow", "jax", "torch")
 CASES = (("default", "gru"), ("default", "lstm"), ("seed", "gru"))
-EPOCHS = 5  # the first epoch (tracing) is timed apart from the mean of the others
+EPOCHS = 4  # the first epoch (tracing) is timed apart from the mean of the others
 BIN = Path(sys.executable).parent
 
 
@@ -141,11 +141,13 @@ def backend(**_: object) -> pd.DataFrame:
             )
             row = {"backend": name, "preset": preset, "model": kind}
             rows.append({**row, **json.loads(out.strip().splitlines()[-1])})
+            print(json.dumps(rows[-1]), flush=True)  # a long suite shows its rows as they come
     with tempfile.TemporaryDirectory() as tmp:
-        for name in installed():
-            for preset in ("default", "seed"):
+        for preset in ("default", "seed"):
+            for name in installed():
                 row = {"backend": name, "preset": preset, "model": "gru (nextbar train)"}
                 rows.append({**row, **_train(name, preset, Path(tmp))})
+                print(json.dumps(rows[-1]), flush=True)
     frame = pd.DataFrame(rows)
     tf = frame[(frame["backend"] == "tensorflow") & frame["steady_epoch_s"].notna()]
     by_case = tf.set_index(["preset", "model"])["steady_epoch_s"]

@@ -20,7 +20,13 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.trainers import copy_variables, pooled_trainer, set_random_seed
+from pipeline.models.trainers import (
+    Batches,
+    copy_variables,
+    forward,
+    pooled_trainer,
+    set_random_seed,
+)
 from pipeline.splits.split import Split
 
 CELLS: dict[str, type[keras.layers.Layer]] = {
@@ -183,12 +189,14 @@ class RecurrentModel(ForecastModel):
         """
         network = pooled_trainer(self.model_, self.loss, learning_rate)
         set_random_seed(seed)
+        batches = Batches(*train, batch_size=self.hyperparameters["batch_size"], seed=seed)
         callbacks: list[keras.callbacks.Callback] = [
+            batches.callback,
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
                 patience=self.hyperparameters["patience"],
                 restore_best_weights=True,
-            )
+            ),
         ]
         if on_epoch is not None:
             callbacks.append(
@@ -199,10 +207,10 @@ class RecurrentModel(ForecastModel):
                 )
             )
         history = network.fit(
-            *train,
+            batches,
             validation_data=validation,
             epochs=epochs,
-            batch_size=self.hyperparameters["batch_size"],
+            shuffle=False,  # the batches shuffle themselves, from the seed
             callbacks=callbacks,
             verbose=0,
         )
@@ -210,9 +218,9 @@ class RecurrentModel(ForecastModel):
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
     def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        # A direct call: inputs are small (one window per trading day), and model.predict would
-        # trace a new predict function for every model, which costs more than the forward pass.
-        y = keras.ops.convert_to_numpy(self.model_(np.asarray(X, dtype="float32"), training=False))
+        # On the pooled twin: model.predict would trace a new predict function for every model,
+        # and a direct call runs op by op (under JAX, slower than the compiled pass).
+        y = forward(self.model_, self.loss, np.asarray(X, dtype="float32"))
         return self._to_prices(y[:, 0], anchor)  # y: (n, 1)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pipeline.forecast.point import forecast_next
 from pipeline.models import MODEL_KINDS, load_model, make_model
 from pipeline.models.recurrent import build_recurrent
 from pipeline.models.registry import NEURAL_KINDS, RECURRENT_KINDS
+from pipeline.models.trainers import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -71,9 +72,9 @@ def test_fit_never_sees_the_test_range(split: Split, monkeypatch: pytest.MonkeyP
     seen: list[tuple[Any, ...]] = []
     fit = keras.Model.fit
 
-    def spy(self: keras.Model, x: Any, y: Any, **kwargs: Any) -> Any:
-        seen.append((x, y, *kwargs["validation_data"]))
-        return fit(self, x, y, **kwargs)
+    def spy(self: keras.Model, x: Batches, **kwargs: Any) -> Any:
+        seen.append((x.X, x.y, *kwargs["validation_data"]))  # the training windows, batched
+        return fit(self, x, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
     make_model("gru", units=(2,)).fit(split, epochs=1)
