@@ -6,7 +6,7 @@ the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
         probabilistic_direct|fhs_validation|fhs_walkforward|profile|replay_speed|overhead|
-        warm_run|epoch_time|views|all] [--days N]
+        warm_run|epoch_time|backend|views|all] [--days N]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 import pandas as pd
 
 from benchmarks import replay_speed
+from benchmarks.backend import backend
 from benchmarks.epoch_time import epoch_time
 from benchmarks.fhs_walkforward import fhs_validation, fhs_walkforward
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
@@ -258,6 +259,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "overhead": replay_speed.overhead,
     "warm_run": warm_run,
     "epoch_time": epoch_time,
+    "backend": backend,
     "views": views,
 }
 

@@ -18,6 +18,7 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic import model_validator as after_validation
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -33,6 +34,7 @@ from pipeline.forecast.intervals import (
     DEFAULT_SCALE,
     Calibration,
 )
+from pipeline.models import backend
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
 from pipeline.settings_sections import (
     STRICT,
@@ -82,11 +84,18 @@ class ModelConfig(BaseModel):
     models: tuple[str, ...] = DEFAULT_MODELS
     epochs: int | None = Field(default=None, ge=1)  # None: the preset's
     seed: int = 42
+    # Keras backend of the networks; KERAS_BACKEND counts as its environment variable too
+    backend: str = backend.DEFAULT_BACKEND
 
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
         return one_of(value, PRESETS, "preset")
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return one_of(value, backend.BACKENDS, "Keras backend")
 
     @field_validator("models")
     @classmethod
@@ -239,9 +248,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # earlier sources win: flags over the environment over the file over the defaults
+        given = {"model": {"backend": backend.GIVEN}} if backend.GIVEN else {}
         return (
             init_settings,
             env_settings,
+            InitSettingsSource(settings_cls, init_kwargs=given),  # KERAS_BACKEND
             TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
         )
 
@@ -255,16 +266,22 @@ def load_settings(**flags: Any) -> Settings:
     """The settings, ``flags`` (top-level keys; None: not given) over the environment over
     the file over the defaults.
 
+    The Keras backend they name becomes this process's (and its children's), with JAX's
+    compilation cache beside the warehouse (pipeline.models.backend).
+
     Raises InputError when NEXTBAR_CONFIG names a missing file, or a value is invalid.
     """
     path = config_path()
     if os.environ.get(CONFIG_ENV) and not path.is_file():
         raise InputError(f"{CONFIG_ENV}={path}: no such file")
     try:
-        return Settings(**{k: v for k, v in flags.items() if v is not None})
+        settings = Settings(**{k: v for k, v in flags.items() if v is not None})
     except ValueError as exc:  # pydantic's ValidationError, or a TOML syntax error
         message = f"invalid configuration (file {path}, or NEXTBAR_* variables): {exc}"
         raise InputError(message) from None
+    backend.use_backend(settings.model.backend)
+    backend.use_compilation_cache(settings.warehouse.parent / backend.CACHE_FOLDER)
+    return settings
 
 
 def describe(settings: Settings, flags: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
@@ -282,6 +299,8 @@ def describe(settings: Settings, flags: dict[str, Any] | None = None) -> list[tu
             names.add(f"NEXTBAR_{section.upper()}")
         if key == "tushare_token":
             names.add("TUSHARE_TOKEN")
+        if key == "model.backend" and backend.GIVEN:
+            names.add(backend.ENV)
         if key in given:
             origin = "flag"
         elif found := sorted(names & env):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+import pipeline.models  # noqa: F401  # the default Keras backend, before a test imports Keras
 
 # Keep TensorFlow's C++ chatter and Prefect's telemetry out of test output.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,6 +19,10 @@ os.environ["NEXTBAR_NO_SECRET_BLOCK"] = "1"
 # Replays fit in this process (a worker costs a backend start-up); tests that want workers say so.
 os.environ["NEXTBAR_REPLAY__PROCESSES"] = "1"
 os.environ.pop("TUSHARE_TOKEN", None)
+# JAX's compiled steps are kept for the session (and its fit workers), not beside each test's
+# temporary warehouse.
+_JAX_CACHE = tempfile.TemporaryDirectory(prefix="nextbar-test-jax-cache-")
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _JAX_CACHE.name)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,10 @@ single models, ``kinds`` builds a single model by name, ``ensemble`` averages th
 ``registry`` builds any kind.
 """
 
+from pipeline.models.backend import use_default_backend
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import MODEL_KINDS, load_model, make_model
 
 __all__ = ["MODEL_KINDS", "ForecastModel", "load_model", "make_model"]
+
+use_default_backend()  # before anything here imports Keras (``backend`` explains)

@@ -33,6 +33,7 @@ class ForecastModel(ABC):
 
     alias: str
     defaults: ClassVar[dict[str, Any]] = {}
+    uses_keras: ClassVar[bool] = False  # trains on the Keras backend (recorded with its runs)
 
     def __init__(self, **hyperparameters: Any) -> None:
         unknown = sorted(set(hyperparameters) - set(self.defaults))

@@ -17,6 +17,7 @@ import numpy as np
 from pipeline.errors import InputError
 from pipeline.models.recurrent import RecurrentModel
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS
+from pipeline.models.trainers import forward
 from pipeline.splits.split import Split
 
 _MIN_SCALE = 1e-4  # in scaled target units; keeps the likelihood finite
@@ -28,10 +29,11 @@ def _scale(raw: Any) -> Any:
 
 @keras.saving.register_keras_serializable(package="nextbar")
 def gaussian_nll(y_true: Any, y_pred: Any) -> Any:
-    """Mean Gaussian negative log-likelihood (without its constant) of the scaled target."""
+    """Gaussian negative log-likelihood (without its constant) of each window's scaled target;
+    Keras averages it over the batch (weighted, in the pooled trainer)."""
     y = keras.ops.reshape(keras.ops.cast(y_true, y_pred.dtype), (-1,))
     mean, scale = y_pred[:, 0], _scale(y_pred[:, 1])
-    return keras.ops.mean(keras.ops.log(scale) + 0.5 * keras.ops.square((y - mean) / scale))
+    return keras.ops.log(scale) + 0.5 * keras.ops.square((y - mean) / scale)
 
 
 class DistributionalModel(RecurrentModel):
@@ -66,7 +68,7 @@ class DistributionalModel(RecurrentModel):
         self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray
     ) -> np.ndarray:
         """The network's scale in prices, relative to ``last_known``."""
-        raw = self.model_(np.asarray(X, dtype="float32"), training=False)
+        raw = forward(self.model_, self.loss, np.asarray(X, dtype="float32"))
         scale = keras.ops.convert_to_numpy(_scale(raw[:, 1])).astype("float64")
         span = float(self.target_scaler_.data_max[0] - self.target_scaler_.data_min[0]) or 1.0
         if self.split_config_.target_kind == "level":  # a price's standard deviation

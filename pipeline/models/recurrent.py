@@ -20,7 +20,13 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.trainers import copy_variables, pooled_trainer
+from pipeline.models.trainers import (
+    Batches,
+    copy_variables,
+    forward,
+    pooled_trainer,
+    set_random_seed,
+)
 from pipeline.splits.split import Split
 
 CELLS: dict[str, type[keras.layers.Layer]] = {
@@ -96,6 +102,7 @@ class RecurrentModel(ForecastModel):
 
     outputs: ClassVar[int] = 1
     loss: ClassVar[str | Any] = "mse"
+    uses_keras: ClassVar[bool] = True
 
     defaults: ClassVar[dict[str, Any]] = {
         "units": (80, 100),
@@ -117,7 +124,7 @@ class RecurrentModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         hp = self.hyperparameters
         _, window, n_features = split.X_train.shape
-        keras.utils.set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
+        set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
         self.model_ = build_recurrent(
             self.cell,
             window=window,
@@ -181,13 +188,15 @@ class RecurrentModel(ForecastModel):
         Only arrays come in, never the Split, so the test range cannot reach training.
         """
         network = pooled_trainer(self.model_, self.loss, learning_rate)
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
+        batches = Batches(*train, batch_size=self.hyperparameters["batch_size"], seed=seed)
         callbacks: list[keras.callbacks.Callback] = [
+            batches.callback,
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
                 patience=self.hyperparameters["patience"],
                 restore_best_weights=True,
-            )
+            ),
         ]
         if on_epoch is not None:
             callbacks.append(
@@ -198,10 +207,10 @@ class RecurrentModel(ForecastModel):
                 )
             )
         history = network.fit(
-            *train,
+            batches,
             validation_data=validation,
             epochs=epochs,
-            batch_size=self.hyperparameters["batch_size"],
+            shuffle=False,  # the batches shuffle themselves, from the seed
             callbacks=callbacks,
             verbose=0,
         )
@@ -209,9 +218,9 @@ class RecurrentModel(ForecastModel):
         return {k: [float(v) for v in values] for k, values in history.history.items()}
 
     def _predict(self, X: np.ndarray, last_known: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        # A direct call: inputs are small (one window per trading day), and model.predict would
-        # trace a new predict function for every model, which costs more than the forward pass.
-        y = keras.ops.convert_to_numpy(self.model_(np.asarray(X, dtype="float32"), training=False))
+        # On the pooled twin: model.predict would trace a new predict function for every model,
+        # and a direct call runs op by op (under JAX, slower than the compiled pass).
+        y = forward(self.model_, self.loss, np.asarray(X, dtype="float32"))
         return self._to_prices(y[:, 0], anchor)  # y: (n, 1)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:

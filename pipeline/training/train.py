@@ -31,7 +31,7 @@ class TrainResult:
     model: ForecastModel
     run_id: str
     hyperparameters: dict[str, Any]
-    backend: str
+    backend: str | None  # the Keras backend; None for a model that trains without Keras
     device: str
     epochs_run: int
     train_seconds: float
@@ -197,7 +197,7 @@ def score_and_save(
     residuals = (validation["actual"] - validation["predicted"]).to_numpy()
     artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
     _keep_warm(artifact, model)
-    backend, device = keras_runtime()
+    backend, device = keras_runtime() if model.uses_keras else (None, "cpu")
     return TrainResult(
         model=model,
         run_id=run_id,

@@ -3,7 +3,8 @@
 One Keras fit of these small networks keeps about one core busy, so two fits in two processes
 take little longer than one. Each worker is a fresh (spawned) Python that loads the backend
 once, quietly, and then fits whatever it is sent: the split goes in, the saved artifact and the
-scored outcome come back. Workers never open the warehouse.
+scored outcome come back. Workers never open the warehouse, and end when the process that
+started them ends, however it ends (``kill -9`` included).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -22,7 +25,28 @@ from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
 
 DEBUG_ENV = "NEXTBAR_DEBUG"  # set: the backend's start-up notices are shown
+PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the process that started it lives
 log = logging.getLogger(__name__)
+
+
+def end_with_parent(parent: int) -> None:
+    """End this process soon after process ``parent`` ends: a daemon thread polls the parent
+    id, which changes when the parent dies and this one is re-parented (to init or a
+    sub-reaper). Polling, unlike Linux's parent-death signal, follows the parent process rather
+    than the thread that started this one, and works on every platform."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)  # no clean-up: the parent, which asked for the work, is gone
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def start_worker(parent: int) -> None:
+    """A fit worker's initializer: end with ``parent``, then load the backend."""
+    end_with_parent(parent)
+    load_backend_quietly()
 
 
 def load_backend_quietly() -> None:
@@ -79,7 +103,8 @@ class FitPool:
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=load_backend_quietly,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
         return [self._executor.submit(self._fit, split, job) for split, job in fits]
 

@@ -14,6 +14,7 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.models import load_model, make_model
 from pipeline.models.recurrent import RecurrentModel
+from pipeline.models.trainers import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -67,15 +68,15 @@ def test_fine_tune_continues_from_the_saved_weights(
     calls: list[dict[str, Any]] = []
     fit = keras.Model.fit
 
-    def spy(self: keras.Model, x: Any, y: Any, **kwargs: Any) -> Any:
+    def spy(self: keras.Model, x: Batches, **kwargs: Any) -> Any:
         calls.append(
             {
                 "weights": self.get_weights(),
-                "arrays": (x, y, *kwargs["validation_data"]),
+                "arrays": (x.X, x.y, *kwargs["validation_data"]),
                 "adam": (float(self.optimizer.learning_rate), int(self.optimizer.iterations)),
             }
         )
-        return fit(self, x, y, **kwargs)
+        return fit(self, x, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
     # NaN test targets and windows: had any of them reached training, the loss would be NaN.

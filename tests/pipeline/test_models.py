@@ -16,6 +16,7 @@ from pipeline.forecast.point import forecast_next
 from pipeline.models import MODEL_KINDS, load_model, make_model
 from pipeline.models.recurrent import build_recurrent
 from pipeline.models.registry import NEURAL_KINDS, RECURRENT_KINDS
+from pipeline.models.trainers import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -71,9 +72,9 @@ def test_fit_never_sees_the_test_range(split: Split, monkeypatch: pytest.MonkeyP
     seen: list[tuple[Any, ...]] = []
     fit = keras.Model.fit
 
-    def spy(self: keras.Model, x: Any, y: Any, **kwargs: Any) -> Any:
-        seen.append((x, y, *kwargs["validation_data"]))
-        return fit(self, x, y, **kwargs)
+    def spy(self: keras.Model, x: Batches, **kwargs: Any) -> Any:
+        seen.append((x.X, x.y, *kwargs["validation_data"]))  # the training windows, batched
+        return fit(self, x, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
     make_model("gru", units=(2,)).fit(split, epochs=1)
@@ -117,8 +118,8 @@ def test_naive_reproduces_the_tutorial_figure() -> None:
 def test_train_model_scores_and_saves(split: Split, tmp_path: Path) -> None:
     result = train_model(split, "linear", run_id="r1", models_dir=tmp_path)
     assert Path(result.artifact_uri) == (tmp_path / "600519.SH" / "linear" / "r1").resolve()
-    assert (result.backend, result.status) == (keras.backend.backend(), "succeeded")
-    assert result.device == "cpu" or result.device.startswith("gpu:")
+    assert (result.backend, result.status) == (None, "succeeded")  # no Keras in a linear fit
+    assert result.device == "cpu"
     assert set(result.predictions["split"]) == {"validation", "test"}
     assert len(result.validation_residuals) == len(split.validation)
     test_mae = result.metrics.query("split == 'test' and metric == 'mae'")["value"].item()

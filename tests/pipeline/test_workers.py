@@ -66,3 +66,58 @@ def test_fits_started_ahead_are_taken_on_their_day_and_stale_ones_cancelled() ->
     assert list(taken) == ["gru"] and taken["gru"][0] is futures["gru"]
     assert futures["lstm"].cancelled() and futures["old"].cancelled()
     assert not ahead.has("lstm", date(2024, 5, 14))
+
+
+# Starts two fit workers, prints their ids and the resource tracker's, then waits to be killed.
+_PARENT = """
+import json, multiprocessing.resource_tracker as rt, sys, time
+from pathlib import Path
+from tests.pipeline.test_workers import _pool, _split
+from pipeline.training.jobs import FitJob
+
+if __name__ == "__main__":
+    pool = _pool(2, Path(sys.argv[1]))
+    futures = pool.submit([(_split(), FitJob("naive", ""))] * 2)
+    [f.result() for f in futures]
+    print(json.dumps([*pool._executor._processes, rt._resource_tracker._pid]), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not count)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, str(tmp_path)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        children = json.loads(parent.stdout.readline())
+        assert len(children) == 3 and all(_alive(pid) for pid in children)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 20
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [pid for pid in children if _alive(pid)]
+    finally:
+        parent.kill()
