@@ -174,3 +174,27 @@ def test_a_symbol_is_named_once_and_a_long_one_keeps_the_reason(
     line = done["500-character symbol"][0].stderr.strip()
     assert "AAAA…AAAA" in line and line.endswith("tushare_code")
     assert len(line) <= 400
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("BTC-USD: BTC-USD: column 'volume' is NaN", "BTC-USD: column 'volume' is NaN"),
+        ("a: x; BTC-USD: BTC-USD: BTC-USD: late", "a: x; BTC-USD: late"),
+        ("600519.SH: 6 gaps", "600519.SH: 6 gaps"),
+    ],
+)
+def test_a_message_names_its_symbol_once(message: str, shown: str) -> None:
+    from flows.cli import error_line
+    from pipeline.errors import InputError
+
+    assert error_line(InputError(message)) == shown
+
+
+def test_a_long_column_name_keeps_the_reason() -> None:
+    from flows.cli import error_line
+    from pipeline.errors import InputError
+
+    line = error_line(InputError(f"file x.csv: column {'c' * 510!r} is not a price: " + "y " * 300))
+    assert "is not a price" in line and len(line) <= 400
+    assert line.startswith("file x.csv: column 'ccc") and line.endswith("y y y")
