@@ -16,9 +16,9 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import gpu_slot, warehouse_writer
+from flows.symbols import resolve_symbols as resolve_symbols  # one place: no Prefect there
 from pipeline.data.calendars import use_extra_sessions
 from pipeline.data.sources.tushare_pro import TushareSource
-from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as settings_from
@@ -84,17 +84,6 @@ def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split)
     """Record ``split`` in the warehouse and save its arrays where the trainers read them."""
     record_split(con, split.to_record())
     return split.save(settings.splits_dir / f"{split.split_id}.npz")
-
-
-def resolve_symbols(
-    symbols: list[str] | None, settings: Settings | None = None
-) -> list[SymbolInfo]:
-    """The named symbols (configured, else inferred from their codes), or the whole watch list."""
-    settings = settings or settings_from()
-    if not symbols:
-        return list(settings.watch_list())
-    known = settings.symbol_infos()
-    return [get_symbol(s.strip().upper(), known) for s in symbols]
 
 
 @task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")

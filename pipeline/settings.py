@@ -25,7 +25,7 @@ from pydantic_settings import (
 )
 
 from pipeline.daily.step import POLICIES
-from pipeline.data.ingest import SOURCE_NAMES
+from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import (

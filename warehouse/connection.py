@@ -29,7 +29,8 @@ DEFAULT_LOCK_WAIT_S = 30.0
 
 _Config = dict[str, str | bool | int | float | list[str]]
 _OFFLINE: _Config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
-_READER: _Config = {**_OFFLINE, "enable_external_access": False, "lock_configuration": True}
+# A reader's configuration is locked once open (see _lock_reader).
+_READER: _Config = {**_OFFLINE, "enable_external_access": False}
 _WRITER: _Config = {**_OFFLINE, "storage_compatibility_version": STORAGE_COMPATIBILITY}
 
 
@@ -100,11 +101,20 @@ def connect(
             raise InputError(f"warehouse {target}: the folder {target.parent} is not writable")
     con = _open(target, read_only, lock_wait_s() if wait_s is None else wait_s)
     try:
-        if not read_only:
+        if read_only:
+            _lock_reader(con)
+        else:
             migrate(con)
         yield con
     finally:
         con.close()
+
+
+def _lock_reader(con: duckdb.DuckDBPyConnection) -> None:
+    """No progress bar (DuckDB prints it on stdout, into a streamed CSV), then the
+    configuration locked: the reader's query cannot change it."""
+    con.execute("set enable_progress_bar = false")
+    con.execute("set lock_configuration = true")
 
 
 @contextmanager

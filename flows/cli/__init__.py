@@ -1,43 +1,84 @@
 """The ``nextbar`` command line: each command runs a flow or reads the warehouse.
 
-``app`` holds the shared options; ``data`` (init, ingest, sql), ``models`` (train, models),
+``app`` holds the shared options; ``data`` (init, ingest), ``sql``, ``models`` (train, models),
 ``daily`` (run, replay, serve), ``demo``, ``config`` and ``gc`` register their commands on it.
+An error ends the command with one stderr line, ``error: …``, and nothing after it.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import re
+import sys
+import threading
+from typing import NoReturn
 
-from rich.markup import escape
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from typer.exceptions import Abort
 
 from flows.cli.app import app
-from flows.output import err_console
 from pipeline.errors import NextbarError, error_text
 
 # isort: off
 # The import order is the order of the commands in --help.
-from flows.cli import data, models, daily, demo, config, gc
+from flows.cli import data, sql, models, daily, demo, config, gc
 # isort: on
 
-__all__ = ["app", "config", "daily", "data", "demo", "error_line", "gc", "main", "models"]
+__all__ = ["app", "config", "daily", "data", "demo", "error_line", "gc", "main", "models", "sql"]
 
 # An error line names the input and the reason; a 4 KB junk header must not become a 4 KB line.
 MAX_ERROR_CHARS = 400
+# A longer word (a 500-character symbol, a column name from a junk header) keeps both ends.
+MAX_WORD_CHARS = 80
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD_CHARS + 1},}}")
+# "BTC-USD: BTC-USD: …", where a flow prefixes a message that already names its symbol.
+_REPEATED_PREFIX = re.compile(r"(?<![^\s;])([^\s:;]+): (?:\1: )+")
+
+
+def _middle_cut(text: str, limit: int) -> str:
+    half = (limit - 1) // 2
+    return text if len(text) <= limit else text[:half] + "…" + text[len(text) - half :]
 
 
 def error_line(exc: BaseException) -> str:
-    """The one line an error is shown as, cut to MAX_ERROR_CHARS."""
+    """The one line an error is shown as: one space between words, a symbol named once per
+    message, long words and then the line cut in their middle (keeping the reason)."""
     text = " ".join(error_text(exc).split())
-    if len(text) > MAX_ERROR_CHARS:
-        text = text[: MAX_ERROR_CHARS - 1] + "…"
-    return text
+    text = _REPEATED_PREFIX.sub(r"\1: ", text)
+    text = _LONG_WORD.sub(lambda m: _middle_cut(m[0], MAX_WORD_CHARS), text)
+    return _middle_cut(text, MAX_ERROR_CHARS)
 
 
-def _fail(text: str, code: int) -> SystemExit:
-    err_console.print(f"[red]error:[/red] {escape(text)}", highlight=False)
-    return SystemExit(code)
+def _as_script() -> bool:
+    """Whether this process is the ``nextbar`` command (not a test calling :func:`main`)."""
+    script = getattr(sys.modules.get("__main__"), "__file__", None) or ""
+    return os.path.basename(script) == "nextbar"
+
+
+def _end(code: int, error: str | None = None, context: tuple[str, ...] = ()) -> NoReturn:
+    """Exit with ``code``, the ``error:`` line (after ``context``, on a terminal) last.
+
+    As the ``nextbar`` command, the interpreter's own shutdown work runs first (threads, atexit:
+    Prefect's server and log workers), then the process ends without the module teardown in
+    which native libraries report objects still alive (nanobind's "leaked instances").
+    """
+    script = _as_script()
+    if script:
+        getattr(threading, "_shutdown", lambda: None)()
+        atexit._run_exitfuncs()
+    with contextlib.suppress(BrokenPipeError, ValueError):  # a reader that left (`| head`)
+        sys.stdout.flush()
+    if error is not None:
+        tty = sys.stderr.isatty()
+        colour = tty and not os.environ.get("NO_COLOR")
+        lines = [*(context if tty else ()), ("\x1b[31merror:\x1b[0m " if colour else "error: ")]
+        sys.stderr.write("\n".join(lines) + error + "\n")
+    sys.stderr.flush()
+    if script:
+        os._exit(code)
+    raise SystemExit(code)
 
 
 def main() -> None:
@@ -46,15 +87,16 @@ def main() -> None:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:
         exc.show()
-        raise SystemExit(exc.exit_code) from None
+        _end(exc.exit_code)
     except ClickException as exc:
         # Usage errors (a bad option value, a missing option) name the option; one line too.
-        raise _fail(error_line(NextbarError(exc.format_message())), exc.exit_code) from None
+        _end(exc.exit_code, error_line(NextbarError(exc.format_message())))
     except Abort:
-        raise _fail("aborted", 130) from None
+        _end(130, "aborted")
+    except BrokenPipeError:
+        _end(0)
     except Exception as exc:
         if os.environ.get("NEXTBAR_DEBUG"):
             raise
-        raise _fail(error_line(exc), 1) from None
-    if isinstance(code, int) and code:
-        raise SystemExit(code)
+        _end(1, error_line(exc), getattr(exc, "context", ()))
+    _end(code if isinstance(code, int) else 0)

@@ -7,12 +7,17 @@ import inspect
 import logging
 import os
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click import Context
+from typer.core import TyperOption
 
+from flows.cli.checks import check_options
+from flows.cli.checks import check_range as check_range
+from flows.cli.checks import parse_date as parse_date
+from flows.cli.checks import warehouse_path as warehouse_path
 from flows.quiet_logging import use_quiet_console
 
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
@@ -22,6 +27,15 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # TensorFlow's C++ start-up chatter (no CUDA on a CPU machine, CPU features) is not for users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _flag_shows_no_type(option: TyperOption, ctx: Context) -> str | None:
+    """A flag takes no value: help shows no ``<bool>`` beside it."""
+    return None if option.is_flag else _display_type(option, ctx)
+
+
+_display_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_shows_no_type  # type: ignore[method-assign,assignment]
 
 app = typer.Typer(
     help="nextbar: next-trading-day price forecasts, always beside the naive baseline.",
@@ -50,17 +64,34 @@ PresetOpt = Annotated[
 
 
 SymbolsOpt = Annotated[
-    list[str] | None, typer.Option("--symbol", "-s", help="Symbol (repeatable); default all")
+    list[str] | None,
+    typer.Option("--symbol", "-s", help="Symbol (repeatable) [default: the watch list]"),
 ]
+
+
+# Every kind the training step knows (pipeline.models.registry.STEP_KINDS) and ``all``;
+# tests/flows/test_help.py checks that none is missing.
+MODEL_CHOICES = (
+    "naive | drift | linear | rnn | gru | lstm | naive_ewma | naive_garch | naive_har | "
+    "gru_dist | lstm_dist | ensemble | gru_global | lstm_global | all (every single model)"
+)
+
+
+def models_option(default: str) -> Any:
+    """``--models`` (also ``--model``, ``-m``): model kinds, repeatable."""
+    return typer.Option(
+        "--models",
+        "--model",
+        "-m",
+        help=f"Model kind, repeatable: {MODEL_CHOICES} [default: {default}]",
+    )
 
 
 ModelsOpt = Annotated[
     list[str] | None,
-    typer.Option(
-        "--models",
-        "-m",
-        help="Model kinds (repeatable) [default: naive drift linear gru lstm ensemble "
-        "naive_ewma naive_garch naive_har gru_dist lstm_dist]",
+    models_option(
+        "settings' model.models, else naive drift linear gru lstm ensemble naive_ewma "
+        "naive_garch naive_har gru_dist lstm_dist"
     ),
 ]
 
@@ -77,7 +108,10 @@ FinetuneOpt = Annotated[
 ]
 
 
-TargetOpt = Annotated[str | None, typer.Option(help="close | open | high | low [default: close]")]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(help="The price to forecast: open | high | low | close [default: close]"),
+]
 
 
 EpochsOpt = Annotated[
@@ -94,7 +128,7 @@ HistoryOpt = Annotated[
 PolicyOpt = Annotated[
     str | None,
     typer.Option(
-        help="Between full retrains: finetune daily, or keep the weights frozen (fast) "
+        help="Between full retrains: finetune (daily) | frozen (keep the weights: fast) "
         "[default: finetune for run, frozen for replay]"
     ),
 ]
@@ -115,7 +149,8 @@ STEP_OPTIONS: dict[str, Any] = {
 
 
 def with_step_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``command`` with STEP_OPTIONS added to its options; it receives them in ``**step``."""
+    """``command`` with STEP_OPTIONS added to its options; it receives them in ``**step``, after
+    :func:`flows.cli.checks.check_options` has checked all of its options."""
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
     added = [
@@ -125,38 +160,13 @@ def with_step_options(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> None:
+        # Every option before any work; bars must be stored unless the command ingests first.
+        check_options(kwargs, stored=bool(kwargs.get("skip_ingest", True)))
         command(**kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in [*own, *added]}
     return wrapper
-
-
-def parse_date(value: str | None, option: str = "date") -> date | None:
-    """A YYYY-MM-DD option value as a date; a bad one names the option."""
-    from pipeline.errors import InputError
-
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(f"{option} {value!r}: not a date (YYYY-MM-DD)") from None
-
-
-def check_range(start: date | None, end: date | None) -> None:
-    """--start must not be after --end."""
-    from pipeline.errors import InputError
-
-    if start and end and start > end:
-        raise InputError(f"--start {start} is after --end {end}")
-
-
-def warehouse_path(path: Path | None) -> Path:
-    """The --warehouse option, else the settings' warehouse."""
-    from pipeline.settings import load_settings
-
-    return path or load_settings().warehouse
 
 
 @app.callback()

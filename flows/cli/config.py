@@ -18,8 +18,11 @@ def config(
         Path | None, typer.Option("--warehouse", help="As a command's --warehouse would")
     ] = None,
 ) -> None:
-    """Print the effective settings (flag > environment > nextbar.toml > defaults) and where
-    each came from; the tushare token only as set or not."""
+    """Print the effective settings and where each came from.
+
+    Precedence: flag > environment > nextbar.toml > defaults; the tushare token is shown only
+    as set or not.
+    """
     from pipeline.settings import config_path, describe, load_settings
 
     flags = {"warehouse": warehouse}

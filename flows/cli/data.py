@@ -1,4 +1,4 @@
-"""Commands that fill and read the warehouse: ``init``, ``ingest``, ``sql``."""
+"""Commands that fill the warehouse: ``init``, ``ingest`` (``sql`` reads it: flows.cli.sql)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 
-from flows.cli.app import (
-    SymbolsOpt,
-    WarehouseOpt,
-    app,
-    check_range,
-    parse_date,
-    warehouse_path,
-)
-from flows.output import OutputFormat, console, print_frame
+from flows.cli.app import SymbolsOpt, WarehouseOpt, app, parse_date, warehouse_path
+from flows.cli.checks import check_options
+from flows.output import console, print_frame
 
 if TYPE_CHECKING:
     from flows.ingest import SymbolIngest
@@ -24,8 +18,8 @@ if TYPE_CHECKING:
 
 @app.command()
 def init(warehouse: WarehouseOpt = None) -> None:
-    """Create or upgrade the warehouse and register the configured symbols."""
-    from flows.common import resolve_symbols
+    """Create or upgrade the warehouse; register the configured symbols."""
+    from flows.symbols import resolve_symbols
     from warehouse.connection import connect
     from warehouse.migrate import schema_version
     from warehouse.symbols import sync_symbols
@@ -41,11 +35,16 @@ def init(warehouse: WarehouseOpt = None) -> None:
 def ingest(
     symbol: SymbolsOpt = None,
     source: Annotated[
-        str | None, typer.Option(help="tushare | yfinance | bundled; default per symbol")
+        str | None,
+        typer.Option(help="tushare | yfinance | bundled [default: sources.default, per symbol]"),
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Import your own CSV (tushare, Yahoo or Investing.com)"),
+        typer.Option(
+            "--file",
+            help="Import your own file (one --symbol): a tushare, Yahoo or Investing.com CSV, "
+            "or a Chinese terminal export (通达信, 同花顺, 东方财富)",
+        ),
     ] = None,
     start: Annotated[str | None, typer.Option(help="First date, YYYY-MM-DD")] = None,
     end: Annotated[str | None, typer.Option(help="Last date, YYYY-MM-DD")] = None,
@@ -58,22 +57,16 @@ def ingest(
     ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
-    from flows.common import resolve_symbols
-    from pipeline.data.sources import SOURCE_NAMES
+    """Fetch daily bars: incremental, idempotent, revisions kept."""
     from pipeline.errors import InputError
-    from pipeline.settings import load_settings
 
     if file and (not symbol or len(symbol) != 1):
         raise InputError("--file needs exactly one --symbol: the instrument the file holds")
     if file and not file.is_file():
         reason = "is a directory" if file.is_dir() else "no such file"
         raise InputError(f"--file {file}: {reason}")
-    if source and source not in SOURCE_NAMES:
-        raise InputError(f"--source {source!r}: choose one of {', '.join(SOURCE_NAMES)}")
-    resolve_symbols(symbol, load_settings())  # an unreadable code fails here, in one line
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
-    check_range(first, last)
+    check_options({"symbol": symbol, "source": source, "start": start, "end": end}, stored=False)
     from flows.ingest import ingest as ingest_flow
 
     results = ingest_flow(
@@ -86,22 +79,6 @@ def ingest(
         replace=replace,
     )
     print_ingest(results)
-
-
-@app.command()
-def sql(
-    query: Annotated[str, typer.Argument(help="A SQL query (read-only)")],
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format")
-    ] = OutputFormat.table,
-    warehouse: WarehouseOpt = None,
-) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
-    from warehouse.connection import connect
-
-    with connect(warehouse_path(warehouse), read_only=True) as con:
-        frame = con.execute(query).df()
-    print_frame(frame, fmt)
 
 
 def print_ingest(results: list[SymbolIngest]) -> None:

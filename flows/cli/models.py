@@ -11,25 +11,19 @@ from flows.cli.app import (
     TargetOpt,
     WarehouseOpt,
     app,
+    models_option,
     parse_date,
     show_progress,
     warehouse_path,
 )
+from flows.cli.checks import check_not_future, check_step, check_stored, symbols_named
 from flows.output import OutputFormat, console, print_frame
 
 
 @app.command()
 def train(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to train")],
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            "-m",
-            help="gru|lstm|rnn|naive|drift|linear|naive_ewma|naive_garch|naive_har|gru_dist|"
-            "lstm_dist|ensemble|all (repeatable)",
-        ),
-    ] = None,
+    model: Annotated[list[str] | None, models_option("all")] = None,
     preset: PresetOpt = None,
     epochs: Annotated[
         int | None,
@@ -63,8 +57,17 @@ def train(
     ] = None,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """Rebuild the split, pick configs on validation, train models, store runs; print each
-    model beside naive."""
+    """Train models on a fresh split; print each one beside naive.
+
+    Rebuilds the split from the stored bars, draws configs per model and ranks them on
+    validation only, fits, stores the runs and prints every model's test MAE beside naive's.
+    """
+    day = parse_date(as_of, "--as-of")
+    check_step({"models": model, "target": target, "preset": preset})
+    symbols = symbols_named(symbol)
+    check_not_future(day, symbols)
+    path = warehouse_path(warehouse)
+    check_stored(path, symbols, day)
     from flows.train import train as train_flow
 
     show_progress()
@@ -77,9 +80,9 @@ def train(
         window=window,
         test_size=test_size,
         validation_size=validation_size,
-        as_of=parse_date(as_of, "--as-of"),
+        as_of=day,
         search_budget=search_budget,
-        warehouse=str(warehouse_path(warehouse)),
+        warehouse=str(path),
     )
     if not report.search.empty:
         print_frame(
@@ -103,15 +106,18 @@ def models(
     ] = OutputFormat.table,
     warehouse: WarehouseOpt = None,
 ) -> None:
-    """List model runs (MAE, interval and pinball scores beside naive's), the scored forecasts'
-    distribution scores, and the current champion."""
-    from flows.common import resolve_symbols
+    """List a symbol's model runs beside naive, and its champion.
+
+    Each run's MAE, interval and pinball scores beside naive's, the scored forecasts'
+    distribution scores, and the champion.
+    """
     from warehouse.connection import connect
     from warehouse.forecasts import distribution_scores
     from warehouse.models import current_champion, list_runs
 
-    resolve_symbols([symbol])
-    with connect(warehouse_path(warehouse), read_only=True) as con:
+    path = warehouse_path(warehouse)
+    check_stored(path, symbols_named(symbol))
+    with connect(path, read_only=True) as con:
         runs = list_runs(con, symbol, limit)
         champion = current_champion(con, symbol)
         scores = distribution_scores(con, symbol)

@@ -21,7 +21,8 @@ CASES = [
     ("file is a directory", ["ingest", "--file", "{tmp}", "-s", "BTC-USD"], "is a directory"),
     ("no such file", ["ingest", "--file", "{tmp}/none.csv", "-s", "BTC-USD"], "no such file"),
     ("4 KB junk", ["ingest", "--file", "{tmp}/junk.csv", "-s", "BTC-USD"], "unrecognised"),
-    ("unknown symbol", ["ingest", "-s", "NOPE"], "NOPE"),
+    # A code nextbar cannot read (NOPE alone is a Yahoo ticker: it would go to the network).
+    ("unknown symbol", ["ingest", "-s", "NOPE.XX"], "NOPE.XX"),
     ("unknown source", ["ingest", "--source", "nope"], "--source 'nope'"),
     ("bad date", ["ingest", "--start", "2020-02-30"], "--start '2020-02-30'"),
     ("start after end", ["ingest", "--start", "2020-03-01", "--end", "2020-02-01"], "after"),
