@@ -18,6 +18,7 @@ from flows.quiet_logging import use_quiet_console
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")  # the client's telemetry notice (it ignores the above)
 # Prefect's temporary server gets 20 s to start by default: too few on a busy 2-core machine.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # TensorFlow's C++ start-up chatter (no CUDA on a CPU machine, CPU features) is not for users.
