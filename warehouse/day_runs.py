@@ -42,8 +42,9 @@ def record_day_run(
 def reusable_day_run(
     con: duckdb.DuckDBPyConnection, symbol: str, as_of: date, fingerprint: str
 ) -> DayRun | None:
-    """The day's newest recording when it ran on ``fingerprint`` and every forecast it issued
-    is still stored; else None (other inputs, a later run on others, or nothing recorded)."""
+    """The day's newest recording when it ran on ``fingerprint``; else None (other inputs, a
+    later run on other inputs, or nothing recorded). Its forecasts are stored: forecasts are
+    never deleted, and one identical to an earlier issue is that issue."""
     row = con.execute(
         """
         with
@@ -54,20 +55,13 @@ def reusable_day_run(
             where symbol = ? and as_of_date = ?
             order by recorded_at desc
             limit 1
-        ),
-
-        stored as (
-            select count(*) as n
-            from forecasts
-            where symbol = ? and as_of_date = ? and not is_replay
-              and run_id in (select unnest(run_ids) from newest)
         )
 
-        select newest.champion, newest.run_ids, newest.forecasts, newest.recorded_at
-        from newest, stored
-        where newest.fingerprint = ? and stored.n >= newest.forecasts
+        select champion, run_ids, forecasts, recorded_at
+        from newest
+        where fingerprint = ?
         """,
-        [symbol, as_of, symbol, as_of, fingerprint],
+        [symbol, as_of, fingerprint],
     ).fetchone()
     if row is None:
         return None

@@ -233,10 +233,15 @@ def print_leaderboard(
         )
     ]
     shown = board.assign(verdict=verdicts).drop(columns=["window_name"], errors="ignore")
+    if shown["symbol"].nunique() == 1:  # one symbol's board: the title names it
+        title = f"{shown['symbol'].iloc[0]} leaderboard: scored forecasts, every model beside naive"
+        shown = shown.drop(columns=["symbol"])
+    else:
+        title = "leaderboard: scored forecasts, every model beside naive"
     print_frame(
         shown,
         fmt,
-        title="leaderboard: scored forecasts, every model beside naive",
+        title=title,
         key=LEADERBOARD_KEY,
         wide=wide,
     )

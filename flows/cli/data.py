@@ -107,4 +107,5 @@ def sql(
 def print_ingest(results: list[SymbolIngest]) -> None:
     """The per-symbol ingest summary."""
     frame = pd.DataFrame([r.__dict__ for r in results])
-    print_frame(frame.drop(columns=["start", "end", "error"]), title="ingest")
+    shown = frame.drop(columns=["start", "end", "error"])
+    print_frame(shown, title="ingest", key=["symbol", "source", "status", "new"])

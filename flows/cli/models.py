@@ -105,9 +105,10 @@ def models(
 ) -> None:
     """List model runs (MAE, interval and pinball scores beside naive's), the scored forecasts'
     distribution scores, and the current champion."""
+    from flows.cli.daily import print_leaderboard
     from flows.common import resolve_symbols
     from warehouse.connection import connect
-    from warehouse.forecasts import distribution_scores
+    from warehouse.forecasts import distribution_scores, leaderboard
     from warehouse.models import current_champion, list_runs
 
     resolve_symbols([symbol])
@@ -115,8 +116,10 @@ def models(
         runs = list_runs(con, symbol, limit)
         champion = current_champion(con, symbol)
         scores = distribution_scores(con, symbol)
+        board = leaderboard(con, [symbol])
     print_frame(runs, fmt, title=f"{symbol}: model runs")
     if fmt is OutputFormat.table:
+        print_leaderboard(board)
         if not scores.empty:
             print_frame(
                 scores,
