@@ -16,6 +16,7 @@ from flows.common import (
     record_outcomes,
 )
 from flows.fanout import GlobalFit, fan_out
+from flows.output import quiet_backend
 from pipeline.daily.combine import combine_top_k
 from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
 from pipeline.daily.reuse import day_fingerprint
@@ -94,7 +95,7 @@ def reused_result(info: SymbolInfo, reused: ReusedDay) -> DayResult:
         symbol=info.symbol,
         status="reused",
         reason=(
-            f"same bars and settings as the run of {when}: reused its fits and "
+            f"same bars and settings as at {when}: reused its fits and "
             f"{reused.run.forecasts} forecasts (--force refits)"
         ),
         as_of=reused.as_of,
@@ -190,6 +191,7 @@ def run_day(
     plan = prepare_day(settings, info, as_of, step, force=force or is_replay)
     if isinstance(plan, ReusedDay):
         return reused_result(info, plan)
+    quiet_backend()  # only now: a reused day never loads the backend
     outcomes = dispatch_fit(
         plan.jobs,
         settings,
@@ -274,6 +276,8 @@ def run_days(
         for kind in GLOBAL_KINDS
         if ready and kind in step.fitted_kinds()
     ]
+    if ready:
+        quiet_backend()
     fitted = fan_out(
         [[j for j in p.jobs if j.kind not in GLOBAL_KINDS] for _, p in ready],
         settings,

@@ -100,11 +100,13 @@ def print_frame(
     *,
     key: Sequence[str] = (),
     wide: bool = False,
+    hint: str = "--wide or --format csv",
 ) -> None:
     """Print a frame as a rich table, CSV or JSON records (dates ISO in each).
 
     The table puts the ``key`` columns first, then the others in order, as many as fit the
-    terminal; it names the ones left out. ``wide`` prints every column however wide.
+    terminal; it names the ones left out and where to see them (``hint``). ``wide`` prints
+    every column however wide.
     """
     if fmt is OutputFormat.csv:
         iso_dates(frame).to_csv(sys.stdout, index=False)
@@ -133,7 +135,7 @@ def print_frame(
     if hidden:
         names = ", ".join(map(str, hidden[:3])) + (", …" if len(hidden) > 3 else "")
         console.print(
-            f"[dim]+{len(hidden)} more columns: {names} (--wide or --format csv)[/dim]",
+            f"[dim]+{len(hidden)} more columns: {names} ({hint})[/dim]",
             highlight=False,
         )
 

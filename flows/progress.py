@@ -2,8 +2,8 @@
 
 A replay (``nextbar.replay`` records with a ``replay`` dict) shows one bar whose total is
 known from its first record, elapsed time and ETA, and under it the running MAE of each day's
-champion beside naive's. A fit (``nextbar.progress`` records with a ``fit`` dict) shows one
-bar per model and stage (full retrain or fine-tune); ``--verbose`` prints the epoch lines
+champion beside naive's. Fits (``nextbar.progress`` records with a ``fit`` dict) show one bar
+per symbol and stage (full retrains, fine-tunes); ``--verbose`` prints the epoch lines
 instead. Both fit 80 columns.
 """
 
@@ -100,13 +100,15 @@ def replay_progress(console: Console | None = None) -> Iterator[ReplayBar]:
 
 
 class FitBars(logging.Handler):
-    """One bar per model fit (symbol, model, stage), moved by ``nextbar.progress`` records'
-    ``fit`` fields; other records of warning level and above go on to the usual handlers."""
+    """One bar per fit stage (a symbol's full retrains, or its fine-tunes): the model being
+    fitted, its epochs, how many of the stage's fits have started. Moved by
+    ``nextbar.progress`` records' ``fit`` fields; other records of warning level and above go
+    on to the usual handlers."""
 
     def __init__(self, progress: Progress) -> None:
         super().__init__()
         self.progress = progress
-        self.current: tuple[tuple[str, str, str], TaskID] | None = None
+        self.stages: dict[tuple[str, str], TaskID] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         fit = getattr(record, "fit", None)
@@ -114,24 +116,20 @@ class FitBars(logging.Handler):
             if record.levelno >= logging.WARNING:
                 logging.getLogger("nextbar").handle(record)
             return
-        key = (fit["symbol"], fit["model"], fit["training"])
-        if self.current is None or self.current[0] != key:
-            self.finish()
-            task = self.progress.add_task(" ".join(key), total=fit["epochs"])
-            self.current = (key, task)
-        self.progress.update(self.current[1], completed=fit["epoch"])
-
-    def finish(self) -> None:
-        """End the current bar where it stands (early stopping ends a fit before its last
-        epoch)."""
-        if self.current is not None:
-            task = self.current[1]
-            done = self.progress.tasks[task].completed
-            if done < (self.progress.tasks[task].total or 0):
-                description = f"{self.progress.tasks[task].description} (stopped early)"
-                self.progress.update(task, total=done, description=description)
-            self.progress.stop_task(task)
-            self.current = None
+        stage = (fit["symbol"], fit["training"])
+        if stage not in self.stages:
+            self.stages[stage] = self.progress.add_task("", fits=0, model=None)
+        task_id = self.stages[stage]
+        task = self.progress.tasks[task_id]
+        if task.fields["model"] != fit["model"] or fit["epoch"] < task.completed:
+            fits = task.fields["fits"] + 1
+            self.progress.update(
+                task_id,
+                description=f"{fit['symbol']} {fit['training']} {fit['model']}",
+                model=fit["model"],
+                fits=fits,
+            )
+        self.progress.update(task_id, completed=fit["epoch"], total=fit["epochs"])
 
 
 @contextmanager
@@ -146,15 +144,11 @@ def fit_progress(verbose: bool = False, console: Console | None = None) -> Itera
         TextColumn("{task.description}"),
         BarColumn(bar_width=None),
         MofNCompleteColumn(),
-        TextColumn("epochs"),
+        TextColumn("epochs, fit {task.fields[fits]}"),
         TimeElapsedColumn(),
     )
-    handler = FitBars(progress)
-    with _listening("nextbar.progress", handler), progress:
-        try:
-            yield
-        finally:
-            handler.finish()
+    with _listening("nextbar.progress", FitBars(progress)), progress:
+        yield
 
 
 @contextmanager

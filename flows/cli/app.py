@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 from collections.abc import Callable
 from datetime import date, datetime
@@ -101,6 +100,14 @@ PolicyOpt = Annotated[
 ]
 
 
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Print every epoch's losses, not a bar per stage")
+]
+
+
+WideOpt = Annotated[bool, typer.Option("--wide", help="Print every column, however wide")]
+
+
 # The options of every command that runs the daily step (``run``, ``replay``); None: as the
 # settings say (nextbar.toml, NEXTBAR_*), whose defaults the help texts show.
 STEP_OPTIONS: dict[str, Any] = {
@@ -167,8 +174,3 @@ def _root(
     os.environ["NEXTBAR_DEBUG"] = "1" if debug else ""
     if not debug:
         use_quiet_console()
-
-
-def show_progress() -> None:
-    """Show per-epoch progress (``nextbar.progress``) through Prefect's console handler."""
-    logging.getLogger("nextbar").setLevel(logging.INFO)

@@ -10,7 +10,9 @@ import typer
 
 from flows.cli.app import (
     SymbolsOpt,
+    VerboseOpt,
     WarehouseOpt,
+    WideOpt,
     app,
     check_range,
     parse_date,
@@ -25,14 +27,6 @@ if TYPE_CHECKING:
 
     from pipeline.reporting.reports import DailyReport
     from pipeline.reporting.summary import SymbolSummary
-
-VerboseOpt = Annotated[
-    bool,
-    typer.Option("--verbose", "-v", help="Print every epoch's losses instead of a bar per fit"),
-]
-WideOpt = Annotated[
-    bool, typer.Option("--wide", help="Print every column of wide tables, however wide")
-]
 
 
 @app.command()
@@ -64,7 +58,6 @@ def run(
     from flows.daily import daily
 
     resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
-    quiet_backend()
     path = warehouse_path(warehouse)
     with fit_progress(verbose):
         report = daily(
@@ -92,6 +85,7 @@ def replay(
             min=1, help="Processes a retrain day's recurrent fits share [default: one per core]"
         ),
     ] = None,
+    wide: WideOpt = False,
     **step: Any,
 ) -> None:
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
@@ -113,7 +107,7 @@ def replay(
         )
     board = load_leaderboard(path, [symbol])
     print_replay_summary(symbol, [d.as_of for d in days], bar.last, board)
-    print_leaderboard(board)
+    print_leaderboard(board, wide=wide)
 
 
 @app.command()
@@ -137,8 +131,10 @@ def print_daily(report: DailyReport, path: Path) -> None:
     """Per symbol: tomorrow's forecast and interval, and each champion's skill against naive
     (``loses to naive`` where it does); the charts; where the full leaderboard is."""
     for day in report.days:
-        if day.status in ("skipped", "reused"):
-            console.print(f"{day.symbol}: {day.status}: {day.reason}", highlight=False)
+        if day.status == "skipped":
+            console.print(f"{day.symbol}: skipped: {day.reason}", highlight=False)
+        elif day.status == "reused":
+            console.print(f"{day.symbol}: {day.reason}", highlight=False)
     for summary in report.summaries:
         print_summary(summary)
     for plot in report.plots:

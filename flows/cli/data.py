@@ -11,6 +11,7 @@ import typer
 from flows.cli.app import (
     SymbolsOpt,
     WarehouseOpt,
+    WideOpt,
     app,
     check_range,
     parse_date,
@@ -94,6 +95,7 @@ def sql(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="Output format")
     ] = OutputFormat.table,
+    wide: WideOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Run a read-only SQL query against the warehouse and print the result."""
@@ -101,11 +103,13 @@ def sql(
 
     with connect(warehouse_path(warehouse), read_only=True) as con:
         frame = con.execute(query).df()
-    print_frame(frame, fmt)
+    print_frame(frame, fmt, wide=wide)
 
 
 def print_ingest(results: list[SymbolIngest]) -> None:
     """The per-symbol ingest summary."""
     frame = pd.DataFrame([r.__dict__ for r in results])
     shown = frame.drop(columns=["start", "end", "error"])
-    print_frame(shown, title="ingest", key=["symbol", "source", "status", "new"])
+    print_frame(
+        shown, title="ingest", key=["symbol", "source", "status", "new"], hint="table ingest_runs"
+    )

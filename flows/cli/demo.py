@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.app import EpochsOpt, HistoryOpt, WarehouseOpt, app, warehouse_path
+from flows.cli.app import EpochsOpt, HistoryOpt, VerboseOpt, WarehouseOpt, app, warehouse_path
 from flows.cli.daily import (
-    VerboseOpt,
     next_command,
     print_daily,
     print_replay_summary,

@@ -9,10 +9,11 @@ import typer
 from flows.cli.app import (
     PresetOpt,
     TargetOpt,
+    VerboseOpt,
     WarehouseOpt,
+    WideOpt,
     app,
     parse_date,
-    show_progress,
     warehouse_path,
 )
 from flows.output import OutputFormat, console, print_frame
@@ -61,26 +62,28 @@ def train(
             "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
         ),
     ] = None,
+    verbose: VerboseOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Rebuild the split, pick configs on validation, train models, store runs; print each
     model beside naive."""
+    from flows.progress import fit_progress
     from flows.train import train as train_flow
 
-    show_progress()
-    report = train_flow(
-        symbol=symbol,
-        models=model,
-        epochs=epochs,
-        target=target,
-        preset=preset,
-        window=window,
-        test_size=test_size,
-        validation_size=validation_size,
-        as_of=parse_date(as_of, "--as-of"),
-        search_budget=search_budget,
-        warehouse=str(warehouse_path(warehouse)),
-    )
+    with fit_progress(verbose):
+        report = train_flow(
+            symbol=symbol,
+            models=model,
+            epochs=epochs,
+            target=target,
+            preset=preset,
+            window=window,
+            test_size=test_size,
+            validation_size=validation_size,
+            as_of=parse_date(as_of, "--as-of"),
+            search_budget=search_budget,
+            warehouse=str(warehouse_path(warehouse)),
+        )
     if not report.search.empty:
         print_frame(
             report.search.drop(columns=["run_id", "status"]),
@@ -101,6 +104,7 @@ def models(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="Output format")
     ] = OutputFormat.table,
+    wide: WideOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """List model runs (MAE, interval and pinball scores beside naive's), the scored forecasts'
@@ -117,12 +121,13 @@ def models(
         champion = current_champion(con, symbol)
         scores = distribution_scores(con, symbol)
         board = leaderboard(con, [symbol])
-    print_frame(runs, fmt, title=f"{symbol}: model runs")
+    print_frame(runs, fmt, title=f"{symbol}: model runs", wide=wide)
     if fmt is OutputFormat.table:
-        print_leaderboard(board)
+        print_leaderboard(board, wide=wide)
         if not scores.empty:
             print_frame(
                 scores,
+                wide=wide,
                 title=f"{symbol}: scored forecasts' distribution beside the probabilistic "
                 "baseline (naive, flat 60-error window)",
             )

@@ -59,19 +59,21 @@ def test_the_replay_bar_knows_its_total_from_the_start_and_fits_80_columns() -> 
     assert bar.last is not None and bar.last["done"] == 20
 
 
-def test_each_fit_gets_a_bar_and_an_early_stop_says_so() -> None:
+def test_each_fit_stage_gets_one_bar() -> None:
     screen = _screen()
     with fit_progress(console=screen):
+        for model, training, epochs in (("gru", "full", 30), ("lstm", "full", 30)):
+            for epoch in range(1, 6):  # early stopping after 5
+                fit = {"symbol": "BTC-USD", "model": model, "training": training}
+                fit_log.info("epoch", extra={"fit": {**fit, "epoch": epoch, "epochs": epochs}})
         for epoch in range(1, 4):
             fit = {"symbol": "BTC-USD", "model": "gru", "training": "fine_tune"}
             fit_log.info("epoch", extra={"fit": {**fit, "epoch": epoch, "epochs": 3}})
-        for epoch in range(1, 6):  # early stopping after 5 of 30
-            fit = {"symbol": "BTC-USD", "model": "lstm", "training": "full"}
-            fit_log.info("epoch", extra={"fit": {**fit, "epoch": epoch, "epochs": 30}})
     lines = [line for line in screen.export_text().splitlines() if line.strip()]
     assert len(lines) == 2 and all(len(line) <= 80 for line in lines)
-    assert "BTC-USD gru fine_tune" in lines[0] and "3/3 epochs" in lines[0]
-    assert "BTC-USD lstm full (stopped early)" in lines[1] and "5/5 epochs" in lines[1]
+    lines = [" ".join(line.split()) for line in lines]  # MofN pads to align the bars
+    assert "BTC-USD full lstm" in lines[0] and "5/30 epochs, fit 2" in lines[0]
+    assert "BTC-USD fine_tune gru" in lines[1] and "3/3 epochs, fit 1" in lines[1]
 
 
 def test_verbose_leaves_the_epoch_lines_to_the_log() -> None:
