@@ -17,7 +17,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-NAIVE_STYLE: dict[str, Any] = {"color": "tab:orange", "linestyle": "--", "linewidth": 1.3}
+TAB10 = [
+    f"tab:{c}"
+    for c in ["blue", "orange", "green", "red", "purple", "brown", "pink", "gray", "olive", "cyan"]
+]
+ORANGE = TAB10[1]  # naive's colour, kept out of the models' cycle
+NAIVE_STYLE: dict[str, Any] = {"color": ORANGE, "linestyle": "--", "linewidth": 1.3}
 BAND_COLOR = "tab:blue"
 FAN_COLOR = "tab:red"
 
@@ -31,11 +36,16 @@ def plot_test_predictions(
     The legend gives each model's MAE with the naive MAE, so a loser is visible as one.
     """
     fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
+    ax.set_prop_cycle(color=[c for c in TAB10 if c != ORANGE])
     first = predictions[predictions["model"] == predictions["model"].iloc[0]]
     naive_mae = (first["actual"] - first["last_known"]).abs().mean()
     ax.plot(first["date"], first["actual"], color="black", linewidth=1.6, label="actual")
     ax.plot(
-        first["date"], first["last_known"], **NAIVE_STYLE, label=f"naive (MAE {naive_mae:,.2f})"
+        first["date"],
+        first["last_known"],
+        **NAIVE_STYLE,
+        zorder=3,  # over the models' lines, which mostly follow it
+        label=f"naive (MAE {naive_mae:,.2f})",
     )
     for model, rows in predictions.groupby("model", sort=True):
         if model == "naive":
