@@ -45,8 +45,11 @@ def alert_interval_breaches(settings: Settings, symbols: list[str], since: datet
 
 
 @task(name="report-forecasts")
-def report_forecasts(settings: Settings, symbols: list[str], target: str) -> reports.DailyReport:
-    """Next-day forecasts beside naive, latest scores, a chart per symbol, a Prefect artifact."""
+def report_forecasts(
+    settings: Settings, symbols: list[str], target: str, reused: frozenset[str] = frozenset()
+) -> reports.DailyReport:
+    """Next-day forecasts beside naive, latest scores, a chart per symbol (a ``reused`` day
+    keeps the one drawn when its forecasts were issued), a Prefect artifact."""
     currencies = {i.symbol: i.currency for i in resolve_symbols(symbols, settings)}
     with open_warehouse(settings, read_only=True) as con:
         latest = wforecasts.latest_forecasts(con, symbols)
@@ -70,6 +73,9 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                 / symbol
                 / f"forecast-{champion['as_of_date'].iloc[0]:%Y-%m-%d}.png"
             )
+            if symbol in reused and path.is_file():
+                report.plots.append(str(path))
+                continue
             report.plots.append(
                 str(
                     plots.plot_forecasts(
@@ -140,7 +146,10 @@ def daily(
     else:
         results += [run_day(settings, i, as_of, step, False, force) for i in runnable]
     report = report_forecasts(
-        settings, [r.symbol for r in results if r.status in ("forecast", "reused")], step.target
+        settings,
+        [r.symbol for r in results if r.status in ("forecast", "reused")],
+        step.target,
+        frozenset(r.symbol for r in results if r.status == "reused"),
     )
     report.days = results
     return report

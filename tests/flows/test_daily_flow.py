@@ -239,6 +239,7 @@ def test_a_same_day_rerun_reuses_the_days_fits_unless_forced(tmp_path: Path) -> 
         _df(path, "select * from latest_forecasts order by model"), issued
     )
     assert [s.symbol for s in again.summaries] == ["BTC-USD"]  # still reported
+    assert again.plots == first.plots  # the day's chart, as drawn when it was issued
 
     forced = daily(**live, force=True)
     assert forced.days[0].status == "forecast" and _df(path, runs)["n"].iloc[0] == 8
