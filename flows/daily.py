@@ -45,10 +45,15 @@ def alert_interval_breaches(settings: Settings, symbols: list[str], since: datet
 
 
 @task(name="report-forecasts")
-def report_forecasts(settings: Settings, symbols: list[str], target: str) -> reports.DailyReport:
-    """Next-day forecasts beside naive, latest scores, a chart per symbol, a Prefect artifact."""
+def report_forecasts(
+    settings: Settings, symbols: list[str], target: str, reused: frozenset[str] = frozenset()
+) -> reports.DailyReport:
+    """Next-day forecasts beside naive, latest scores, a chart per symbol (a ``reused`` day
+    keeps the one drawn when its forecasts were issued), a Prefect artifact."""
+    currencies = {i.symbol: i.currency for i in resolve_symbols(symbols, settings)}
     with open_warehouse(settings, read_only=True) as con:
         latest = wforecasts.latest_forecasts(con, symbols)
+        board = wforecasts.leaderboard(con, symbols)
         scored = {s: wforecasts.scored_history(con, s) for s in symbols}
         bars = {s: load_bars(con, s) for s in symbols}
         champions = latest[latest["is_champion"]]
@@ -58,7 +63,7 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                 champions["symbol"], champions["forecast_id"], strict=True
             )
         }
-    report = reports.daily_report(latest, scored)
+    report = reports.daily_report(latest, scored, board, currencies)
     for symbol in symbols:
         champion = latest[(latest["symbol"] == symbol) & latest["is_champion"]]
         history = scored[symbol][scored[symbol]["is_champion"]]
@@ -68,6 +73,9 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                 / symbol
                 / f"forecast-{champion['as_of_date'].iloc[0]:%Y-%m-%d}.png"
             )
+            if symbol in reused and path.is_file():
+                report.plots.append(str(path))
+                continue
             report.plots.append(
                 str(
                     plots.plot_forecasts(
@@ -78,6 +86,7 @@ def report_forecasts(settings: Settings, symbols: list[str], target: str) -> rep
                         target,
                         path,
                         quantiles=fans.get(symbol),
+                        currency=currencies[symbol],
                     )
                 )
             )
@@ -103,12 +112,15 @@ def daily(
     skip_ingest: bool = False,
     warehouse: str | None = None,
     policy: str | None = None,
+    force: bool = False,
 ) -> reports.DailyReport:
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 
     With ``as_of`` the step runs as of that day (bars dated later are ignored); without it, as of
     the newest stored bar, and a symbol whose market is closed today is skipped. ``policy``:
-    between full retrains, ``finetune`` each model daily or keep its weights ``frozen``.
+    between full retrains, ``finetune`` each model daily or keep its weights ``frozen``. A day
+    whose latest live run had the same bars and settings reuses that run's fits and forecasts
+    (its result says so), unless ``force``.
     Parameters left None come from the settings (nextbar.toml, NEXTBAR_*), epochs and window
     from the preset.
     """
@@ -130,11 +142,14 @@ def daily(
         else:
             runnable.append(info)
     if len(runnable) >= settings.dask.min_symbols:
-        results += run_days(settings, runnable, as_of, step)
+        results += run_days(settings, runnable, as_of, step, force)
     else:
-        results += [run_day(settings, i, as_of, step, is_replay=False) for i in runnable]
+        results += [run_day(settings, i, as_of, step, False, force) for i in runnable]
     report = report_forecasts(
-        settings, [r.symbol for r in results if r.status == "forecast"], step.target
+        settings,
+        [r.symbol for r in results if r.status in ("forecast", "reused")],
+        step.target,
+        frozenset(r.symbol for r in results if r.status == "reused"),
     )
     report.days = results
     return report

@@ -16,8 +16,10 @@ from flows.common import (
     record_outcomes,
 )
 from flows.fanout import GlobalFit, fan_out
+from flows.output import quiet_backend
 from pipeline.daily.combine import combine_top_k
 from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
+from pipeline.daily.reuse import day_fingerprint
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
@@ -27,6 +29,7 @@ from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
+from warehouse.day_runs import DayRun, record_day_run, reusable_day_run
 from warehouse.models import base_runs
 
 
@@ -35,7 +38,7 @@ class DayResult:
     """One symbol's daily step."""
 
     symbol: str
-    status: str  # forecast, skipped
+    status: str  # forecast, reused (the day's earlier fits and forecasts), skipped
     reason: str | None = None
     as_of: date | None = None
     champion: str | None = None
@@ -43,12 +46,26 @@ class DayResult:
     outcomes: list[ModelOutcome] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ReusedDay:
+    """A day already run on the same inputs: its fits and forecasts stand."""
+
+    as_of: date
+    run: DayRun
+
+
 @task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
 def prepare_day(
-    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig
-) -> DayPlan:
+    settings: Settings,
+    info: SymbolInfo,
+    as_of: date | None,
+    step: StepConfig,
+    force: bool = False,
+) -> DayPlan | ReusedDay:
     """Plan the day (pipeline.daily.plan.plan_day) on the final bars dated <= as_of, the
-    models' earlier runs and their latest scored errors; keep the day's splits."""
+    models' earlier runs and their latest scored errors; keep the day's splits. A day whose
+    newest live run had the same inputs (``day_fingerprint``) is reused instead, unless
+    ``force``."""
     with open_warehouse(settings) as con:
         bars = step.recent(load_bars(con, info.symbol, until=as_of))
         fresh = step.day_split(info.symbol, bars)
@@ -61,12 +78,32 @@ def prepare_day(
         errors = wforecasts.recent_errors(
             con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
         )
+        fingerprint = day_fingerprint(fresh, step, bases, errors)
+        earlier = None if force else reusable_day_run(con, info.symbol, day, fingerprint)
+        if earlier is not None:
+            return ReusedDay(day, earlier)
         plan = plan_day(
             info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
         )
+        plan.fingerprint = fingerprint
         for split in plan.splits:
             keep_split(con, settings, split)
     return plan
+
+
+def reused_result(info: SymbolInfo, reused: ReusedDay) -> DayResult:
+    """What a reused day reports: its champion and when its forecasts were issued."""
+    when = f"{reused.run.recorded_at:%Y-%m-%d %H:%M} UTC"
+    return DayResult(
+        symbol=info.symbol,
+        status="reused",
+        reason=(
+            f"same bars and settings as at {when}: reused its fits and "
+            f"{reused.run.forecasts} forecasts (--force refits)"
+        ),
+        as_of=reused.as_of,
+        champion=reused.run.champion,
+    )
 
 
 @task(name="combine-ensemble")
@@ -96,8 +133,10 @@ def record_day(
     outcomes: list[ModelOutcome],
     step: StepConfig,
     is_replay: bool,
+    fingerprint: str = "",
 ) -> DayResult:
-    """Store the runs, the champion (live runs only) and the forecasts, in one writer."""
+    """Store the runs, the champion (live runs only) and the forecasts, in one writer; a live
+    day with its inputs' ``fingerprint`` is recorded for a same-day re-run to reuse."""
     champion = champion_of(outcomes)
     now = datetime.now(tz=UTC)
     rows = forecast_rows(
@@ -121,6 +160,17 @@ def record_day(
         if not is_replay:
             record_champion_of(con, info.symbol, outcomes)
         issued = wforecasts.issue_forecasts(con, rows)
+        if fingerprint and not is_replay:
+            record_day_run(
+                con,
+                info.symbol,
+                as_of,
+                fingerprint,
+                champion.model if champion else None,
+                [str(r) for r in rows["run_id"]] if not rows.empty else [],
+                len(rows),
+                now,
+            )
     return DayResult(
         symbol=info.symbol,
         status="forecast",
@@ -132,10 +182,19 @@ def record_day(
 
 
 def run_day(
-    settings: Settings, info: SymbolInfo, as_of: date | None, step: StepConfig, is_replay: bool
+    settings: Settings,
+    info: SymbolInfo,
+    as_of: date | None,
+    step: StepConfig,
+    is_replay: bool,
+    force: bool = False,
 ) -> DayResult:
-    """Split, train or fine-tune, forecast: one symbol, one day."""
-    plan = prepare_day(settings, info, as_of, step)
+    """Split, train or fine-tune, forecast: one symbol, one day (a live day already run on the
+    same inputs is reused, unless ``force``)."""
+    plan = prepare_day(settings, info, as_of, step, force=force or is_replay)
+    if isinstance(plan, ReusedDay):
+        return reused_result(info, plan)
+    quiet_backend()  # only now: a reused day never loads the backend
     outcomes = dispatch_fit(
         plan.jobs,
         settings,
@@ -147,18 +206,25 @@ def run_day(
         ensemble = combine_ensemble(plan, outcomes, step.ensemble_top_k(), step.ensemble_members())
         outcomes = [*outcomes, ensemble] if ensemble else outcomes
     outcomes = calibrate_day(outcomes, plan.errors(), plan.last_known, step.calibration)
-    return record_day(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
+    return record_day(
+        settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay, plan.fingerprint
+    )
 
 
 @task(name="prepare-days")
 def prepare_days(
-    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
-) -> list[DayPlan | str]:
-    """Each symbol's day plan (splits saved for the workers), or why it cannot run."""
-    plans: list[DayPlan | str] = []
+    settings: Settings,
+    infos: list[SymbolInfo],
+    as_of: date | None,
+    step: StepConfig,
+    force: bool = False,
+) -> list[DayPlan | ReusedDay | str]:
+    """Each symbol's day plan (splits saved for the workers), its reused day, or why it
+    cannot run."""
+    plans: list[DayPlan | ReusedDay | str] = []
     for info in infos:
         try:
-            plans.append(prepare_day.fn(settings, info, as_of, step))
+            plans.append(prepare_day.fn(settings, info, as_of, step, force))
         except InputError as exc:
             plans.append(str(exc))
     return plans
@@ -181,16 +247,30 @@ def record_days(
             outcomes = [*outcomes, ensemble] if ensemble else outcomes
         outcomes = calibrate_day(outcomes, plan.errors(), plan.last_known, step.calibration)
         results.append(
-            record_day.fn(settings, info, plan.as_of, plan.last_known, outcomes, step, is_replay)
+            record_day.fn(
+                settings,
+                info,
+                plan.as_of,
+                plan.last_known,
+                outcomes,
+                step,
+                is_replay,
+                plan.fingerprint,
+            )
         )
     return results
 
 
 def run_days(
-    settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
+    settings: Settings,
+    infos: list[SymbolInfo],
+    as_of: date | None,
+    step: StepConfig,
+    force: bool = False,
 ) -> list[DayResult]:
-    """The daily step of many symbols: plans and records here, fits on Dask in chunks."""
-    plans = prepare_days(settings, infos, as_of, step)
+    """The daily step of many symbols: plans and records here, fits on Dask in chunks (days
+    already run on the same inputs are reused, unless ``force``)."""
+    plans = prepare_days(settings, infos, as_of, step, force)
     ready = [(i, p) for i, p in zip(infos, plans, strict=True) if isinstance(p, DayPlan)]
     global_fits = [
         GlobalFit(
@@ -201,6 +281,8 @@ def run_days(
         for kind in GLOBAL_KINDS
         if ready and kind in step.fitted_kinds()
     ]
+    if ready:
+        quiet_backend()
     fitted = fan_out(
         [[j for j in p.jobs if j.kind not in GLOBAL_KINDS] for _, p in ready],
         settings,
@@ -216,4 +298,7 @@ def run_days(
         for i, p in zip(infos, plans, strict=True)
         if isinstance(p, str)
     ]
-    return [*record_days(settings, days, step, is_replay=False), *skipped]
+    reused = [
+        reused_result(i, p) for i, p in zip(infos, plans, strict=True) if isinstance(p, ReusedDay)
+    ]
+    return [*record_days(settings, days, step, is_replay=False), *reused, *skipped]

@@ -1,30 +1,33 @@
-"""Printing frames for people (rich tables) and for programs (CSV, JSON)."""
+"""Printing frames for people (rich tables fitted to the terminal) and programs (CSV, JSON).
+
+A table keeps its key columns first and shows as many columns as the terminal's width holds;
+the rest are named under it (``--wide`` or ``--format csv`` shows them). Each column has one
+number format, a missing value is always shown as ``—``, and dates are ISO in every format.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from enum import StrEnum
 
 import pandas as pd
 from rich.console import Console
 from rich.measure import Measurement
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-# Piped output is read by programs and wide screens alike: do not squeeze tables to 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 200)
+# One width for everything printed: the terminal's, else $COLUMNS, else 80 (Rich's rule).
+console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
+
+MISSING = "—"
+# Columns read as ratios (3 decimals); other floats are prices or price errors (to the tick).
+_RATIO = re.compile(r"skill|accuracy|coverage|p_value|mape|statistic|share|ratio|_rate|pct")
 
 
 class OutputFormat(StrEnum):
@@ -33,111 +36,116 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return value.date().isoformat()
-    if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 1e4 else f"{value:,.2f}"
-    return str(value)
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _iso(value: object, timespec: str = "auto") -> object:
+    """A date as YYYY-MM-DD, a timestamp as ISO 8601; anything else as it is."""
+    if isinstance(value, pd.Timestamp | datetime):
+        naive_midnight = value.tzinfo is None and value == pd.Timestamp(value).normalize()
+        return value.date().isoformat() if naive_midnight else value.isoformat(timespec=timespec)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def iso_dates(frame: pd.DataFrame, timespec: str = "auto") -> pd.DataFrame:
+    """``frame`` with every date and timestamp column as ISO text (missing: None)."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values) or values.dtype == object:
+            iso = [None if _is_missing(v) else _iso(v, timespec) for v in values]
+            out[column] = pd.Series(iso, index=out.index, dtype=object)
+    return out
+
+
+def column_format(values: pd.Series, name: str) -> Callable[[object], str]:
+    """How every cell of one column is written: ratios to 3 decimals, prices to the tick (2),
+    small floats of other kinds to 4; integers and text as they are."""
+    if pd.api.types.is_float_dtype(values):
+        if _RATIO.search(name):
+            spec = ",.3f"
+        else:
+            finite = values.abs().dropna()
+            spec = ",.2f" if finite.empty or finite.median() >= 1 else ",.4f"
+        return lambda v: MISSING if _is_missing(v) else format(float(v), spec)  # type: ignore[arg-type]
+    return lambda v: MISSING if _is_missing(v) else str(v)
+
+
+def _table(frame: pd.DataFrame, columns: Sequence[str], title: str | None) -> Table:
+    table = Table(title=title, show_lines=False)
+    formats = [column_format(frame[c], str(c)) for c in columns]
+    for column in columns:
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame[list(columns)].itertuples(index=False):
+        table.add_row(*(f(v) for f, v in zip(formats, row, strict=True)))
+    return table
+
+
+def _width(table: Table) -> int:
+    unbounded = console.options.update_width(1_000_000)
+    return Measurement.get(console, unbounded, table).maximum
 
 
 def print_frame(
-    frame: pd.DataFrame, fmt: OutputFormat = OutputFormat.table, title: str | None = None
+    frame: pd.DataFrame,
+    fmt: OutputFormat = OutputFormat.table,
+    title: str | None = None,
+    *,
+    key: Sequence[str] = (),
+    wide: bool = False,
+    hint: str = "--wide or --format csv",
 ) -> None:
-    """Print a frame as a rich table, CSV or JSON records."""
+    """Print a frame as a rich table, CSV or JSON records (dates ISO in each).
+
+    The table puts the ``key`` columns first, then the others in order, as many as fit the
+    terminal; it names the ones left out and where to see them (``hint``). ``wide`` prints
+    every column however wide.
+    """
     if fmt is OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False)
-    elif fmt is OutputFormat.json:
-        sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=2) + "\n")
-    else:
-        table = Table(title=title, show_lines=False)
-        for col in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(
-                frame[col]
-            )
-            table.add_column(str(col), justify="right" if numeric else "left")
-        for row in frame.itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
-        unbounded = console.options.update_width(1_000_000)
-        if frame.empty or Measurement.get(console, unbounded, table).maximum <= console.width:
+        iso_dates(frame).to_csv(sys.stdout, index=False)
+        return
+    if fmt is OutputFormat.json:
+        records = iso_dates(frame).to_json(orient="records", indent=2, force_ascii=False)
+        sys.stdout.write(records + "\n")
+        return
+    shown = iso_dates(frame, timespec="seconds").rename(columns=str)
+    columns = [*(c for c in key if c in shown), *(str(c) for c in shown if c not in key)]
+    table = _table(shown, columns, title)
+    if wide:
+        width = console.width
+        console.width = max(_width(table), width)
+        try:
             console.print(table)
-        else:
-            print_records(frame, title)
-
-
-def print_records(frame: pd.DataFrame, title: str | None = None) -> None:
-    """One block per row (column, value): a table wider than the terminal, still readable."""
-    for i, row in enumerate(frame.itertuples(index=False), start=1):
-        block = Table(title=f"{title or 'row'} ({i}/{len(frame)})", show_header=False)
-        block.add_column(style="bold")
-        block.add_column()
-        for column, value in zip(frame.columns, row, strict=True):
-            block.add_row(str(column), _cell(value))
-        console.print(block)
-    err_console.print("(too wide for the terminal: one record per block; try --format csv)")
+        finally:
+            console.width = width
+        return
+    fitted = columns
+    while len(fitted) > 1 and _width(table) > console.width:
+        fitted = fitted[:-1]
+        table = _table(shown, fitted, title)
+    console.print(table)
+    hidden = columns[len(fitted) :]
+    if hidden:
+        names = ", ".join(map(str, hidden[:3])) + (", …" if len(hidden) > 3 else "")
+        console.print(
+            f"[dim]+{len(hidden)} more columns: {names} ({hint})[/dim]",
+            highlight=False,
+        )
 
 
 def quiet_backend() -> None:
     """Load the Keras backend with its C++ start-up notices (absl, oneDNN, CUDA stubs) kept off
-    the terminal; ``nextbar --debug`` shows them."""
+    the terminal, and TensorFlow's Python warnings (``tf.function retracing``) below errors;
+    ``nextbar --debug`` shows them."""
     from pipeline.training.workers import load_backend_quietly
 
     load_backend_quietly()
-
-
-class _ReplayBar(logging.Handler):
-    """Moves a progress bar on each ``nextbar.replay`` record's ``replay`` fields."""
-
-    def __init__(self, progress: Progress) -> None:
-        super().__init__()
-        self.progress = progress
-        self.task = progress.add_task("replay", total=None, score="")
-
-    def emit(self, record: logging.LogRecord) -> None:
-        info = getattr(record, "replay", None)
-        if not info:
-            return
-        score = ""
-        if info["mae"] is not None:
-            score = (
-                f"champion MAE {info['mae']:,.2f} · naive {info['naive_mae']:,.2f}"
-                f" ({info['scored']} scored)"
-            )
-        self.progress.update(
-            self.task,
-            description=record.getMessage().split(" replayed ")[0],
-            completed=info["done"],
-            total=info["total"],
-            score=score,
-        )
-
-
-@contextmanager
-def replay_progress() -> Iterator[None]:
-    """A progress bar of a replay: days done, elapsed, ETA, the running MAE beside naive's
-    (instead of per-epoch log lines)."""
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[score]}"),
-        console=err_console,
-    )
-    logger = logging.getLogger("nextbar.replay")
-    handler = _ReplayBar(progress)
-    saved = logger.level, logger.propagate
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    logger.addHandler(handler)
-    try:
-        with progress:
-            yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(saved[0])
-        logger.propagate = saved[1]
+    if not os.environ.get("NEXTBAR_DEBUG"):
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)

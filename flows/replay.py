@@ -89,7 +89,7 @@ def replay_block(engine: ReplayEngine, days: list[date], done: int, total: int) 
             day.as_of,
             n,
             total,
-            extra={"replay": progress},
+            extra={"replay": {**progress, "symbol": engine.info.symbol, "day": day.as_of}},
         )
 
     return engine.run(days, on_day=report)
@@ -175,6 +175,12 @@ def replay(
     [info] = resolve_symbols([symbol], settings)
     step = StepConfig.for_replay(settings, locals())
     days = replay_days(settings, symbol, start, end)
+    progress_log.info(
+        "%s: replaying %d trading days",
+        symbol,
+        len(days),
+        extra={"replay": {"done": 0, "total": len(days), "symbol": symbol, "mae": None}},
+    )
     engine = load_replay(settings, info, days, step, processes)
     results: list[DayResult] = []
     size = max(step.policy.retrain_every, 1)

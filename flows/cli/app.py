@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from flows.quiet_logging import use_quiet_console
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")  # the client's telemetry notice (it ignores the above)
 # Prefect's temporary server gets 20 s to start by default: too few on a busy 2-core machine.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # TensorFlow's C++ start-up chatter (no CUDA on a CPU machine, CPU features) is not for users.
@@ -134,6 +134,14 @@ PolicyOpt = Annotated[
 ]
 
 
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Print every epoch's losses, not a bar per stage")
+]
+
+
+WideOpt = Annotated[bool, typer.Option("--wide", help="Print every column, however wide")]
+
+
 # The options of every command that runs the daily step (``run``, ``replay``); None: as the
 # settings say (nextbar.toml, NEXTBAR_*), whose defaults the help texts show.
 STEP_OPTIONS: dict[str, Any] = {
@@ -176,8 +184,3 @@ def _root(
     os.environ["NEXTBAR_DEBUG"] = "1" if debug else ""
     if not debug:
         use_quiet_console()
-
-
-def show_progress() -> None:
-    """Show per-epoch progress (``nextbar.progress``) through Prefect's console handler."""
-    logging.getLogger("nextbar").setLevel(logging.INFO)

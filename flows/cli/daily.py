@@ -10,18 +10,23 @@ import typer
 
 from flows.cli.app import (
     SymbolsOpt,
+    VerboseOpt,
     WarehouseOpt,
+    WideOpt,
     app,
     check_range,
     parse_date,
-    show_progress,
     warehouse_path,
     with_step_options,
 )
-from flows.output import console, print_frame, quiet_backend, replay_progress
+from flows.output import OutputFormat, console, print_frame, quiet_backend
+from flows.progress import fit_progress, replay_progress, running_score
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pipeline.reporting.reports import DailyReport
+    from pipeline.reporting.summary import SymbolSummary
 
 
 @app.command()
@@ -38,6 +43,13 @@ def run(
     skip_ingest: Annotated[
         bool, typer.Option("--skip-ingest", help="Use the stored bars; fetch nothing")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Refit even when the day already ran on the same bars and settings"
+        ),
+    ] = False,
+    verbose: VerboseOpt = False,
     warehouse: WarehouseOpt = None,
     **step: Any,
 ) -> None:
@@ -46,17 +58,17 @@ def run(
     from flows.daily import daily
 
     resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
-    quiet_backend()
-    show_progress()
     path = warehouse_path(warehouse)
-    report = daily(
-        symbols=symbol,
-        source=source,
-        as_of=parse_date(as_of, "--as-of"),
-        skip_ingest=skip_ingest,
-        warehouse=str(path),
-        **step,
-    )
+    with fit_progress(verbose):
+        report = daily(
+            symbols=symbol,
+            source=source,
+            as_of=parse_date(as_of, "--as-of"),
+            skip_ingest=skip_ingest,
+            warehouse=str(path),
+            force=force,
+            **step,
+        )
     print_daily(report, path)
 
 
@@ -73,6 +85,7 @@ def replay(
             min=1, help="Processes a retrain day's recurrent fits share [default: one per core]"
         ),
     ] = None,
+    wide: WideOpt = False,
     **step: Any,
 ) -> None:
     """Walk-forward backtest: the daily step as of each stored trading day, bars known that day."""
@@ -83,7 +96,7 @@ def replay(
     assert start_day is not None and end_day is not None
     path = warehouse_path(warehouse)
     quiet_backend()
-    with replay_progress():
+    with replay_progress() as bar:
         days = replay_flow(
             symbol=symbol,
             start=start_day,
@@ -92,8 +105,9 @@ def replay(
             processes=processes,
             **step,
         )
-    console.print(f"replayed {len(days)} trading days of {symbol} ({start_day} .. {end_day})")
-    print_leaderboard(path, [symbol])
+    board = load_leaderboard(path, [symbol])
+    print_replay_summary(symbol, [d.as_of for d in days], bar.last, board)
+    print_leaderboard(board, wide=wide)
 
 
 @app.command()
@@ -114,57 +128,116 @@ def serve(
 
 
 def print_daily(report: DailyReport, path: Path) -> None:
-    """Next-day forecasts, the latest scores and the leaderboard, naive beside every model."""
+    """Per symbol: tomorrow's forecast and interval, and each champion's skill against naive
+    (``loses to naive`` where it does); the charts; where the full leaderboard is."""
     for day in report.days:
         if day.status == "skipped":
-            console.print(f"{day.symbol}: skipped: {day.reason}")
-    print_frame(report.forecasts, title="next trading day: champion forecast, intervals, naive")
-    print_frame(report.last_scored, title="latest scored champion forecast (accuracy beside naive)")
-    print_leaderboard(path, list(report.forecasts["symbol"]))
+            console.print(f"{day.symbol}: skipped: {day.reason}", highlight=False)
+        elif day.status == "reused":
+            console.print(f"{day.symbol}: {day.reason}", highlight=False)
+    for summary in report.summaries:
+        print_summary(summary)
     for plot in report.plots:
-        console.print(f"chart: {plot}")
+        console.print(f"chart: {plot}", highlight=False, soft_wrap=True)
+    for summary in report.summaries:
+        console.print(
+            f"every model beside naive: {next_command('models', path, summary.symbol)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
-def print_leaderboard(path: Path, symbols: list[str]) -> None:
-    """Every model's scored forecasts beside naive (all windows)."""
+def print_summary(summary: SymbolSummary) -> None:
+    """One symbol's next-day forecast, interval and champions, in at most 80 columns."""
+    from rich.padding import Padding
+    from rich.table import Table
+
+    console.print(f"[bold]{summary.heading()}[/bold]", highlight=False)
+    forecast = Table.grid(padding=(0, 2))
+    forecast.add_column()
+    forecast.add_column(justify="right")
+    forecast.add_column()
+    for row in summary.forecast_rows():
+        forecast.add_row(*row)
+    champions = Table.grid(padding=(0, 2))
+    for right in (False, False, True, True, False):
+        champions.add_column(justify="right" if right else "left")
+    for champion in summary.champions:
+        *cells, verdict = champion.cells()
+        style = "bold red" if verdict == "loses to naive" else ""
+        champions.add_row(*cells, f"[{style}]{verdict}[/]" if style else verdict)
+    console.print(Padding(forecast, (0, 0, 0, 2), expand=False))
+    console.print(Padding(champions, (0, 0, 0, 2), expand=False))
+
+
+def warehouse_flag(path: Path) -> str:
+    """`` --warehouse PATH`` where ``path`` is not the default warehouse, else nothing."""
+    from pipeline.settings import load_settings
+
+    return "" if path.resolve() == load_settings().warehouse.resolve() else f" --warehouse {path}"
+
+
+def next_command(command: str, path: Path, symbol: str | None = None) -> str:
+    """A command to try next, with ``--warehouse`` where the warehouse is not the default."""
+    return f"nextbar {command}" + (f" --symbol {symbol}" if symbol else "") + warehouse_flag(path)
+
+
+def print_replay_summary(
+    symbol: str, days: list[Any], last: dict[str, Any] | None, board: pd.DataFrame | None
+) -> None:
+    """Which days a replay covers, its champions' MAE beside naive's on them, and why the
+    leaderboard's counts may differ (it scores every stored forecast of the symbol)."""
+    span = f": as of {min(days)} .. {max(days)}" if days else ""
+    console.print(f"replayed {len(days)} trading days of {symbol}{span}", highlight=False)
+    if last is not None:
+        console.print(f"  each day's {running_score(last)}", highlight=False)
+    if board is None:
+        return
+    naive = board[board["model"] == "naive"]
+    n = int(naive["n"].iloc[0]) if not naive.empty else 0
+    console.print(
+        f"  the leaderboard below counts every scored {symbol} forecast in the warehouse "
+        f"({n} for naive: this replay, earlier ones and live runs)",
+        highlight=False,
+    )
+
+
+def load_leaderboard(path: Path, symbols: list[str]) -> pd.DataFrame:
+    """The leaderboard (all scored days) of ``symbols``."""
     from warehouse.connection import connect
     from warehouse.forecasts import leaderboard
 
     with connect(path, read_only=True) as con:
-        board = leaderboard(con, symbols)
-    columns = [
-        "symbol",
-        "target",
-        "model",
-        "n",
-        "mae",
-        "naive_mae",
-        "skill_vs_naive",
-        "is_beating_naive",
-        "dm_p_value_better",
-        "mean_accuracy",
-        "naive_mean_accuracy",
-        "direction_accuracy",
-        "coverage_80",
-        "coverage_95",
+        return leaderboard(con, symbols)
+
+
+# The leaderboard's columns in the order shown: the key ones first, the rest as width allows.
+LEADERBOARD_KEY = ["symbol", "model", "n", "mae", "naive_mae", "skill_vs_naive", "verdict"]
+
+
+def print_leaderboard(
+    board: pd.DataFrame, fmt: OutputFormat = OutputFormat.table, wide: bool = False
+) -> None:
+    """Every model's scored forecasts beside naive, with its verdict (all windows' columns;
+    those the terminal cannot hold are named under the table)."""
+    from pipeline.reporting.summary import verdict
+
+    verdicts = [
+        verdict(m, None if s != s else s, b)
+        for m, s, b in zip(
+            board["model"], board["skill_vs_naive"], board["is_beating_naive"], strict=True
+        )
     ]
-    print_frame(board[columns], title="leaderboard: scored forecasts, every model beside naive")
-    distribution = [
-        "symbol",
-        "target",
-        "model",
-        "interval_score_80",
-        "naive_interval_score_80",
-        "interval_score_95",
-        "naive_interval_score_95",
-        "pinball_loss",
-        "naive_pinball_loss",
-        "is_beating_naive_interval",
-        "coverage_95_low_vol",
-        "coverage_95_high_vol",
-        "mean_width_95",
-    ]
+    shown = board.assign(verdict=verdicts).drop(columns=["window_name"], errors="ignore")
+    if shown["symbol"].nunique() == 1:  # one symbol's board: the title names it
+        title = f"{shown['symbol'].iloc[0]} leaderboard: scored forecasts, every model beside naive"
+        shown = shown.drop(columns=["symbol"])
+    else:
+        title = "leaderboard: scored forecasts, every model beside naive"
     print_frame(
-        board[distribution],
-        title="leaderboard: tomorrow's distribution beside the probabilistic baseline (naive)",
+        shown,
+        fmt,
+        title=title,
+        key=LEADERBOARD_KEY,
+        wide=wide,
     )

@@ -84,4 +84,7 @@ def ingest(
 def print_ingest(results: list[SymbolIngest]) -> None:
     """The per-symbol ingest summary."""
     frame = pd.DataFrame([r.__dict__ for r in results])
-    print_frame(frame.drop(columns=["start", "end", "error"]), title="ingest")
+    shown = frame.drop(columns=["start", "end", "error"])
+    print_frame(
+        shown, title="ingest", key=["symbol", "source", "status", "new"], hint="table ingest_runs"
+    )

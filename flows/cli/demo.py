@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
 
-from flows.cli.app import (
-    EpochsOpt,
-    HistoryOpt,
-    WarehouseOpt,
-    app,
-    show_progress,
-    warehouse_path,
+from flows.cli.app import EpochsOpt, HistoryOpt, VerboseOpt, WarehouseOpt, app, warehouse_path
+from flows.cli.daily import (
+    next_command,
+    print_daily,
+    print_replay_summary,
+    warehouse_flag,
 )
-from flows.cli.daily import print_daily
 from flows.cli.data import print_ingest
-from flows.output import console, print_frame, replay_progress
+from flows.output import console, print_frame, quiet_backend
+from flows.progress import fit_progress, replay_progress
 
 
 @app.command()
@@ -24,6 +24,7 @@ def demo(
     replay_days: Annotated[int, typer.Option("--replay-days", help="Trading days to replay")] = 20,
     epochs: EpochsOpt = None,
     history_bars: HistoryOpt = 1000,
+    verbose: VerboseOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """The main job offline on the bundled history: ingest, replay, today's step, report."""
@@ -31,10 +32,12 @@ def demo(
     from flows.daily import daily
     from flows.ingest import ingest as ingest_flow
     from flows.replay import replay as replay_flow
+    from pipeline.settings import load_settings
     from warehouse.bars import bar_summary, load_bars
     from warehouse.connection import connect
 
-    show_progress()
+    started = time.monotonic()
+    quiet_backend()
     path = warehouse_path(warehouse)
     # One full retrain: the replay keeps its weights frozen (the fast path); the day's step
     # fine-tunes from it, as a daily schedule would.
@@ -48,9 +51,9 @@ def demo(
         }
     for symbol, dates in days.items():
         start, end = dates[-replay_days - 1], dates[-2]
-        console.rule(f"2. replay {symbol}: {replay_days} trading days, {start} .. {end}")
-        with replay_progress():
-            replay_flow(
+        console.rule(f"2. replay {symbol}: {replay_days} trading days")
+        with replay_progress() as bar:
+            replayed = replay_flow(
                 symbol=symbol,
                 start=start,
                 end=end,
@@ -59,20 +62,33 @@ def demo(
                 history_bars=history_bars,
                 warehouse=str(path),
             )
+        print_replay_summary(symbol, [d.as_of for d in replayed], bar.last, None)
     console.rule("3. the day's step as of the last bundled bar")
-    report = daily(
-        source="bundled",
-        skip_ingest=True,
-        retrain_every=retrain_every,
-        epochs=epochs,
-        history_bars=history_bars,
-        warehouse=str(path),
-    )
+    with fit_progress(verbose):
+        report = daily(
+            source="bundled",
+            skip_ingest=True,
+            retrain_every=retrain_every,
+            epochs=epochs,
+            history_bars=history_bars,
+            warehouse=str(path),
+        )
     print_daily(report, path)
-    console.rule("query it")
+    console.rule("4. query it")
     for query in EXAMPLE_QUERIES:
-        console.print(f'  nextbar sql "{query}"', highlight=False, soft_wrap=True)
-    console.print(f"  duckdb -readonly {path}", highlight=False)
+        console.print(
+            f'  nextbar sql "{query}"{warehouse_flag(path)}', highlight=False, soft_wrap=True
+        )
+    console.print(f"  duckdb -readonly {path}", highlight=False, soft_wrap=True)
+    minutes, seconds = divmod(round(time.monotonic() - started), 60)
+    first = next(iter(days), None)
+    console.print(
+        f"done in {minutes} min {seconds} s: warehouse {path}, charts in "
+        f"{load_settings(warehouse=path).plots_dir}; next: {next_command('models', path, first)}, "
+        f"{next_command('run', path)} --skip-ingest, the queries above",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 EXAMPLE_QUERIES = (

@@ -9,11 +9,12 @@ import typer
 from flows.cli.app import (
     PresetOpt,
     TargetOpt,
+    VerboseOpt,
     WarehouseOpt,
+    WideOpt,
     app,
     models_option,
     parse_date,
-    show_progress,
     warehouse_path,
 )
 from flows.cli.checks import check_not_future, check_step, check_stored, symbols_named
@@ -55,6 +56,7 @@ def train(
             "validation; 0: no search [default: preset's, 4 for default, 0 for seed]",
         ),
     ] = None,
+    verbose: VerboseOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Train models on a fresh split; print each one beside naive.
@@ -68,22 +70,23 @@ def train(
     check_not_future(day, symbols)
     path = warehouse_path(warehouse)
     check_stored(path, symbols, day)
+    from flows.progress import fit_progress
     from flows.train import train as train_flow
 
-    show_progress()
-    report = train_flow(
-        symbol=symbol,
-        models=model,
-        epochs=epochs,
-        target=target,
-        preset=preset,
-        window=window,
-        test_size=test_size,
-        validation_size=validation_size,
-        as_of=day,
-        search_budget=search_budget,
-        warehouse=str(path),
-    )
+    with fit_progress(verbose):
+        report = train_flow(
+            symbol=symbol,
+            models=model,
+            epochs=epochs,
+            target=target,
+            preset=preset,
+            window=window,
+            test_size=test_size,
+            validation_size=validation_size,
+            as_of=day,
+            search_budget=search_budget,
+            warehouse=str(path),
+        )
     if not report.search.empty:
         print_frame(
             report.search.drop(columns=["run_id", "status"]),
@@ -104,6 +107,7 @@ def models(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="Output format")
     ] = OutputFormat.table,
+    wide: WideOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """List a symbol's model runs beside naive, and its champion.
@@ -111,8 +115,9 @@ def models(
     Each run's MAE, interval and pinball scores beside naive's, the scored forecasts'
     distribution scores, and the champion.
     """
+    from flows.cli.daily import print_leaderboard
     from warehouse.connection import connect
-    from warehouse.forecasts import distribution_scores
+    from warehouse.forecasts import distribution_scores, leaderboard
     from warehouse.models import current_champion, list_runs
 
     path = warehouse_path(warehouse)
@@ -121,11 +126,14 @@ def models(
         runs = list_runs(con, symbol, limit)
         champion = current_champion(con, symbol)
         scores = distribution_scores(con, symbol)
-    print_frame(runs, fmt, title=f"{symbol}: model runs")
+        board = leaderboard(con, [symbol])
+    print_frame(runs, fmt, title=f"{symbol}: model runs", wide=wide)
     if fmt is OutputFormat.table:
+        print_leaderboard(board, wide=wide)
         if not scores.empty:
             print_frame(
                 scores,
+                wide=wide,
                 title=f"{symbol}: scored forecasts' distribution beside the probabilistic "
                 "baseline (naive, flat 60-error window)",
             )

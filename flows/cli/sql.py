@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from flows.cli.app import WarehouseOpt, app, warehouse_path
+from flows.cli.app import WarehouseOpt, WideOpt, app, warehouse_path
 from flows.output import OutputFormat
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def sql(
         int,
         typer.Option("--max-rows", min=1, help="Most rows a table shows (csv, json: all rows)"),
     ] = DEFAULT_MAX_ROWS,
+    wide: WideOpt = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Print the result of one read-only SQL query of the warehouse.
@@ -51,7 +52,7 @@ def sql(
     with connect(warehouse_path(warehouse), read_only=True) as con:
         columns = run_query(con, query)
         if fmt is OutputFormat.table:
-            _print_table(con, columns, max_rows)
+            _print_table(con, columns, max_rows, wide)
         elif fmt is OutputFormat.csv:
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow(columns)
@@ -62,7 +63,9 @@ def sql(
     sys.stdout.flush()
 
 
-def _print_table(con: duckdb.DuckDBPyConnection, columns: list[str], max_rows: int) -> None:
+def _print_table(
+    con: duckdb.DuckDBPyConnection, columns: list[str], max_rows: int, wide: bool
+) -> None:
     """The first ``max_rows`` rows as a table; the rest only counted."""
     import pandas as pd
 
@@ -76,7 +79,7 @@ def _print_table(con: duckdb.DuckDBPyConnection, columns: list[str], max_rows: i
         shown += len(chunk)
     frame = pd.concat(chunks) if chunks else pd.DataFrame(columns=columns)
     total = len(frame) + sum(len(batch) for batch in rows(con))
-    print_frame(frame.head(max_rows).reset_index(drop=True))
+    print_frame(frame.head(max_rows).reset_index(drop=True), wide=wide)
     if total > max_rows:
         console.print(
             f"{max_rows:,} of {total:,} rows shown (--max-rows); all of them: "

@@ -138,6 +138,7 @@ class DayPlan:
     jobs: list[FitJob]
     ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
     splits: list[Split]  # to record and save at the jobs' split paths
+    fingerprint: str = ""  # the day's inputs (pipeline.daily.reuse), for a same-day re-run
 
     def errors(self) -> dict[str, dict[str, float]]:
         """Each model's recent errors (the ensemble's too), to calibrate the day on."""

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.reporting.summary import SymbolSummary, summarize
 from pipeline.training.jobs import ModelOutcome
 from pipeline.training.search import Candidate
 
@@ -136,25 +137,35 @@ def test_predictions(outcomes: list[ModelOutcome]) -> pd.DataFrame:
 
 @dataclass
 class DailyReport:
-    """What a daily run shows: next-day forecasts beside naive, and how the last ones scored."""
+    """What a daily run shows: per symbol a short summary (tomorrow's forecast and interval,
+    each champion against naive), the next-day forecasts beside naive, and how the last ones
+    scored."""
 
     forecasts: pd.DataFrame
     last_scored: pd.DataFrame
+    summaries: list[SymbolSummary] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     days: list[Any] = field(default_factory=list)
 
     def markdown(self) -> str:
         """The report as markdown, for a Prefect artifact."""
         return (
-            "# Next trading day forecasts\n\n"
+            "".join(f"{s.markdown()}\n\n" for s in self.summaries)
+            + "# Next trading day forecasts\n\n"
             + _markdown_table(self.forecasts)
             + "\n\n# Latest scored forecasts (champion beside naive)\n\n"
             + _markdown_table(self.last_scored)
         )
 
 
-def daily_report(latest: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> DailyReport:
-    """Champion forecasts with intervals beside naive, and each symbol's latest scored champion."""
+def daily_report(
+    latest: pd.DataFrame,
+    scored: dict[str, pd.DataFrame],
+    board: pd.DataFrame | None = None,
+    currencies: dict[str, str] | None = None,
+) -> DailyReport:
+    """Champion forecasts with intervals beside naive, each symbol's latest scored champion,
+    and with the ``board`` (the leaderboard, window ``all``) each symbol's summary."""
     champions = latest[latest["is_champion"]]
     forecasts = pd.DataFrame(
         {
@@ -190,7 +201,8 @@ def daily_report(latest: pd.DataFrame, scored: dict[str, pd.DataFrame]) -> Daily
                 "n_scored": len(champ),
             }
         )
-    return DailyReport(forecasts=forecasts, last_scored=pd.DataFrame(rows))
+    summaries = summarize(latest, board, currencies or {}) if board is not None else []
+    return DailyReport(forecasts=forecasts, last_scored=pd.DataFrame(rows), summaries=summaries)
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:

@@ -186,8 +186,16 @@ def fit_one(
 
     def progress(epoch: int, logs: dict[str, float]) -> None:
         shown = " ".join(f"{k}={v:.5f}" for k, v in logs.items())
+        fit = {"symbol": split.symbol, "model": kind, "training": job.training}
         log.info(
-            "%s %s %s epoch %d/%d %s", split.symbol, kind, job.training, epoch + 1, total, shown
+            "%s %s %s epoch %d/%d %s",
+            split.symbol,
+            kind,
+            job.training,
+            epoch + 1,
+            total,
+            shown,
+            extra={"fit": {**fit, "epoch": epoch + 1, "epochs": total}},  # flows.progress
         )
 
     try:

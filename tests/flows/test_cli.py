@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from flows import output
 from flows.cli import app
 
 NEXTBAR = shutil.which("nextbar") or str(Path(sys.executable).with_name("nextbar"))
@@ -126,10 +127,35 @@ def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
     start, end = _last_days(nextbar, warehouse, 2)
     common = ["-m", "naive", "--history-bars", "300", "--warehouse", str(warehouse)]
     out = nextbar("replay", "-s", "BTC-USD", "--start", start, "--end", end, *common)
-    assert f"replayed 2 trading days of BTC-USD ({start} .. {end})" in out
+    assert f"replayed 2 trading days of BTC-USD: as of {start} .. {end}" in out
+    assert "counts every scored BTC-USD forecast in the warehouse" in " ".join(out.split())
     assert "leaderboard" in out
     out = nextbar("run", "-s", "BTC-USD", "--source", "bundled", *common)
-    assert "next trading day: champion forecast" in out
+    assert "BTC-USD: close on" in out and "point champion  naive" in out
+    assert f"nextbar models --symbol BTC-USD --warehouse {warehouse}" in " ".join(out.split())
+
+
+def test_the_demo_fits_80_columns_and_ends_with_done(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``make demo`` at reduced size (2 replayed days, 1 epoch) on an 80-column console."""
+    monkeypatch.setattr(output.console, "width", 80)
+    monkeypatch.setattr(output.err_console, "width", 80)
+    path = tmp_path / "nextbar.duckdb"
+    small = ["--replay-days", "2", "--epochs", "1", "--history-bars", "300"]
+    app(["demo", *small, "--warehouse", str(path)], standalone_mode=False)
+    captured = capsys.readouterr()
+    out = captured.out
+    lines = (out + captured.err).splitlines()
+    assert len(lines) <= 120
+    assert all(len(line) <= 80 for line in out.splitlines() if "/" not in line)  # paths run on
+    assert "BTC-USD: close on" in out and "600519.SH: close on" in out
+    champions = [line.rstrip() for line in out.splitlines() if line.startswith("  point champion")]
+    verdicts = ("beats naive", "ties naive", "loses to naive", "the baseline")
+    assert len(champions) == 2 and all(line.endswith(verdicts) for line in champions)
+    done = out.rstrip().splitlines()[-1]
+    assert done.startswith("done in ") and f"warehouse {path}" in done
+    assert f"nextbar models --symbol 600519.SH --warehouse {path}" in done
 
 
 def test_serve_serves_the_deployments(

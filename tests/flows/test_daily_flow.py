@@ -243,3 +243,41 @@ def test_bad_input_fails_clearly(replayed: Path) -> None:
             end=date(2021, 1, 8),
             warehouse=str(replayed),
         )
+
+
+def test_a_same_day_rerun_reuses_the_days_fits_unless_forced(tmp_path: Path) -> None:
+    path = tmp_path / "nextbar.duckdb"
+    ingest(symbols=["BTC-USD"], source="bundled", warehouse=str(path))
+    live = {
+        "symbols": ["BTC-USD"],
+        "source": "bundled",
+        "skip_ingest": True,
+        "models": [*BASELINES, "gru"],
+        "warehouse": str(path),
+        **SMALL,
+    }
+    runs = "select count(*) as n from model_runs"
+    first = daily(**live)
+    [day] = first.days
+    assert day.status == "forecast" and _df(path, runs)["n"].iloc[0] == 4
+    issued = _df(path, "select * from latest_forecasts order by model")
+
+    again = daily(**live)
+    [day] = again.days
+    assert day.status == "reused" and day.champion == first.days[0].champion
+    assert "same bars and settings" in str(day.reason) and "reused its fits and 4 forecasts" in str(
+        day.reason
+    )
+    assert _df(path, runs)["n"].iloc[0] == 4  # nothing refitted
+    pd.testing.assert_frame_equal(
+        _df(path, "select * from latest_forecasts order by model"), issued
+    )
+    assert [s.symbol for s in again.summaries] == ["BTC-USD"]  # still reported
+    assert again.plots == first.plots  # the day's chart, as drawn when it was issued
+
+    forced = daily(**live, force=True)
+    assert forced.days[0].status == "forecast" and _df(path, runs)["n"].iloc[0] == 8
+    other = daily(**{**live, "models": BASELINES})  # other settings: another day's inputs
+    assert other.days[0].status == "forecast"
+    # back to the first settings: the day's newest run was on others, so it refits
+    assert daily(**live).days[0].status == "forecast"
