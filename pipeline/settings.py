@@ -30,6 +30,7 @@ from pipeline.errors import InputError
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
 from pipeline.settings_sections import (
     STRICT,
+    CalendarConfig,
     DaskConfig,
     RetentionConfig,
     SymbolConfig,
@@ -163,6 +164,7 @@ class Settings(BaseSettings):
     split: SplitDefaults = SplitDefaults()
     retrain: RetrainConfig = RetrainConfig()
     replay: ReplayConfig = ReplayConfig()
+    calendar: CalendarConfig = CalendarConfig()
 
     @after_validation(mode="before")
     @classmethod

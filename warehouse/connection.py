@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import InputError, NextbarError, WarehouseBusyError
+from warehouse.calendar import sync_calendars
 from warehouse.migrate import migrate
 
 # Users open the file with their own DuckDB tools (the 1.5 CLI among them); a file
@@ -171,6 +172,7 @@ def connect(
         try:
             if not read_only:
                 migrate(con)
+                sync_calendars(con)
             yield con
         finally:
             con.close()
