@@ -59,13 +59,14 @@ def _sessions(name: str) -> tuple[tuple[date, ...], tuple[date, date]]:
         calendar = XSHGExchangeCalendar(
             start=XSHG_FIRST_DAY.isoformat(), end=XSHGExchangeCalendar.bound_max()
         )
-        # The bound, not the last session: days between them are known closures.
-        covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
-    else:
-        lowest = type(exchange_calendar(name)).bound_min()
-        first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
-        calendar = exchange_calendar(name, start=first.isoformat())
-        covered = (first, calendar.last_session.date())
+        # The bound, not the last session: days between them are known closures. (Tests pin
+        # XSHG_LAST_DAY, so days past it stay past the horizon after a library update.)
+        days = tuple(s.date() for s in calendar.sessions if s.date() <= XSHG_LAST_DAY)
+        return days, (XSHG_FIRST_DAY, XSHG_LAST_DAY)
+    lowest = type(exchange_calendar(name)).bound_min()
+    first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
+    calendar = exchange_calendar(name, start=first.isoformat())
+    covered = (first, calendar.last_session.date())
     return tuple(session.date() for session in calendar.sessions), covered
 
 

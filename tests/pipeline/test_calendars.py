@@ -120,13 +120,6 @@ def test_last_final_day_needs_a_timezone() -> None:
         last_final_day(MOUTAI, datetime(2026, 11, 23, 16, 0))
 
 
-@pytest.fixture
-def xshg_until_2026(monkeypatch: pytest.MonkeyPatch) -> None:
-    # exchange-calendars 4.13 has holidays through 2026; pinning that keeps these tests
-    # about 2027 meaningful after a release adds 2027's holidays.
-    monkeypatch.setattr(calendars, "XSHG_LAST_DAY", date(2026, 12, 31))
-
-
 def test_the_library_calendar_ends_within_a_year_or_two() -> None:
     # China announces each year's holidays in December, so the library runs out soon.
     assert date(2026, 12, 31) <= calendars.XSHG_LAST_DAY < date(2030, 1, 1)
