@@ -80,7 +80,7 @@ def test_a_bad_holiday_file_names_its_line(tmp_path: Path, text: str, reason: st
 
 
 def test_a_missing_holiday_file_says_so(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="holidays_file XSHG = .*: no such file"):
+    with pytest.raises(InputError, match=r"holidays_file XSHG = .*: no such file"):
         read_holidays(tmp_path / "missing.txt", "XSHG")
 
 
