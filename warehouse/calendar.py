@@ -108,8 +108,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def sync_calendars(con: duckdb.DuckDBPyConnection) -> None:
-    """Closures seen in the bars past each calendar's horizon, made known to the calendars,
-    then forecasts re-targeted where their day turned out not to trade."""
+    """Closures seen in the bars past each calendar's horizon, recorded and made known to the
+    calendars, then forecasts re-targeted where their day turned out not to trade."""
     rows = con.execute(
         "select any_value(symbol), calendar from symbols where calendar <> ? group by calendar",
         [ALWAYS_OPEN],
@@ -120,3 +120,15 @@ def sync_calendars(con: duckdb.DuckDBPyConnection) -> None:
         if horizon is not None:
             use_closures(calendar, record_closures(con, calendar, horizon))
     retarget_forecasts(con)
+
+
+def load_closures(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the recorded closures known to the calendars (a reader's open: no writes)."""
+    try:
+        rows = con.execute(
+            "select calendar, list(date) from calendar_closures group by 1"
+        ).fetchall()
+    except duckdb.CatalogException:  # a file from before migration 014, opened read-only
+        return
+    for calendar, days in rows:
+        use_closures(calendar, frozenset(days))

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import InputError, NextbarError, WarehouseBusyError
-from warehouse.calendar import sync_calendars
+from warehouse.calendar import load_closures, sync_calendars
 from warehouse.migrate import migrate
 
 # Users open the file with their own DuckDB tools (the 1.5 CLI among them); a file
@@ -170,10 +170,14 @@ def connect(
     try:
         con = _open(target, read_only, wait)
         try:
-            if not read_only:
+            if read_only:
+                load_closures(con)
+            else:
                 migrate(con)
                 sync_calendars(con)
             yield con
+            if not read_only:  # closures the bars just written show, known at once
+                sync_calendars(con)
         finally:
             con.close()
     except (duckdb.Error, OSError) as exc:
