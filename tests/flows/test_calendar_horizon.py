@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,13 +24,13 @@ from flows.schedules import DEPLOYMENTS
 from pipeline.data import calendars
 from pipeline.data.bars import canonical
 from pipeline.data.holidays import read_holidays
-from pipeline.data.symbols import DEFAULT_SYMBOLS, get_symbol
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
 from warehouse.connection import connect
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
 MOUTAI = get_symbol("600519.SH")
-SMALL = {"models": ["naive", "drift"], "window": 10, "history_bars": 260}
+SMALL: dict[str, Any] = {"models": ["naive", "drift"], "window": 10, "history_bars": 260}
 LAST_DAY = date(2027, 2, 26)
 pytestmark = pytest.mark.usefixtures("xshg_until_2026")
 
@@ -85,7 +86,7 @@ def warned(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     lines: list[str] = []
     real = flows.common.warn_calendar_horizons
 
-    def spy(infos: list, today: date | None = None) -> list[str]:  # type: ignore[type-arg]
+    def spy(infos: list[SymbolInfo], today: date | None = None) -> list[str]:
         lines.extend(real(infos, today))
         return lines
 
