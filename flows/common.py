@@ -16,8 +16,9 @@ from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import gpu_slot, warehouse_writer
-from pipeline.data.calendars import horizon_warning, today_in, use_extra_sessions, use_holidays
+from pipeline.data.calendars import today_in, use_extra_sessions, use_holidays
 from pipeline.data.holidays import read_holidays
+from pipeline.data.horizons import horizon_warning
 from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import TransientSourceError

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
-from pipeline.data.holidays import HolidayList, horizon_message, is_near, needed_years
+from pipeline.data.holidays import HolidayList
 from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo, exchange_calendar
 from pipeline.errors import InputError, SourceError
 
@@ -287,19 +287,6 @@ def _trading_calendar(
     closures: frozenset[date],
 ) -> TradingCalendar:
     return TradingCalendar(info, extra_sessions, holidays, closures)
-
-
-def horizon_warning(info: SymbolInfo, today: date) -> str | None:
-    """From 30 days before the horizon of info's calendar, the line that says what to supply
-    for the years nothing covers yet; None when nothing is missing."""
-    calendar = trading_calendar(info)
-    horizon = calendar.horizon
-    if horizon is None or not is_near(horizon, today):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CalendarFallbackWarning)
-        missing = [y for y in needed_years(horizon, today) if calendar.source_of(y) is None]
-    return horizon_message(info.calendar, horizon, today, missing) if missing else None
 
 
 def trading_days(

@@ -1,5 +1,4 @@
-"""Closures past an exchange calendar's horizon: a holiday file a user keeps, and the warning
-that says, from 30 days before a horizon, what to supply.
+"""Closures past an exchange calendar's horizon: the holiday file a user keeps.
 
 A holiday file lists an exchange's closures on weekdays, one ``YYYY-MM-DD`` a line (``#``
 comments, blank lines allowed). A year with at least one date in the file is taken as listed in
@@ -10,16 +9,10 @@ days China announces with its holidays need no line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from pipeline.errors import InputError
-
-HORIZON_WARNING_DAYS = 30  # each run warns this many days before a calendar's horizon
-HOW_TO_SUPPLY = (
-    "list its closures (YYYY-MM-DD, one a line) in a file named in nextbar.toml as "
-    '[calendar] holidays_file = {{{calendar} = "path"}}'
-)
 
 
 @dataclass(frozen=True)
@@ -59,29 +52,3 @@ def read_holidays(path: Path, calendar: str) -> HolidayList:
             raise InputError(f"{where}: line {number}: write {day.isoformat()}, not {entry!r}")
         days.add(day)
     return HolidayList(str(path), frozenset(days))
-
-
-def needed_years(horizon: date, today: date) -> list[int]:
-    """Years a calendar must know past ``horizon`` for runs up to 30 days after ``today``."""
-    first = horizon + timedelta(days=1)
-    last = max(today, horizon) + timedelta(days=HORIZON_WARNING_DAYS)
-    return list(range(first.year, last.year + 1))
-
-
-def is_near(horizon: date, today: date) -> bool:
-    """Whether today is within 30 days of the horizon, or past it."""
-    return today >= horizon - timedelta(days=HORIZON_WARNING_DAYS)
-
-
-def horizon_message(calendar: str, horizon: date, today: date, years: list[int]) -> str:
-    """The one warning line for a calendar whose horizon is near and whose next ``years``
-    nothing covers."""
-    days = (horizon - today).days
-    when = f"in {days} days" if days >= 0 else f"{-days} days ago"
-    listed = ", ".join(str(y) for y in years)
-    tushare = " or set a tushare token whose points allow trade_cal," if calendar == "XSHG" else ""
-    return (
-        f"{calendar} calendar: exchange-calendars knows its trading days until {horizon} "
-        f"({when}); past it every weekday counts as a trading day: for {listed}, "
-        f"{HOW_TO_SUPPLY.format(calendar=calendar)},{tushare} or upgrade exchange-calendars"
-    )

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.data import calendars
-from pipeline.data.calendars import CalendarFallbackWarning, TradingCalendar, horizon_warning
+from pipeline.data.calendars import CalendarFallbackWarning, TradingCalendar
 from pipeline.data.holidays import read_holidays
+from pipeline.data.horizons import horizon_rows, horizon_warning
 from pipeline.data.symbols import get_symbol
 from pipeline.errors import InputError
 
@@ -100,5 +101,23 @@ def test_runs_warn_from_30_days_before_the_horizon(holidays_2027_file: Path) -> 
         assert horizon_warning(MOUTAI, date(2026, 12, 3)) is None  # 2027 supplied
         # late in 2027 the next year is needed again
         assert "for 2028" in (horizon_warning(MOUTAI, date(2027, 12, 10)) or "")
+    finally:
+        calendars.use_holidays({})
+
+
+def test_config_shows_each_calendars_horizon(holidays_2027_file: Path) -> None:
+    infos = [MOUTAI, get_symbol("BTC-USD"), get_symbol("000858.SZ")]
+    assert horizon_rows(infos) == [
+        (
+            "XSHG",
+            "2026-12-31",
+            "every weekday, warned (supply calendar.holidays_file in nextbar.toml)",
+        ),
+        ("24/7", "none", "every day trades"),
+    ]
+    calendars.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
+    try:
+        [xshg, _] = horizon_rows(infos)
+        assert xshg[2] == f"holiday file {holidays_2027_file} (2027)"
     finally:
         calendars.use_holidays({})
