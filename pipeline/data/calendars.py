@@ -96,6 +96,7 @@ class TradingCalendar:
         self.holidays = holidays
         self.closures = closures
         self._extra_years: dict[int, list[date]] = {}
+        self._extra_failed: dict[int, str] = {}
         self._warned_years: set[int] = set()
         self._always_open = info.calendar == ALWAYS_OPEN
         if not self._always_open:
@@ -220,17 +221,21 @@ class TradingCalendar:
 
     def _extra_year(self, year: int) -> tuple[list[date] | None, str]:
         """extra_sessions' sessions of a year (None and why when it cannot say). Whole years
-        per call, remembered: extra_sessions is typically a remote API. Failures and unknown
-        years are not remembered, so a later call can succeed."""
+        per call, remembered, failures too: extra_sessions is typically a remote API, asked
+        again by the next run (each run's settings build new calendars)."""
         if year in self._extra_years:
             return self._extra_years[year], ""
+        if year in self._extra_failed:
+            return None, self._extra_failed[year]
         assert self.extra_sessions is not None
         try:
             sessions = self.extra_sessions(date(year, 1, 1), date(year, 12, 31))
         except SourceError as exc:
-            return None, f"extra_sessions failed ({exc})"
+            self._extra_failed[year] = f"extra_sessions failed ({exc})"
+            return None, self._extra_failed[year]
         if sessions is None:
-            return None, "extra_sessions does not know this range"
+            self._extra_failed[year] = "extra_sessions does not know this range"
+            return None, self._extra_failed[year]
         self._extra_years[year] = sorted(
             {_as_date(d) for d in sessions if _as_date(d).year == year}
         )
