@@ -8,6 +8,9 @@ extension installs, and it cannot change that configuration.
 Damage is reported, not written over: ``connect(verify=True)`` (``nextbar init``) reads every
 table of an existing file in full before migrating it, and a write that fails for lack of
 space says "disk full" (the failed commit's rollback never hides it).
+A writer's open and close also bring the calendars up to date (warehouse.calendar: closures
+seen in the bars past a calendar's horizon, forecasts re-targeted); a reader's open loads the
+recorded closures.
 """
 
 from __future__ import annotations
