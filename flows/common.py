@@ -6,21 +6,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import Task, flow, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.concurrency import gpu_slot, warehouse_writer
 from flows.symbols import resolve_symbols as resolve_symbols  # one place: no Prefect there
-from pipeline.data.calendars import use_extra_sessions
+from pipeline.data.calendars import today_in, use_extra_sessions, use_holidays
+from pipeline.data.holidays import read_holidays
+from pipeline.data.horizons import horizon_warning
 from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.errors import TransientSourceError
-from pipeline.settings import Settings
+from pipeline.settings import Settings, config_path
 from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_saved
@@ -49,11 +51,31 @@ def load_settings(warehouse: str | None = None) -> Settings:
     settings = settings_from(warehouse=warehouse)
     if settings.tushare_token is None and not os.environ.get("NEXTBAR_NO_SECRET_BLOCK"):
         settings = settings.model_copy(update={"tushare_token": _secret_block_token()})
-    if settings.tushare_token is not None:
-        # XSHG holidays are published yearly: past the library's last year, ask tushare.
-        token = settings.tushare_token.get_secret_value()
-        use_extra_sessions(TushareSource(token).trade_cal)
+    configure_calendars(settings)
     return settings
+
+
+def configure_calendars(settings: Settings) -> None:
+    """Past exchange-calendars' horizon: the user's holiday files, then (XSHG, with a token)
+    tushare's trade_cal. XSHG holidays are published yearly, so the library runs out."""
+    base = config_path().parent
+    paths = settings.calendar.holiday_paths(base)
+    use_holidays({name: read_holidays(path, name) for name, path in paths.items()})
+    token = settings.tushare_token
+    use_extra_sessions(TushareSource(token.get_secret_value()).trade_cal if token else None)
+
+
+def warn_calendar_horizons(infos: list[SymbolInfo], today: date | None = None) -> list[str]:
+    """One warning line per calendar of ``infos`` within 30 days of its horizon (or past it)
+    that nothing covers past it yet (pipeline.data.calendars.horizon_warning); the lines."""
+    lines = {}
+    for info in infos:
+        if info.calendar not in lines:
+            lines[info.calendar] = horizon_warning(info, today or today_in(info))
+    warned = [line for line in lines.values() if line]
+    for line in warned:
+        get_run_logger().warning(line)
+    return warned
 
 
 def _secret_block_token() -> SecretStr | None:

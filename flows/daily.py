@@ -11,6 +11,7 @@ from flows.common import (
     load_settings,
     open_warehouse,
     resolve_symbols,
+    warn_calendar_horizons,
 )
 from flows.day import DayResult, run_day, run_days
 from flows.events import emit_interval_breaches
@@ -126,6 +127,7 @@ def daily(
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
+    warn_calendar_horizons(infos)
     source = source or settings.sources.default
     step = StepConfig.from_parameters(settings, locals())
     if not skip_ingest:

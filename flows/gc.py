@@ -1,5 +1,6 @@
 """Flow ``gc``: delete the model and split files retention does not keep (a dry run unless
-``apply``), and record each deletion in the warehouse."""
+``apply``), only under this warehouse's ``models_dir``/``splits_dir``, recording each deletion
+before it happens and marking it done after."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows.common import load_settings, open_warehouse
-from warehouse.retention import Artifact, deletable_models, kept_splits, record_deleted
+from warehouse.retention import (
+    Artifact,
+    deletable_models,
+    deletable_splits,
+    is_under,
+    mark_deleted,
+    record_deleting,
+    unfinished_deletions,
+)
 
 
 @dataclass
@@ -21,6 +30,8 @@ class GcReport:
     applied: bool
     artifacts: list[Artifact] = field(default_factory=list)
     kept_splits: int = 0
+    foreign: int = 0  # model folders outside models_dir (another warehouse's), never deleted
+    models_dir: str = ""
 
     @property
     def bytes(self) -> int:
@@ -45,33 +56,35 @@ def gc(
     settings = load_settings(warehouse)
     keep = keep_latest or settings.retention.keep_latest
     with open_warehouse(settings) as con:
+        found, foreign = deletable_models(con, keep, settings.models_dir)
         models = [
-            replace(a, bytes=disk_bytes(Path(a.path)))
-            for a in deletable_models(con, keep)
-            if Path(a.path).exists()
+            replace(a, bytes=disk_bytes(Path(a.path))) for a in found if Path(a.path).exists()
         ]
-        splits_kept = kept_splits(con, keep)
-        split_files = sorted(settings.splits_dir.glob("*.npz"))
-        splits = [
-            Artifact("split", f.stem, str(f), f.stat().st_size)
-            for f in split_files
-            if f.stem not in splits_kept
-        ]
+        splits, splits_kept = deletable_splits(con, keep, settings.splits_dir)
         report = GcReport(
             applied=apply,
             artifacts=models + splits,
-            kept_splits=len(split_files) - len(splits),
+            kept_splits=splits_kept,
+            foreign=foreign,
+            models_dir=str(settings.models_dir),
         )
         if apply:
-            for artifact in report.artifacts:
-                path = Path(artifact.path)
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink(missing_ok=True)
-            record_deleted(con, report.artifacts, datetime.now(tz=UTC))
+            record_deleting(con, report.artifacts, datetime.now(tz=UTC))
+            folders = (settings.models_dir, settings.splits_dir)
+            for artifact in unfinished_deletions(con):  # this run's, and a killed run's
+                if any(is_under(artifact.path, folder) for folder in folders):
+                    _delete(Path(artifact.path))
+                    mark_deleted(con, artifact.path, datetime.now(tz=UTC))
     verb = "deleted" if apply else "would delete"
     get_run_logger().info(
         "gc %s %d files (%.1f MB)", verb, len(report.artifacts), report.bytes / 1e6
     )
     return report
+
+
+def _delete(path: Path) -> None:
+    """Remove a file or a folder; one already gone is fine."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

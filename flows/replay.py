@@ -9,7 +9,7 @@ import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import load_settings, open_warehouse, resolve_symbols
+from flows.common import load_settings, open_warehouse, resolve_symbols, warn_calendar_horizons
 from flows.day import DayResult, run_day
 from pipeline.daily.plan import BaseRun, forecast_rows
 from pipeline.daily.realized import Realized
@@ -173,6 +173,7 @@ def replay(
     """
     settings = load_settings(warehouse)
     [info] = resolve_symbols([symbol], settings)
+    warn_calendar_horizons([info])
     step = StepConfig.for_replay(settings, locals())
     days = replay_days(settings, symbol, start, end)
     progress_log.info(

@@ -38,6 +38,7 @@ from pipeline.models import backend
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
 from pipeline.settings_sections import (
     STRICT,
+    CalendarConfig,
     DaskConfig,
     RetentionConfig,
     SymbolConfig,
@@ -207,6 +208,7 @@ class Settings(BaseSettings):
     retrain: RetrainConfig = RetrainConfig()
     replay: ReplayConfig = ReplayConfig()
     intervals: IntervalsConfig = IntervalsConfig()
+    calendar: CalendarConfig = CalendarConfig()
 
     @after_validation(mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """Settings sections about what is watched and where the work runs: ``[[symbols]]``,
-``[watchlist]``, ``[dask]`` and ``[retention]`` (pipeline.settings holds them all)."""
+``[watchlist]``, ``[dask]``, ``[retention]`` and ``[calendar]`` (pipeline.settings holds
+them all)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,30 @@ class RetentionConfig(BaseModel):
     model_config = STRICT
 
     keep_latest: int = Field(default=1, ge=1)  # per symbol and model, besides champions
+
+
+class CalendarConfig(BaseModel):
+    """``[calendar]``: trading days past exchange-calendars' horizon (see
+    pipeline.data.holidays): a holiday file per exchange, ``{XSHG = "xshg-holidays.txt"}``."""
+
+    model_config = STRICT
+
+    holidays_file: dict[str, Path] = Field(default_factory=dict)  # relative to the config file
+
+    @field_validator("holidays_file")
+    @classmethod
+    def _known_calendars(cls, value: dict[str, Path]) -> dict[str, Path]:
+        import exchange_calendars
+
+        known = set(exchange_calendars.get_calendar_names(include_aliases=False))
+        for name in value:
+            if name not in known:
+                raise ValueError(
+                    f"[calendar] holidays_file: {name!r} is not an exchange-calendars code "
+                    "(XSHG, XNYS, XHKG, ...)"
+                )
+        return value
+
+    def holiday_paths(self, base: Path) -> dict[str, Path]:
+        """Each calendar's holiday file, relative paths taken from ``base``."""
+        return {c: p if p.is_absolute() else base / p for c, p in self.holidays_file.items()}

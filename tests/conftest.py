@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,23 @@ def prefect_harness() -> Iterator[None]:
 def warehouse_path(tmp_path: Path) -> Path:
     """A fresh warehouse file location (created by the first writer)."""
     return tmp_path / "nextbar.duckdb"
+
+
+@pytest.fixture
+def xshg_until_2026(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """XSHG's horizon pinned at 2026-12-31 (exchange-calendars 4.13's), so tests about the days
+    past it stay meaningful after a release adds 2027's holidays."""
+    from pipeline.data import calendars
+
+    monkeypatch.setattr(calendars, "XSHG_LAST_DAY", date(2026, 12, 31))
+    calendars._sessions.cache_clear()
+    calendars._trading_calendar.cache_clear()
+    yield
+    calendars._sessions.cache_clear()
+    calendars._trading_calendar.cache_clear()
+
+
+@pytest.fixture
+def holidays_2027_file() -> Path:
+    """Invented XSHG closures of 2027 (test data only, never product data)."""
+    return Path(__file__).parent / "data" / "xshg-holidays-2027-TEST-ONLY.txt"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.data.adj_factors import chain_factors
 from pipeline.data.bars import BAR_COLUMNS
+from warehouse.connection import rollback
 from warehouse.overlap import check_overlap, rebase, rebase_factor
 from warehouse.scores import refresh_scores
 
@@ -82,7 +83,7 @@ def store_ingest(
         _record_run(con, request, counts, status="succeeded", error=None)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     finally:
         con.unregister("staged_bars")

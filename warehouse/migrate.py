@@ -7,6 +7,7 @@ Views are derived from the tables, so they are recreated from ``views/`` on ever
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from importlib import resources
 
 import duckdb
@@ -47,7 +48,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             )
             con.execute("commit")
         except Exception:
-            con.execute("rollback")
+            with suppress(duckdb.TransactionException):  # a failed commit ended it already
+                con.execute("rollback")
             raise
         applied.append(version)
     views = _sql_files("views")

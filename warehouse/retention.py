@@ -3,7 +3,10 @@
 Kept: each symbol's current champion, each (symbol, model)'s newest ``keep_latest`` runs, and
 every run with a forecast whose target day has no final bar yet (its lineage may still be
 scored). A kept run keeps its split. Rows (runs, splits, metrics, forecasts) are never deleted:
-only files, and each deletion is recorded in ``deleted_artifacts``.
+only files, and only this warehouse's own: a run's or split's file that resolves under the
+current ``models_dir``/``splits_dir`` (a copied warehouse never deletes the original's files).
+Each deletion is recorded in ``deleted_artifacts`` before the file goes (``deleted_at`` null)
+and marked done after, so a killed ``gc`` leaves an accurate record that the next one finishes.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -54,8 +58,16 @@ def kept_runs(con: duckdb.DuckDBPyConnection, keep_latest: int) -> set[str]:
     return {row[0] for row in rows}
 
 
-def deletable_models(con: duckdb.DuckDBPyConnection, keep_latest: int) -> list[Artifact]:
-    """Model folders of runs retention does not keep (not yet deleted)."""
+def is_under(path: str | Path, folder: Path) -> bool:
+    """Whether path, symbolic links resolved, lies inside folder."""
+    return Path(path).resolve().is_relative_to(folder.resolve())
+
+
+def deletable_models(
+    con: duckdb.DuckDBPyConnection, keep_latest: int, models_dir: Path
+) -> tuple[list[Artifact], int]:
+    """Model folders under models_dir of runs retention does not keep (not yet deleted), and
+    how many more it would have listed outside models_dir (another warehouse's, left alone)."""
     keep = kept_runs(con, keep_latest)
     rows = con.execute(
         """
@@ -65,7 +77,31 @@ def deletable_models(con: duckdb.DuckDBPyConnection, keep_latest: int) -> list[A
         order by started_at
         """
     ).fetchall()
-    return [Artifact("model", run_id, uri) for run_id, uri in rows if run_id not in keep]
+    candidates = [Artifact("model", run_id, uri) for run_id, uri in rows if run_id not in keep]
+    ours = [a for a in candidates if is_under(a.path, models_dir)]
+    return ours, len(candidates) - len(ours)
+
+
+def deletable_splits(
+    con: duckdb.DuckDBPyConnection, keep_latest: int, splits_dir: Path
+) -> tuple[list[Artifact], int]:
+    """Split files in splits_dir of this warehouse's splits that no kept run needs (not yet
+    deleted), and how many split files there are kept."""
+    keep = kept_splits(con, keep_latest)
+    known = {row[0] for row in con.execute("select split_id from splits").fetchall()}
+    deleted = {row[0] for row in con.execute("select path from deleted_artifacts").fetchall()}
+    files = [f for f in sorted(splits_dir.glob("*.npz")) if f.stem in known]
+    gone = [f for f in files if f.stem not in keep and str(f) not in deleted]
+    artifacts = [Artifact("split", f.stem, str(f), f.stat().st_size) for f in gone]
+    return artifacts, sum(f.stem in keep for f in files)
+
+
+def unfinished_deletions(con: duckdb.DuckDBPyConnection) -> list[Artifact]:
+    """Deletions recorded but not marked done (a ``gc`` killed between the two)."""
+    rows = con.execute(
+        "select kind, owner_id, path, bytes from deleted_artifacts where deleted_at is null"
+    ).fetchall()
+    return [Artifact(*row) for row in rows]
 
 
 def kept_splits(con: duckdb.DuckDBPyConnection, keep_latest: int) -> set[str]:
@@ -75,10 +111,11 @@ def kept_splits(con: duckdb.DuckDBPyConnection, keep_latest: int) -> set[str]:
     return set(frame.loc[frame["run_id"].isin(keep), "split_id"])
 
 
-def record_deleted(
-    con: duckdb.DuckDBPyConnection, artifacts: Iterable[Artifact], deleted_at: datetime
+def record_deleting(
+    con: duckdb.DuckDBPyConnection, artifacts: Iterable[Artifact], requested_at: datetime
 ) -> int:
-    """Note each deleted file in ``deleted_artifacts``; the number recorded."""
+    """Note each file about to be deleted in ``deleted_artifacts`` (``deleted_at`` null until
+    :func:`mark_deleted`); the number recorded."""
     frame = pd.DataFrame(
         [
             {
@@ -86,20 +123,29 @@ def record_deleted(
                 "kind": a.kind,
                 "owner_id": a.owner_id,
                 "bytes": a.bytes,
-                "deleted_at": deleted_at,
+                "requested_at": requested_at,
             }
             for a in artifacts
         ],
-        columns=["path", "kind", "owner_id", "bytes", "deleted_at"],
+        columns=["path", "kind", "owner_id", "bytes", "requested_at"],
     )
     if frame.empty:
         return 0
     con.register("incoming_deleted", frame)
     try:
         con.execute(
-            "insert into deleted_artifacts select path, kind, owner_id, bytes, deleted_at "
-            "from incoming_deleted on conflict (path) do nothing"
+            "insert into deleted_artifacts (path, kind, owner_id, bytes, requested_at) "
+            "select path, kind, owner_id, bytes, requested_at from incoming_deleted "
+            "on conflict (path) do nothing"
         )
     finally:
         con.unregister("incoming_deleted")
     return len(frame)
+
+
+def mark_deleted(con: duckdb.DuckDBPyConnection, path: str, deleted_at: datetime) -> None:
+    """Note that the recorded file at path is gone."""
+    con.execute(
+        "update deleted_artifacts set deleted_at = ? where path = ? and deleted_at is null",
+        [deleted_at, path],
+    )

@@ -10,6 +10,7 @@ import typer
 
 from flows.cli.app import app
 from flows.output import console, print_frame
+from pipeline.settings import Settings
 
 
 @app.command()
@@ -26,7 +27,22 @@ def config(
     from pipeline.settings import config_path, describe, load_settings
 
     flags = {"warehouse": warehouse}
-    rows = describe(load_settings(**flags), flags)
+    settings = load_settings(**flags)
+    rows = describe(settings, flags)
     path = config_path()
     console.print(f"settings file: {path}" + ("" if path.is_file() else " (none)"))
     print_frame(pd.DataFrame(rows, columns=["key", "value", "from"]), title="effective settings")
+    print_frame(
+        calendar_horizons(settings), title="calendars: the last day exchange-calendars knows"
+    )
+
+
+def calendar_horizons(settings: Settings) -> pd.DataFrame:
+    """Each watched calendar's horizon and what covers the days past it."""
+    from flows.common import configure_calendars
+    from pipeline.data.horizons import horizon_rows
+
+    configure_calendars(settings)
+    return pd.DataFrame(
+        horizon_rows(list(settings.watch_list())), columns=["calendar", "horizon", "past it"]
+    )

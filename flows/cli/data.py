@@ -25,7 +25,7 @@ def init(warehouse: WarehouseOpt = None) -> None:
     from warehouse.symbols import sync_symbols
 
     path = warehouse_path(warehouse)
-    with connect(path) as con:
+    with connect(path, verify=True) as con:  # a damaged file is reported, never migrated
         sync_symbols(con, resolve_symbols(None))
         version = schema_version(con)
     console.print(f"warehouse {path} ready (schema version {version})")

@@ -36,3 +36,8 @@ def gc(
         f"{verb}: {len(frame)} files, {report.bytes / 1e6:.1f} MB; "
         f"{report.kept_splits} split files kept"
     )
+    if report.foreign:
+        console.print(
+            f"left alone: {report.foreign} model folders outside {report.models_dir} "
+            "(another warehouse's, e.g. the original of a copy)"
+        )

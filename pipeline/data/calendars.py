@@ -1,23 +1,26 @@
 """Trading days per symbol: an exchange calendar (XSHG, XNYS, ...), or every UTC day for 24/7.
 
 Exchange calendars come from exchange-calendars. XSHG's holiday list is hard-coded and
-ends with the last year China has announced (it is published each December). Outside
-the years the library covers, an optional ``extra_sessions`` callable (for example
-tushare's ``trade_cal``) supplies the sessions; without one, weekdays are assumed and a
-``CalendarFallbackWarning`` says so, so a run in early January degrades instead of failing.
+ends with the last year China has announced (it is published each December): that day is the
+calendar's horizon. Past it (and before its first day), each year comes from the first of:
+the user's holiday file of that exchange (:mod:`pipeline.data.holidays`), an ``extra_sessions``
+callable (tushare's ``trade_cal`` for XSHG), else weekdays, with one
+``CalendarFallbackWarning`` per year. Weekdays no symbol of the exchange traded while later
+bars exist (``closures``, found in the warehouse) never trade, whatever the source.
 """
 
 from __future__ import annotations
 
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
+from pipeline.data.holidays import HolidayList
 from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo, exchange_calendar
 from pipeline.errors import InputError, SourceError
 
@@ -56,13 +59,14 @@ def _sessions(name: str) -> tuple[tuple[date, ...], tuple[date, date]]:
         calendar = XSHGExchangeCalendar(
             start=XSHG_FIRST_DAY.isoformat(), end=XSHGExchangeCalendar.bound_max()
         )
-        # The bound, not the last session: days between them are known closures.
-        covered = (XSHG_FIRST_DAY, XSHG_LAST_DAY)
-    else:
-        lowest = type(exchange_calendar(name)).bound_min()
-        first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
-        calendar = exchange_calendar(name, start=first.isoformat())
-        covered = (first, calendar.last_session.date())
+        # The bound, not the last session: days between them are known closures. (Tests pin
+        # XSHG_LAST_DAY, so days past it stay past the horizon after a library update.)
+        days = tuple(s.date() for s in calendar.sessions if s.date() <= XSHG_LAST_DAY)
+        return days, (XSHG_FIRST_DAY, XSHG_LAST_DAY)
+    lowest = type(exchange_calendar(name)).bound_min()
+    first = max(EXCHANGE_FIRST_DAY, lowest.date()) if lowest is not None else EXCHANGE_FIRST_DAY
+    calendar = exchange_calendar(name, start=first.isoformat())
+    covered = (first, calendar.last_session.date())
     return tuple(session.date() for session in calendar.sessions), covered
 
 
@@ -80,10 +84,20 @@ def _weekdays(start: date, end: date) -> list[date]:
 class TradingCalendar:
     """The trading days of one symbol's calendar."""
 
-    def __init__(self, info: SymbolInfo, extra_sessions: ExtraSessions | None = None) -> None:
+    def __init__(
+        self,
+        info: SymbolInfo,
+        extra_sessions: ExtraSessions | None = None,
+        holidays: HolidayList | None = None,
+        closures: frozenset[date] = frozenset(),
+    ) -> None:
         self.info = info
         self.extra_sessions = extra_sessions
+        self.holidays = holidays
+        self.closures = closures
         self._extra_years: dict[int, list[date]] = {}
+        self._extra_failed: dict[int, str] = {}
+        self._warned_years: set[int] = set()
         self._always_open = info.calendar == ALWAYS_OPEN
         if not self._always_open:
             try:
@@ -160,63 +174,124 @@ class TradingCalendar:
         close_day = day + _ONE_DAY if close == time(0) else day
         return datetime.combine(close_day, close, tzinfo=tz)
 
-    def _outside(self, start: date, end: date) -> list[date]:
-        """Sessions in a range the exchange calendar does not cover."""
-        reason = "no extra_sessions source is configured"
-        if self.extra_sessions is not None:
-            try:
-                known = self._extra_range(self.extra_sessions, start, end)
-            except SourceError as exc:
-                reason = f"extra_sessions failed ({exc})"
-            else:
-                if known is not None:
-                    return known
-                reason = "extra_sessions does not know this range"
+    @property
+    def horizon(self) -> date | None:
+        """The last day exchange-calendars covers (None: 24/7, every day trades)."""
+        return None if self._always_open else self._covered[1]
+
+    def source_of(self, year: int) -> str | None:
+        """Where the sessions of ``year`` come from, or None when weekdays are assumed."""
+        if self._always_open:
+            return "every day"
         first, last = self._covered
-        warnings.warn(
-            f"{self.info.symbol}: the {self.info.calendar} calendar covers {first}..{last} only "
-            f"and {reason}; assuming weekdays are trading days for {start}..{end}",
-            CalendarFallbackWarning,
-            stacklevel=2,
-        )
+        if first <= date(year, 1, 1) and date(year, 12, 31) <= last:
+            return "exchange-calendars"
+        if self.holidays is not None and year in self.holidays.years:
+            return f"holiday file {self.holidays.path}"
+        if self.extra_sessions is not None and self._extra_year(year)[0] is not None:
+            return "tushare trade_cal" if self.info.calendar == XSHG else "extra sessions"
+        return None
+
+    def _outside(self, start: date, end: date) -> list[date]:
+        """Sessions in a range the exchange calendar does not cover, a year at a time."""
+        days: list[date] = []
+        for year in range(start.year, end.year + 1):
+            lo, hi = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+            days += [d for d in self._outside_year(year, lo, hi) if d not in self.closures]
+        return days
+
+    def _outside_year(self, year: int, start: date, end: date) -> list[date]:
+        if self.holidays is not None and year in self.holidays.years:
+            return [d for d in _weekdays(start, end) if d not in self.holidays.days]
+        reason = "no holiday file or extra_sessions source covers it"
+        if self.extra_sessions is not None:
+            known, reason = self._extra_year(year)
+            if known is not None:
+                return [d for d in known if start <= d <= end]
+        if year not in self._warned_years:  # once per year and calendar, not per query
+            self._warned_years.add(year)
+            first, last = self._covered
+            warnings.warn(
+                f"{self.info.symbol}: the {self.info.calendar} calendar covers {first}..{last} "
+                f"only and {reason}; assuming weekdays are trading days in {year}",
+                CalendarFallbackWarning,
+                stacklevel=3,
+            )
         return _weekdays(start, end)
 
-    def _extra_range(
-        self, extra_sessions: ExtraSessions, start: date, end: date
-    ) -> list[date] | None:
-        # Whole years per call, remembered: extra_sessions is typically a remote API.
-        # Failures and unknown years are not remembered, so a later call can succeed.
-        years = range(start.year, end.year + 1)
-        for year in years:
-            if year not in self._extra_years:
-                sessions = extra_sessions(date(year, 1, 1), date(year, 12, 31))
-                if sessions is None:
-                    return None
-                self._extra_years[year] = sorted({_as_date(d) for d in sessions if d.year == year})
-        return [d for year in years for d in self._extra_years[year] if start <= d <= end]
+    def _extra_year(self, year: int) -> tuple[list[date] | None, str]:
+        """extra_sessions' sessions of a year (None and why when it cannot say). Whole years
+        per call, remembered, failures too: extra_sessions is typically a remote API, asked
+        again by the next run (each run's settings build new calendars)."""
+        if year in self._extra_years:
+            return self._extra_years[year], ""
+        if year in self._extra_failed:
+            return None, self._extra_failed[year]
+        assert self.extra_sessions is not None
+        try:
+            sessions = self.extra_sessions(date(year, 1, 1), date(year, 12, 31))
+        except SourceError as exc:
+            self._extra_failed[year] = f"extra_sessions failed ({exc})"
+            return None, self._extra_failed[year]
+        if sessions is None:
+            self._extra_failed[year] = "extra_sessions does not know this range"
+            return None, self._extra_failed[year]
+        self._extra_years[year] = sorted(
+            {_as_date(d) for d in sessions if _as_date(d).year == year}
+        )
+        return self._extra_years[year], ""
 
 
-_default_extra_sessions: list[ExtraSessions] = []  # set once a tushare token is known
+_extra_sessions: dict[str, ExtraSessions] = {}  # per calendar, e.g. XSHG: tushare's trade_cal
+_holidays: dict[str, HolidayList] = {}  # per calendar: the user's holiday files
+_closures: dict[str, frozenset[date]] = {}  # per calendar: weekdays without any bar
 
 
-def use_extra_sessions(extra_sessions: ExtraSessions | None) -> None:
-    """Make ``extra_sessions`` (e.g. tushare's ``trade_cal``) the default beyond the library's
-    range, for every calendar asked for without one; None goes back to weekdays."""
-    _default_extra_sessions[:] = [extra_sessions] if extra_sessions else []
+def use_extra_sessions(extra_sessions: ExtraSessions | None, calendar: str = XSHG) -> None:
+    """Make ``extra_sessions`` (e.g. tushare's ``trade_cal``) the source of ``calendar``'s
+    sessions past the library's range for every symbol asked for without one; None: none."""
+    if extra_sessions is None:
+        _extra_sessions.pop(calendar, None)
+    else:
+        _extra_sessions[calendar] = extra_sessions
     _trading_calendar.cache_clear()
+
+
+def use_holidays(lists: Mapping[str, HolidayList]) -> None:
+    """The users' holiday files, per calendar (replacing those given before)."""
+    _holidays.clear()
+    _holidays.update(lists)
+    _trading_calendar.cache_clear()
+
+
+def use_closures(calendar: str, days: frozenset[date]) -> None:
+    """Weekdays past ``calendar``'s horizon on which none of its symbols traded."""
+    if _closures.get(calendar, frozenset()) != days:
+        _closures[calendar] = days
+        _trading_calendar.cache_clear()
 
 
 def trading_calendar(
     info: SymbolInfo, extra_sessions: ExtraSessions | None = None
 ) -> TradingCalendar:
     """The (cached) TradingCalendar of a symbol."""
-    default = _default_extra_sessions[0] if _default_extra_sessions else None
-    return _trading_calendar(info, extra_sessions or default)
+    name = info.calendar
+    return _trading_calendar(
+        info,
+        extra_sessions or _extra_sessions.get(name),
+        _holidays.get(name),
+        _closures.get(name, frozenset()),
+    )
 
 
 @lru_cache(maxsize=32)
-def _trading_calendar(info: SymbolInfo, extra_sessions: ExtraSessions | None) -> TradingCalendar:
-    return TradingCalendar(info, extra_sessions)
+def _trading_calendar(
+    info: SymbolInfo,
+    extra_sessions: ExtraSessions | None,
+    holidays: HolidayList | None,
+    closures: frozenset[date],
+) -> TradingCalendar:
+    return TradingCalendar(info, extra_sessions, holidays, closures)
 
 
 def trading_days(

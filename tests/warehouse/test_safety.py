@@ -3,6 +3,9 @@ bricks it, writers wait a bounded time for the lock, and no ingest silently rewr
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -11,13 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.data.bars import canonical
 from pipeline.data.symbols import DEFAULT_SYMBOLS
 from pipeline.errors import OverwriteRefusedError, WarehouseBusyError
-from warehouse.connection import connect
+from warehouse.connection import DiskFullError, WarehouseDamagedError, connect, disk_full
 from warehouse.deferred_failures import defer_failed_ingest, deferred_path
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.migrate import schema_version
@@ -222,3 +226,82 @@ def test_another_basis_no_factor_explains_is_refused(warehouse_path: Path) -> No
     other["price_adjustment"] = "qfq"
     with pytest.raises(OverwriteRefusedError, match="nothing stored"):
         _store(warehouse_path, other)
+
+
+def _filled(path: Path) -> int:
+    """A warehouse with enough bars to span many blocks, checkpointed; its size."""
+    n = 20_000
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("1970-01-02", periods=n, freq="D"),
+            "open": np.linspace(1, 2, n),
+            "high": np.linspace(1, 2, n) * 1.1,
+            "low": np.linspace(1, 2, n) * 0.9,
+            "close": np.linspace(1, 2, n),
+            "volume": 10.0,
+        }
+    )
+    _store(path, canonical(frame, volume_unit="usd", price_adjustment="split", source="test"))
+    with connect(path) as con:
+        con.execute("checkpoint")
+    return path.stat().st_size
+
+
+def test_verify_refuses_a_truncated_warehouse_and_writes_nothing(warehouse_path: Path) -> None:
+    size = _filled(warehouse_path)
+    os.truncate(warehouse_path, size // 2)
+    damaged = warehouse_path.read_bytes()
+    with (
+        pytest.raises(WarehouseDamagedError, match="is damaged and was left as it is"),
+        connect(warehouse_path, verify=True),
+    ):
+        pass
+    assert warehouse_path.read_bytes() == damaged
+    assert not warehouse_path.with_name(warehouse_path.name + ".wal").exists()
+
+
+def test_verify_passes_a_sound_warehouse(warehouse_path: Path) -> None:
+    _filled(warehouse_path)
+    with connect(warehouse_path, verify=True) as con:
+        assert con.execute("select count(*) from bars").fetchone() == (20_000,)
+
+
+def test_init_on_a_truncated_warehouse_says_damaged_and_stops(warehouse_path: Path) -> None:
+    size = _filled(warehouse_path)
+    os.truncate(warehouse_path, size // 2)
+    nextbar = shutil.which("nextbar") or str(Path(sys.executable).with_name("nextbar"))
+    result = subprocess.run(
+        [nextbar, "init", "--warehouse", str(warehouse_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ready" not in result.stdout
+    assert f"error: warehouse {warehouse_path} is damaged" in result.stderr
+    assert warehouse_path.stat().st_size == size // 2
+
+
+def test_a_full_disk_says_disk_full_and_keeps_the_data(warehouse_path: Path) -> None:
+    _store(warehouse_path, _bars([1.0, 2.0]))
+    with connect(warehouse_path) as con:
+        con.execute("checkpoint")
+    # Every write of the write-ahead log now fails with ENOSPC, as on a full disk.
+    warehouse_path.with_name(warehouse_path.name + ".wal").symlink_to("/dev/full")
+    with pytest.raises(DiskFullError, match=r"^disk full: .*No space left on device"):
+        _store(warehouse_path, _bars([1.0, 2.0, 3.0, 4.0]))
+    warehouse_path.with_name(warehouse_path.name + ".wal").unlink()
+    assert _closes(warehouse_path) == [1.0, 2.0]
+
+
+def test_disk_full_is_found_anywhere_in_an_errors_chain() -> None:
+    try:
+        try:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/models/x.keras")
+        except OSError:  # as a failed commit's rollback did: the cause is only the context
+            raise duckdb.TransactionException("cannot rollback - no transaction is active")  # noqa: B904
+    except duckdb.Error as exc:
+        full = disk_full(exc)
+    assert full is not None and str(full).startswith("disk full: [Errno 28]")
+    assert disk_full(duckdb.IOException("Could not read enough bytes")) is None

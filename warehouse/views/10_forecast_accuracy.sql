@@ -145,7 +145,10 @@ scored as (
             as interval_score_95,
         n_quantiles,
         pinball_loss,
-        volatility_20
+        volatility_20,
+
+        ---------- the day first targeted, when it turned out not to trade (warehouse.calendar)
+        retargeted_from
     from enriched
 )
 
