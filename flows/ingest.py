@@ -26,7 +26,7 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError, SourceError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import last_bar_date, volume_unit
+from warehouse.bars import close_range, last_bar_date, volume_unit
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
 from warehouse.ingests import IngestRequest, record_failed_ingest, store_ingest
 from warehouse.symbols import sync_symbols
@@ -135,7 +135,9 @@ def store_bars(
     """Validate, then upsert in one transaction; report counts and gaps."""
     with open_warehouse(settings) as con:
         bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
-        checked = validate_bars(bars, today=today_in(info))
+        checked = validate_bars(
+            bars, today=today_in(info), series_range=close_range(con, info.symbol)
+        )
         counts = store_ingest(
             con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
         )

@@ -63,6 +63,14 @@ def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
     return unit
 
 
+def close_range(con: duckdb.DuckDBPyConnection, symbol: str) -> tuple[float, float] | None:
+    """The lowest and highest stored close of a symbol, as stored (None when none are stored)."""
+    [(low, high)] = con.execute(
+        "select min(close), max(close) from bars where symbol = ?", [symbol]
+    ).fetchall()
+    return None if low is None else (float(low), float(high))
+
+
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:
     """The date of the newest stored bar of a symbol (partial or not), or None."""
     [(last,)] = con.execute("select max(date) from bars where symbol = ?", [symbol]).fetchall()

@@ -7,7 +7,12 @@ Rules (a row may break several; its reasons are joined with "; "):
 - the date occurs more than once (every row of that date is rejected: which one is right
   cannot be told);
 - open, high, low or close is missing, <= 0, not finite (inf, 1e309) or above MAX_PRICE;
-- volume is negative, not finite or above MAX_VOLUME (a missing volume is allowed);
+- a price lies more than PRICE_SPREAD times below or above the series' range: the stored
+  closes' range when given, else the median close of the frame's rows (1e-300 in a series
+  around 1,700 is a broken cell, however consistent its OHLC);
+- volume is missing, negative, not finite or above MAX_VOLUME: the volume z-score feature
+  reads every bar, so a bar without one would fail every later split (such bars are rejected
+  at the door, not stored with a null volume);
 - OHLC is inconsistent: low > min(open, close), high < max(open, close) or low > high;
 - the date is after today.
 """
@@ -27,6 +32,9 @@ LAST_DATE = pd.Timestamp("2200-12-31")
 # No listed instrument trades anywhere near these; 1e300 is a broken cell, not a price.
 MAX_PRICE = 1e9
 MAX_VOLUME = 1e16
+# A real series moves far less than this against its own range (Moutai: 30 to 2,600 in 24
+# years; split-adjusted tech shares about 4,000x in 25); a broken cell is off by far more.
+PRICE_SPREAD = 1e3
 
 REJECTED_COLUMNS = ["date", "raw_date", "open", "high", "low", "close", "volume", "reason"]
 
@@ -59,8 +67,38 @@ def _too_big(reasons: pd.Series, values: pd.Series, col: str, limit: float) -> p
     )
 
 
-def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
-    """Split a canonical frame (optionally with ``raw_date``) into valid and rejected rows."""
+def _far_outside(
+    reasons: pd.Series, frame: pd.DataFrame, series_range: tuple[float, float] | None
+) -> pd.Series:
+    """Reject prices more than PRICE_SPREAD times outside the series' range."""
+    closes = frame["close"].where(reasons == "")  # rows failing already say enough
+    if series_range is not None:
+        bounds = series_range
+    elif closes.notna().any():
+        bounds = (float(closes.median()),) * 2
+    else:
+        return reasons
+    low, high = min(bounds) / PRICE_SPREAD, max(bounds) * PRICE_SPREAD
+    shown = f"{min(bounds):g}..{max(bounds):g}"
+    for col in PRICE_COLUMNS:
+        values = frame[col]
+        far = (reasons == "") & ((values < low) | (values > high))
+        reasons = _add_reason(
+            reasons,
+            far,
+            f"{col} " + _str(values) + f" is over {PRICE_SPREAD:g}x outside the series' range "
+            f"({shown})",
+        )
+    return reasons
+
+
+def validate_bars(
+    frame: pd.DataFrame, *, today: date, series_range: tuple[float, float] | None = None
+) -> ValidationResult:
+    """Split a canonical frame (optionally with ``raw_date``) into valid and rejected rows.
+
+    ``series_range``: the (lowest, highest) close already stored for the symbol, if any.
+    """
     dates = pd.to_datetime(frame["date"])
     iso_dates = dates.dt.strftime("%Y-%m-%d")
     # Frames from sources other than CSV files have no raw_date: the date is the text.
@@ -93,6 +131,7 @@ def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
         reasons = _add_reason(reasons, values <= 0, f"{col} <= 0 (" + _str(values) + ")")
         reasons = _too_big(reasons, values, col, MAX_PRICE)
     volume = frame["volume"]
+    reasons = _add_reason(reasons, volume.isna(), "volume missing")
     reasons = _add_reason(reasons, volume < 0, "volume < 0 (" + _str(volume) + ")")
     reasons = _too_big(reasons, volume, "volume", MAX_VOLUME)
 
@@ -111,6 +150,8 @@ def validate_bars(frame: pd.DataFrame, *, today: date) -> ValidationResult:
     reasons = _add_reason(
         reasons, dates > pd.Timestamp(today), "future date " + iso_dates + f" (today is {today})"
     )
+
+    reasons = _far_outside(reasons, frame, series_range)
 
     failed = reasons != ""
     valid = frame.loc[~failed, BAR_COLUMNS].reset_index(drop=True)
