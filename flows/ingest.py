@@ -60,6 +60,7 @@ class IngestOptions:
     end: date | None = None
     file: str | None = None
     replace: bool = False
+    ignore_code: bool = False  # import a file that names another instrument
 
 
 @task(name="prepare-warehouse")
@@ -179,17 +180,20 @@ def ingest(
     file: str | None = None,
     warehouse: str | None = None,
     replace: bool = False,
+    ignore_code: bool = False,
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file.
 
     Several symbols are fetched in batches where that pays (``pipeline.data.batch_ingest``),
     then each is stored as alone. ``replace`` lets an ingest rewrite stored bars it disagrees
-    with (old values are kept).
+    with (old values are kept); ``ignore_code`` imports a file that names another instrument.
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
     source = source or settings.sources.default
-    options = IngestOptions(source=source, start=start, end=end, file=file, replace=replace)
+    options = IngestOptions(
+        source=source, start=start, end=end, file=file, replace=replace, ignore_code=ignore_code
+    )
     known = {i.symbol: i for i in [*resolve_symbols(None, settings), *infos]}
     prepare_warehouse(settings, list(known.values()), options, [i.symbol for i in infos])
     batched = fetch_batched(infos, options, settings) if len(infos) > 1 and not file else {}
@@ -214,7 +218,7 @@ def ingest_symbol(
     start, end, file = options.start, options.end, options.file
     try:
         if file:
-            fetched = plan.read_file(Path(file), info)
+            fetched = plan.read_file(Path(file), info, ignore_code=options.ignore_code)
         elif prefetched is not None:
             request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
             if prefetched.fetched is None:

@@ -56,19 +56,25 @@ def ingest(
             help="Let this ingest rewrite stored bars it disagrees with (old values are kept)",
         ),
     ] = False,
+    ignore_code: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-code", help="Import a --file that names another instrument than --symbol"
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars into the warehouse (incremental, idempotent, revisions kept)."""
     from flows.common import resolve_symbols
+    from pipeline.data.ingest import check_input_file
     from pipeline.data.sources import SOURCE_NAMES
     from pipeline.errors import InputError
     from pipeline.settings import load_settings
 
     if file and (not symbol or len(symbol) != 1):
         raise InputError("--file needs exactly one --symbol: the instrument the file holds")
-    if file and not file.is_file():
-        reason = "is a directory" if file.is_dir() else "no such file"
-        raise InputError(f"--file {file}: {reason}")
+    if file:
+        check_input_file(file)  # a FIFO is read; a directory or a socket is refused
     if source and source not in SOURCE_NAMES:
         raise InputError(f"--source {source!r}: choose one of {', '.join(SOURCE_NAMES)}")
     resolve_symbols(symbol, load_settings())  # an unreadable code fails here, in one line
@@ -84,6 +90,7 @@ def ingest(
         file=str(file) if file else None,
         warehouse=str(warehouse_path(warehouse)),
         replace=replace,
+        ignore_code=ignore_code,
     )
     print_ingest(results)
 

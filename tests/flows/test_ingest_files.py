@@ -175,3 +175,36 @@ def test_a_damaged_failed_ingests_file_is_set_aside_and_never_blocks(
     assert aside.read_bytes() == good[:40] + b"\n" + b"\xff\xfe junk\n"
     warnings = [r for r in caplog.records if "damaged line" in r.getMessage()]
     assert len(warnings) == 1 and str(aside) in warnings[0].getMessage()
+
+
+def test_a_file_naming_another_instrument_is_refused_unless_told(warehouse_path: Path) -> None:
+    # The probe: Moutai's tushare file (code column 600519) given as Wuliangye, an empty series.
+    moutai = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+    with pytest.raises(NextbarError, match=r"names 600519 \(code column\), not 000858\.SZ"):
+        ingest(symbols=["000858.SZ"], file=str(moutai), warehouse=str(warehouse_path))
+    assert _table(warehouse_path, "select count(*) as n from bars")["n"][0] == 0
+    [result] = ingest(
+        symbols=["000858.SZ"], file=str(moutai), warehouse=str(warehouse_path), ignore_code=True
+    )
+    assert result.new == 2426
+
+
+def test_a_fifo_is_read_and_a_socket_refused(warehouse_path: Path, tmp_path: Path) -> None:
+    import os
+    import socket
+    import threading
+
+    from flows.cli.app import app
+
+    pipe = tmp_path / "bars.fifo"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_text, args=(NEWER_YAHOO_CSV,), daemon=True)
+    writer.start()
+    args = ["ingest", "--file", str(pipe), "-s", "BTC-USD", "--warehouse", str(warehouse_path)]
+    app(args, standalone_mode=False)
+    writer.join(timeout=30)
+    assert _table(warehouse_path, "select count(*) as n from bars")["n"][0] == 4
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.sock"))
+        with pytest.raises(NextbarError, match=r"s\.sock: is neither a file nor a pipe"):
+            app([*args[:2], str(tmp_path / "s.sock"), *args[3:]], standalone_mode=False)
