@@ -14,20 +14,23 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator as after_validation
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from pipeline.daily.step import POLICIES
 from pipeline.data.ingest import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
+from pipeline.environment import check_environment
 from pipeline.errors import InputError
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
+from pipeline.settings_checks import check_names, explain, explain_unparsed, read_file
 from pipeline.settings_sections import (
     STRICT,
     DaskConfig,
@@ -220,16 +223,22 @@ def load_settings(**flags: Any) -> Settings:
     """The settings, ``flags`` (top-level keys; None: not given) over the environment over
     the file over the defaults.
 
-    Raises InputError when NEXTBAR_CONFIG names a missing file, or a value is invalid.
+    Raises InputError when NEXTBAR_CONFIG names a missing file, the file has a section or key
+    that no setting has, a ``NEXTBAR_*`` variable no setting has, or a value is invalid: the
+    message names the variable (or the file), the value and what the key takes.
     """
     path = config_path()
     if os.environ.get(CONFIG_ENV) and not path.is_file():
         raise InputError(f"{CONFIG_ENV}={path}: no such file")
+    check_environment()
+    check_names(Settings)
+    in_file = set(read_file(path, Settings)) if path.is_file() else set()
     try:
         return Settings(**{k: v for k, v in flags.items() if v is not None})
-    except ValueError as exc:  # pydantic's ValidationError, or a TOML syntax error
-        message = f"invalid configuration (file {path}, or NEXTBAR_* variables): {exc}"
-        raise InputError(message) from None
+    except ValidationError as exc:
+        raise InputError(explain(exc, path, in_file)) from None
+    except SettingsError as exc:
+        raise InputError(explain_unparsed(exc)) from None
 
 
 def describe(settings: Settings, flags: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.environment import LOCK_WAIT, env_value
 from pipeline.errors import InputError, WarehouseBusyError
 from warehouse.migrate import migrate
 
@@ -35,7 +36,8 @@ _WRITER: _Config = {**_OFFLINE, "storage_compatibility_version": STORAGE_COMPATI
 
 def lock_wait_s() -> float:
     """Seconds to wait for the warehouse lock (``NEXTBAR_LOCK_WAIT``, default 30)."""
-    return float(os.environ.get("NEXTBAR_LOCK_WAIT", DEFAULT_LOCK_WAIT_S))
+    wait = env_value(LOCK_WAIT)  # InputError for a value that is not a number >= 0
+    return wait if isinstance(wait, float) else DEFAULT_LOCK_WAIT_S
 
 
 def _open(target: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
