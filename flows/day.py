@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import duckdb
 from prefect import get_run_logger, task
 
 from flows.common import (
@@ -50,19 +51,30 @@ def prepare_day(
     """Plan the day (pipeline.daily.plan.plan_day) on the final bars dated <= as_of, the
     models' earlier runs and their latest scored errors; keep the day's splits."""
     with open_warehouse(settings) as con:
-        bars = step.recent(load_bars(con, info.symbol, until=as_of))
-        fresh = step.day_split(info.symbol, bars)
-        day = fresh.as_of_date
-        bases = {
-            row["model"]: BaseRun.from_row(row)
-            for row in base_runs(con, info.symbol, day).to_dict("records")
-        }
-        errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
-        plan = plan_day(
-            info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
-        )
-        for split in plan.splits:
-            keep_split(con, settings, split)
+        return _prepare(con, settings, info, as_of, step)
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    info: SymbolInfo,
+    as_of: date | None,
+    step: StepConfig,
+) -> DayPlan:
+    """:func:`prepare_day` on an open warehouse."""
+    bars = step.recent(load_bars(con, info.symbol, until=as_of))
+    fresh = step.day_split(info.symbol, bars)
+    day = fresh.as_of_date
+    bases = {
+        row["model"]: BaseRun.from_row(row)
+        for row in base_runs(con, info.symbol, day).to_dict("records")
+    }
+    errors = wforecasts.recent_errors(con, info.symbol, step.target, day, HISTORY_WINDOW)
+    plan = plan_day(
+        info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
+    )
+    for split in plan.splits:
+        keep_split(con, settings, split)
     return plan
 
 
@@ -150,13 +162,15 @@ def run_day(
 def prepare_days(
     settings: Settings, infos: list[SymbolInfo], as_of: date | None, step: StepConfig
 ) -> list[DayPlan | str]:
-    """Each symbol's day plan (splits saved for the workers), or why it cannot run."""
+    """Each symbol's day plan (splits saved for the workers), or why it cannot run; one
+    warehouse opening for them all."""
     plans: list[DayPlan | str] = []
-    for info in infos:
-        try:
-            plans.append(prepare_day.fn(settings, info, as_of, step))
-        except InputError as exc:
-            plans.append(str(exc))
+    with open_warehouse(settings) as con:
+        for info in infos:
+            try:
+                plans.append(_prepare(con, settings, info, as_of, step))
+            except InputError as exc:
+                plans.append(str(exc))
     return plans
 
 

@@ -26,11 +26,17 @@ from pydantic_settings import (
 
 from pipeline.daily.step import POLICIES
 from pipeline.data.ingest import SOURCE_NAMES
-from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.environment import check_environment
 from pipeline.errors import InputError
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
-from pipeline.settings_checks import check_names, explain, explain_unparsed, read_file
+from pipeline.settings_checks import (
+    check_names,
+    explain,
+    explain_unparsed,
+    read_file,
+    watch_list_symbols,
+)
 from pipeline.settings_sections import (
     STRICT,
     DaskConfig,
@@ -189,13 +195,13 @@ class Settings(BaseSettings):
 
     def watch_list(self) -> tuple[SymbolInfo, ...]:
         """The watch list's symbols (configured tables over inferred ones), or the configured
-        symbols when no watch list is set."""
-        codes = self.watchlist.codes(config_path().parent)
+        symbols when no watch list is set. Every code is checked first: InputError lists those
+        nextbar cannot read, with their lines; repeats are dropped, with one warning."""
+        listed = self.watchlist.listed(config_path().parent)
         known = self.symbol_infos()
-        if not codes:
+        if not listed:
             return known
-        by_name = {i.symbol: i for i in known}
-        return tuple(by_name.get(code) or infer_symbol(code) for code in codes)
+        return watch_list_symbols(listed, known)
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from pipeline.data.symbols import SymbolInfo, infer_symbol
 from pipeline.environment import VARIABLES
 from pipeline.errors import InputError
 
@@ -139,3 +140,34 @@ def explain_unparsed(exc: Exception) -> str:
                 f'{bad[0]}={os.environ[bad[0]]!r}: takes JSON (a list such as ["gru"], or a table)'
             )
     return f"invalid configuration: {exc}"
+
+
+def watch_list_symbols(
+    listed: list[tuple[str, str]], known: tuple[SymbolInfo, ...]
+) -> tuple[SymbolInfo, ...]:
+    """The listed codes' symbols, each once, in order; every code checked before any is used
+    (InputError naming up to five unreadable ones and where they are listed); repeats are
+    dropped and counted in one warning."""
+    by_name = {i.symbol: i for i in known}
+    infos: dict[str, SymbolInfo] = {}
+    bad: list[str] = []
+    for code, where in listed:
+        if code in infos:
+            continue
+        try:
+            infos[code] = by_name.get(code) or infer_symbol(code)
+        except InputError:
+            bad.append(f"{code!r} ({where})")
+    if bad:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        raise InputError(
+            f"the watch list has {len(bad)} code(s) nextbar cannot read: {shown}; write an "
+            "A-share as 600519.SH, a coin as ETH-USD, a Yahoo ticker as AAPL or 0700.HK, or "
+            "describe it as a [[symbols]] table"
+        )
+    repeats = len(listed) - len(infos)
+    note = f"watch list: {repeats} repeated code(s) dropped, {len(infos)} symbols"
+    if repeats and note not in _warned:
+        _warned.add(note)
+        log.warning(note)
+    return tuple(infos.values())

@@ -71,6 +71,17 @@ def close_range(con: duckdb.DuckDBPyConnection, symbol: str) -> tuple[float, flo
     return None if low is None else (float(low), float(high))
 
 
+def last_bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date | None]:
+    """:func:`last_bar_date` of each symbol, in one query."""
+    rows = con.execute(
+        "select symbol, max(date) from bars where symbol in (select unnest(?::varchar[])) "
+        "group by symbol",
+        [symbols],
+    ).fetchall()
+    found = dict(rows)
+    return {s: found.get(s) for s in symbols}
+
+
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:
     """The date of the newest stored bar of a symbol (partial or not), or None."""
     [(last,)] = con.execute("select max(date) from bars where symbol = ?", [symbol]).fetchall()

@@ -49,14 +49,17 @@ def run(
     quiet_backend()
     show_progress()
     path = warehouse_path(warehouse)
-    report = daily(
-        symbols=symbol,
-        source=source,
-        as_of=parse_date(as_of, "--as-of"),
-        skip_ingest=skip_ingest,
-        warehouse=str(path),
-        **step,
-    )
+    from flows.progress import ingest_progress
+
+    with ingest_progress():  # a watch list's ingest: a bar over its symbols
+        report = daily(
+            symbols=symbol,
+            source=source,
+            as_of=parse_date(as_of, "--as-of"),
+            skip_ingest=skip_ingest,
+            warehouse=str(path),
+            **step,
+        )
     print_daily(report, path)
 
 

@@ -81,17 +81,19 @@ def ingest(
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_range(first, last)
     from flows.ingest import ingest as ingest_flow
+    from flows.progress import ingest_progress
 
-    results = ingest_flow(
-        symbols=symbol,
-        source=source,
-        start=first,
-        end=last,
-        file=str(file) if file else None,
-        warehouse=str(warehouse_path(warehouse)),
-        replace=replace,
-        ignore_code=ignore_code,
-    )
+    with ingest_progress():
+        results = ingest_flow(
+            symbols=symbol,
+            source=source,
+            start=first,
+            end=last,
+            file=str(file) if file else None,
+            warehouse=str(warehouse_path(warehouse)),
+            replace=replace,
+            ignore_code=ignore_code,
+        )
     print_ingest(results)
 
 

@@ -210,3 +210,22 @@ def test_an_unknown_plain_variable_is_one_warning(
     assert warned == [
         "NEXTBAR_WAREHOSE is not a nextbar variable; ignored (did you mean 'NEXTBAR_WAREHOUSE'?)"
     ]
+
+
+def test_a_watch_list_is_checked_up_front_and_repeats_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = ["600519.SH", "eth-usd", "600519.sh  # again", "ETH-USD", "AAPL"]
+    (tmp_path / "codes.txt").write_text("\n".join(lines) + "\n")
+    _write(tmp_path, '[watchlist]\nsymbols = ["AAPL"]\nfile = "codes.txt"\n', monkeypatch)
+    infos = load_settings().watch_list()
+    assert [i.symbol for i in infos] == ["AAPL", "600519.SH", "ETH-USD"]
+    notes = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
+    assert notes == ["watch list: 3 repeated code(s) dropped, 3 symbols"]
+    # Every bad code is named, with its line, before any symbol is used.
+    (tmp_path / "codes.txt").write_text("600519.SH\n600519\nETH-USD\nA B\n")
+    with pytest.raises(InputError) as err:
+        load_settings().watch_list()
+    message = str(err.value)
+    assert "the watch list has 2 code(s) nextbar cannot read" in message
+    assert "'600519' (codes.txt line 2), 'A B' (codes.txt line 4)" in message
