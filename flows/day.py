@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
+import pandas as pd
 from prefect import get_run_logger, task
 
 from flows.common import (
@@ -27,7 +28,7 @@ from pipeline.models.registry import GLOBAL_KINDS
 from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
-from warehouse.bars import load_bars
+from warehouse.bars import load_bars, load_bars_of
 from warehouse.models import base_runs
 
 
@@ -51,18 +52,18 @@ def prepare_day(
     """Plan the day (pipeline.daily.plan.plan_day) on the final bars dated <= as_of, the
     models' earlier runs and their latest scored errors; keep the day's splits."""
     with open_warehouse(settings) as con:
-        return _prepare(con, settings, info, as_of, step)
+        return _prepare(con, settings, info, load_bars(con, info.symbol, until=as_of), step)
 
 
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     info: SymbolInfo,
-    as_of: date | None,
+    stored: pd.DataFrame,
     step: StepConfig,
 ) -> DayPlan:
-    """:func:`prepare_day` on an open warehouse."""
-    bars = step.recent(load_bars(con, info.symbol, until=as_of))
+    """:func:`prepare_day` on an open warehouse and the symbol's bars dated <= as_of."""
+    bars = step.recent(stored)
     fresh = step.day_split(info.symbol, bars)
     day = fresh.as_of_date
     bases = {
@@ -166,9 +167,10 @@ def prepare_days(
     warehouse opening for them all."""
     plans: list[DayPlan | str] = []
     with open_warehouse(settings) as con:
+        stored = load_bars_of(con, [i.symbol for i in infos], until=as_of)
         for info in infos:
             try:
-                plans.append(_prepare(con, settings, info, as_of, step))
+                plans.append(_prepare(con, settings, info, stored[info.symbol], step))
             except InputError as exc:
                 plans.append(str(exc))
     return plans
