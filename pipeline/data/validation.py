@@ -47,24 +47,27 @@ class ValidationResult:
     rejected: pd.DataFrame
 
 
-def _add_reason(reasons: pd.Series, failed: pd.Series, text: pd.Series | str) -> pd.Series:
-    """Append text to the reasons of the failed rows."""
-    joined = reasons.where(reasons == "", reasons + "; ") + text
-    return joined.where(failed, reasons)
-
-
-def _str(values: pd.Series) -> pd.Series:
-    # Shown in reasons, so that a rejected row says what the offending value was.
-    return values.astype(str)
+def _add_reason(reasons: pd.Series, failed: pd.Series, *parts: pd.Series | str) -> pd.Series:
+    """Append the text made of parts (values shown as text, so that a rejected row says what
+    the offending value was) to the reasons of the failed rows. Only failed rows' text is
+    built: most frames have none, and thousands of symbols pass through here."""
+    failed = failed.fillna(False).astype(bool)
+    if not failed.any():
+        return reasons
+    text = pd.Series("", index=reasons.index[failed], dtype=object)
+    for part in parts:
+        text = text + (part if isinstance(part, str) else part[failed].astype(str))
+    before = reasons[failed]
+    out = reasons.copy()
+    out[failed] = before.where(before == "", before + "; ") + text
+    return out
 
 
 def _too_big(reasons: pd.Series, values: pd.Series, col: str, limit: float) -> pd.Series:
     """Reject infinite values and values beyond limit."""
     infinite = np.isinf(values)
-    reasons = _add_reason(reasons, infinite, f"{col} is not finite (" + _str(values) + ")")
-    return _add_reason(
-        reasons, ~infinite & (values > limit), f"{col} > {limit:g} (" + _str(values) + ")"
-    )
+    reasons = _add_reason(reasons, infinite, f"{col} is not finite (", values, ")")
+    return _add_reason(reasons, ~infinite & (values > limit), f"{col} > {limit:g} (", values, ")")
 
 
 def _far_outside(
@@ -86,8 +89,9 @@ def _far_outside(
         reasons = _add_reason(
             reasons,
             far,
-            f"{col} " + _str(values) + f" is over {PRICE_SPREAD:g}x outside the series' range "
-            f"({shown})",
+            f"{col} ",
+            values,
+            f" is over {PRICE_SPREAD:g}x outside the series' range ({shown})",
         )
     return reasons
 
@@ -111,44 +115,42 @@ def validate_bars(
     outside |= (dates < FIRST_DATE) | (dates > LAST_DATE)
     unparsed = dates.isna() & ~blank & ~outside
     reasons = _add_reason(reasons, dates.isna() & blank, "missing date")
-    reasons = _add_reason(reasons, unparsed, "unparseable date '" + raw_dates + "'")
+    reasons = _add_reason(reasons, unparsed, "unparseable date '", raw_dates, "'")
     reasons = _add_reason(
         reasons,
         outside,
-        "date '" + raw_dates + f"' out of range ({FIRST_DATE.date()}..{LAST_DATE.date()})",
+        "date '",
+        raw_dates,
+        f"' out of range ({FIRST_DATE.date()}..{LAST_DATE.date()})",
     )
     dates = dates.where(~outside)
 
     # NaT rows are not counted: value_counts drops them and they are rejected above.
     counts = dates.map(dates.value_counts()).fillna(0).astype(int)
-    reasons = _add_reason(
-        reasons, counts > 1, "duplicate date " + iso_dates + " (" + counts.astype(str) + " rows)"
-    )
+    reasons = _add_reason(reasons, counts > 1, "duplicate date ", iso_dates, " (", counts, " rows)")
 
     for col in PRICE_COLUMNS:
         values = frame[col]
         reasons = _add_reason(reasons, values.isna(), f"{col} missing")
-        reasons = _add_reason(reasons, values <= 0, f"{col} <= 0 (" + _str(values) + ")")
+        reasons = _add_reason(reasons, values <= 0, f"{col} <= 0 (", values, ")")
         reasons = _too_big(reasons, values, col, MAX_PRICE)
     volume = frame["volume"]
     reasons = _add_reason(reasons, volume.isna(), "volume missing")
-    reasons = _add_reason(reasons, volume < 0, "volume < 0 (" + _str(volume) + ")")
+    reasons = _add_reason(reasons, volume < 0, "volume < 0 (", volume, ")")
     reasons = _too_big(reasons, volume, "volume", MAX_VOLUME)
 
     # Comparisons with NaN are False, so a missing price (reported above) adds nothing here.
     low, high = frame["low"], frame["high"]
     body_low = frame[["open", "close"]].min(axis=1, skipna=False)
     body_high = frame[["open", "close"]].max(axis=1, skipna=False)
+    reasons = _add_reason(reasons, low > body_low, "low ", low, " > min(open, close) ", body_low)
     reasons = _add_reason(
-        reasons, low > body_low, "low " + _str(low) + " > min(open, close) " + _str(body_low)
+        reasons, high < body_high, "high ", high, " < max(open, close) ", body_high
     )
-    reasons = _add_reason(
-        reasons, high < body_high, "high " + _str(high) + " < max(open, close) " + _str(body_high)
-    )
-    reasons = _add_reason(reasons, low > high, "low " + _str(low) + " > high " + _str(high))
+    reasons = _add_reason(reasons, low > high, "low ", low, " > high ", high)
 
     reasons = _add_reason(
-        reasons, dates > pd.Timestamp(today), "future date " + iso_dates + f" (today is {today})"
+        reasons, dates > pd.Timestamp(today), "future date ", iso_dates, f" (today is {today})"
     )
 
     reasons = _far_outside(reasons, frame, series_range)
