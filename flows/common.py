@@ -21,6 +21,7 @@ from pipeline.data.calendars import today_in, use_extra_sessions, use_holidays
 from pipeline.data.holidays import read_holidays
 from pipeline.data.horizons import horizon_warning
 from pipeline.data.sources.tushare_pro import TushareSource
+from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings, config_path
 from pipeline.settings import load_settings as settings_from

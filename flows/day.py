@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import duckdb
+import pandas as pd
 from prefect import get_run_logger, task
 
 from flows.common import (
@@ -28,7 +30,7 @@ from pipeline.models.registry import GLOBAL_KINDS
 from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
-from warehouse.bars import load_bars
+from warehouse.bars import load_bars, load_bars_of
 from warehouse.day_runs import DayRun, record_day_run, reusable_day_run
 from warehouse.models import base_runs
 
@@ -67,27 +69,39 @@ def prepare_day(
     newest live run had the same inputs (``day_fingerprint``) is reused instead, unless
     ``force``."""
     with open_warehouse(settings) as con:
-        bars = step.recent(load_bars(con, info.symbol, until=as_of))
-        fresh = step.day_split(info.symbol, bars)
-        day = fresh.as_of_date
-        bases = {
-            row["model"]: BaseRun.from_row(row)
-            for row in base_runs(con, info.symbol, day).to_dict("records")
-        }
-        calibration = step.calibration
-        errors = wforecasts.recent_errors(
-            con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
-        )
-        fingerprint = day_fingerprint(fresh, step, bases, errors)
-        earlier = None if force else reusable_day_run(con, info.symbol, day, fingerprint)
-        if earlier is not None:
-            return ReusedDay(day, earlier)
-        plan = plan_day(
-            info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
-        )
-        plan.fingerprint = fingerprint
-        for split in plan.splits:
-            keep_split(con, settings, split)
+        return _prepare(con, settings, info, load_bars(con, info.symbol, until=as_of), step, force)
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    info: SymbolInfo,
+    stored: pd.DataFrame,
+    step: StepConfig,
+    force: bool,
+) -> DayPlan | ReusedDay:
+    """:func:`prepare_day` on an open warehouse and the symbol's bars dated <= as_of."""
+    bars = step.recent(stored)
+    fresh = step.day_split(info.symbol, bars)
+    day = fresh.as_of_date
+    bases = {
+        row["model"]: BaseRun.from_row(row)
+        for row in base_runs(con, info.symbol, day).to_dict("records")
+    }
+    calibration = step.calibration
+    errors = wforecasts.recent_errors(
+        con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
+    )
+    fingerprint = day_fingerprint(fresh, step, bases, errors)
+    earlier = None if force else reusable_day_run(con, info.symbol, day, fingerprint)
+    if earlier is not None:
+        return ReusedDay(day, earlier)
+    plan = plan_day(
+        info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
+    )
+    plan.fingerprint = fingerprint
+    for split in plan.splits:
+        keep_split(con, settings, split)
     return plan
 
 
@@ -220,13 +234,15 @@ def prepare_days(
     force: bool = False,
 ) -> list[DayPlan | ReusedDay | str]:
     """Each symbol's day plan (splits saved for the workers), its reused day, or why it
-    cannot run."""
+    cannot run; one warehouse opening for them all."""
     plans: list[DayPlan | ReusedDay | str] = []
-    for info in infos:
-        try:
-            plans.append(prepare_day.fn(settings, info, as_of, step, force))
-        except InputError as exc:
-            plans.append(str(exc))
+    with open_warehouse(settings) as con:
+        stored = load_bars_of(con, [i.symbol for i in infos], until=as_of)
+        for info in infos:
+            try:
+                plans.append(_prepare(con, settings, info, stored[info.symbol], step, force))
+            except InputError as exc:
+                plans.append(str(exc))
     return plans
 
 

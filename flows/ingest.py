@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
@@ -26,10 +28,15 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError, SourceError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import last_bar_date, volume_unit
+from warehouse.bars import close_range, last_bar_date, last_bar_dates, volume_unit
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
 from warehouse.ingests import IngestRequest, record_failed_ingest, store_ingest
 from warehouse.symbols import sync_symbols
+
+progress_log = logging.getLogger("nextbar.ingest")  # one record per symbol: a progress bar
+# From this many symbols an ingest runs in chunks (flows.ingest_chunks): a task and one
+# warehouse opening per chunk, not three tasks and two openings per symbol.
+MANY_SYMBOLS = 20
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class IngestOptions:
     end: date | None = None
     file: str | None = None
     replace: bool = False
+    ignore_code: bool = False  # import a file that names another instrument
 
 
 @task(name="prepare-warehouse")
@@ -77,11 +85,11 @@ def prepare_warehouse(
             record_deferred_failures(con, settings.warehouse)
     except WarehouseBusyError as exc:
         for symbol in asked:
-            defer_failed_ingest(settings.warehouse, _request(symbol, options), error_text(exc))
+            defer_failed_ingest(settings.warehouse, make_request(symbol, options), error_text(exc))
         raise
 
 
-def _request(symbol: str, options: IngestOptions) -> IngestRequest:
+def make_request(symbol: str, options: IngestOptions) -> IngestRequest:
     return IngestRequest(
         run_id=str(uuid.uuid4()),
         symbol=symbol,
@@ -123,25 +131,23 @@ def fetch_batched(
 ) -> dict[str, Prefetched]:
     """Fetch the symbols worth batching: A-shares by trading date, Yahoo tickers in chunks."""
     with open_warehouse(settings, read_only=True) as con:
-        last = {i.symbol: last_bar_date(con, i.symbol) for i in infos}
+        last = last_bar_dates(con, [i.symbol for i in infos])
     sources = {i.symbol: options.source or i.default_source for i in infos}
     return fetch_in_batches(infos, sources, last, settings, start=options.start, end=options.end)
 
 
-@task(name="store-bars", task_run_name="store-bars-{info.symbol}")
-def store_bars(
-    info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
+def store_into(
+    con: duckdb.DuckDBPyConnection, info: SymbolInfo, fetched: plan.Fetched, request: IngestRequest
 ) -> SymbolIngest:
-    """Validate, then upsert in one transaction; report counts and gaps."""
-    with open_warehouse(settings) as con:
-        bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
-        checked = validate_bars(bars, today=today_in(info))
-        counts = store_ingest(
-            con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
-        )
-        stored = con.execute(
-            "select date from bars where symbol = ? order by date", [info.symbol]
-        ).fetchall()
+    """Validate, then upsert in one transaction on an open warehouse; report counts and gaps."""
+    bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
+    checked = validate_bars(bars, today=today_in(info), series_range=close_range(con, info.symbol))
+    counts = store_ingest(
+        con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
+    )
+    stored = con.execute(
+        "select date from bars where symbol = ? order by date", [info.symbol]
+    ).fetchall()
     gaps = find_gaps(info, [row[0] for row in stored])
     if gaps:
         get_run_logger().warning(
@@ -161,6 +167,40 @@ def store_bars(
     )
 
 
+@task(name="store-bars", task_run_name="store-bars-{info.symbol}")
+def store_bars(
+    info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
+) -> SymbolIngest:
+    """Validate, then upsert in one transaction; report counts and gaps."""
+    with open_warehouse(settings) as con:
+        return store_into(con, info, fetched, request)
+
+
+def failed(info: SymbolInfo, source: str, request: IngestRequest, message: str) -> SymbolIngest:
+    """The summary row of a symbol whose ingest stored nothing."""
+    return SymbolIngest(
+        symbol=info.symbol,
+        source=source,
+        start=request.start,
+        end=request.end,
+        fetched=0,
+        new=0,
+        changed=0,
+        unchanged=0,
+        rejected=0,
+        gaps=0,
+        status="failed",
+        error=message,
+    )
+
+
+def report_progress(result: SymbolIngest, done: int, total: int) -> None:
+    """One ``nextbar.ingest`` record per symbol: the CLI's progress bar over symbols."""
+    progress_log.info(
+        "ingest %s %s", result.symbol, result.status, extra={"progress": (done, total)}
+    )
+
+
 @task(name="record-failure", task_run_name="record-failure-{request.symbol}")
 def record_failure(settings: Settings, request: IngestRequest, error: str) -> None:
     """Note in ``ingest_runs`` that this symbol's ingest stored nothing."""
@@ -177,25 +217,36 @@ def ingest(
     file: str | None = None,
     warehouse: str | None = None,
     replace: bool = False,
+    ignore_code: bool = False,
 ) -> list[SymbolIngest]:
     """Ingest daily bars for each symbol (default: all configured) from its source or a CSV file.
 
     Several symbols are fetched in batches where that pays (``pipeline.data.batch_ingest``),
     then each is stored as alone. ``replace`` lets an ingest rewrite stored bars it disagrees
-    with (old values are kept).
+    with (old values are kept); ``ignore_code`` imports a file that names another instrument.
     """
     settings = load_settings(warehouse)
     infos = resolve_symbols(symbols, settings)
     source = source or settings.sources.default
-    options = IngestOptions(source=source, start=start, end=end, file=file, replace=replace)
+    options = IngestOptions(
+        source=source, start=start, end=end, file=file, replace=replace, ignore_code=ignore_code
+    )
     known = {i.symbol: i for i in [*resolve_symbols(None, settings), *infos]}
     prepare_warehouse(settings, list(known.values()), options, [i.symbol for i in infos])
     batched = fetch_batched(infos, options, settings) if len(infos) > 1 and not file else {}
-    results = [ingest_symbol(info, options, settings, batched.get(info.symbol)) for info in infos]
+    if len(infos) >= MANY_SYMBOLS and not file:
+        from flows.ingest_chunks import ingest_in_chunks
+
+        results = ingest_in_chunks(infos, options, settings, batched)
+    else:
+        results = []
+        for done, info in enumerate(infos, start=1):
+            results.append(ingest_symbol(info, options, settings, batched.get(info.symbol)))
+            report_progress(results[-1], done, len(infos))
     publish_summary(results)
-    failed = [r for r in results if r.status != "succeeded"]
-    if failed:
-        raise NextbarError("; ".join(f"{r.symbol}: {r.error}" for r in failed))
+    failures = [r for r in results if r.status != "succeeded"]
+    if failures:
+        raise NextbarError("; ".join(f"{r.symbol}: {r.error}" for r in failures))
     return results
 
 
@@ -208,11 +259,11 @@ def ingest_symbol(
     """Plan, fetch (unless a batch did), store one symbol; a failure is recorded and reported,
     not raised."""
     source_name = "file" if options.file else (options.source or info.default_source)
-    request = replace(_request(info.symbol, options), source=source_name)
+    request = replace(make_request(info.symbol, options), source=source_name)
     start, end, file = options.start, options.end, options.file
     try:
         if file:
-            fetched = plan.read_file(Path(file), info)
+            fetched = plan.read_file(Path(file), info, ignore_code=options.ignore_code)
         elif prefetched is not None:
             request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
             if prefetched.fetched is None:
@@ -226,20 +277,7 @@ def ingest_symbol(
     except Exception as exc:
         message = error_text(exc)
         record_failure(settings, request, message)
-        return SymbolIngest(
-            symbol=info.symbol,
-            source=source_name,
-            start=request.start,
-            end=request.end,
-            fetched=0,
-            new=0,
-            changed=0,
-            unchanged=0,
-            rejected=0,
-            gaps=0,
-            status="failed",
-            error=message,
-        )
+        return failed(info, source_name, request, message)
 
 
 @task(name="publish-summary")

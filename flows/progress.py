@@ -1,5 +1,6 @@
 """Progress bars on stderr, fed by log records: a replay's days, and each model fit's epochs.
 
+An ingest of several symbols (``nextbar.ingest`` records) shows a bar over its symbols.
 A replay (``nextbar.replay`` records with a ``replay`` dict) shows one bar whose total is
 known from its first record, elapsed time and ETA, and under it the running MAE of each day's
 champion beside naive's. Fits (``nextbar.progress`` records with a ``fit`` dict) show one bar
@@ -165,3 +166,38 @@ def _listening(name: str, handler: logging.Handler) -> Iterator[None]:
         logger.removeHandler(handler)
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
+
+
+class _SymbolBar(logging.Handler):
+    """Moves a bar over symbols on each ``nextbar.ingest`` record's ``progress`` (done, total)."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+        self.task = progress.add_task("ingest", total=None, visible=False)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        done, total = getattr(record, "progress", (0, 0))
+        if total < 2:  # one symbol: nothing to show
+            return
+        self.progress.update(
+            self.task, description=record.getMessage(), completed=done, total=total, visible=True
+        )
+        if done == total:  # the ingest is over: what follows (training, the report) prints freely
+            self.progress.stop()
+
+
+@contextmanager
+def ingest_progress() -> Iterator[None]:
+    """A watch list's ingest: symbols ingested of the total, and the ETA, on stderr."""
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=output.err_console,
+        transient=True,
+    )
+    with _listening("nextbar.ingest", _SymbolBar(progress)), progress:
+        yield

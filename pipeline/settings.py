@@ -14,19 +14,21 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator as after_validation
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 from pipeline.daily.step import POLICIES
 from pipeline.data.sources import SOURCE_NAMES
-from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, infer_symbol
+from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
+from pipeline.environment import check_environment
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import (
     DEFAULT_ACI_STEP,
@@ -36,6 +38,13 @@ from pipeline.forecast.intervals import (
 )
 from pipeline.models import backend
 from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
+from pipeline.settings_checks import (
+    check_names,
+    explain,
+    explain_unparsed,
+    read_file,
+    watch_list_symbols,
+)
 from pipeline.settings_sections import (
     STRICT,
     CalendarConfig,
@@ -232,13 +241,13 @@ class Settings(BaseSettings):
 
     def watch_list(self) -> tuple[SymbolInfo, ...]:
         """The watch list's symbols (configured tables over inferred ones), or the configured
-        symbols when no watch list is set."""
-        codes = self.watchlist.codes(config_path().parent)
+        symbols when no watch list is set. Every code is checked first: InputError lists those
+        nextbar cannot read, with their lines; repeats are dropped, with one warning."""
+        listed = self.watchlist.listed(config_path().parent)
         known = self.symbol_infos()
-        if not codes:
+        if not listed:
             return known
-        by_name = {i.symbol: i for i in known}
-        return tuple(by_name.get(code) or infer_symbol(code) for code in codes)
+        return watch_list_symbols(listed, known)
 
     @classmethod
     def settings_customise_sources(
@@ -271,16 +280,22 @@ def load_settings(**flags: Any) -> Settings:
     The Keras backend they name becomes this process's (and its children's), with JAX's
     compilation cache beside the warehouse (pipeline.models.backend).
 
-    Raises InputError when NEXTBAR_CONFIG names a missing file, or a value is invalid.
+    Raises InputError when NEXTBAR_CONFIG names a missing file, the file has a section or key
+    that no setting has, a ``NEXTBAR_*`` variable no setting has, or a value is invalid: the
+    message names the variable (or the file), the value and what the key takes.
     """
     path = config_path()
     if os.environ.get(CONFIG_ENV) and not path.is_file():
         raise InputError(f"{CONFIG_ENV}={path}: no such file")
+    check_environment()
+    check_names(Settings)
+    in_file = set(read_file(path, Settings)) if path.is_file() else set()
     try:
         settings = Settings(**{k: v for k, v in flags.items() if v is not None})
-    except ValueError as exc:  # pydantic's ValidationError, or a TOML syntax error
-        message = f"invalid configuration (file {path}, or NEXTBAR_* variables): {exc}"
-        raise InputError(message) from None
+    except ValidationError as exc:
+        raise InputError(explain(exc, path, in_file)) from None
+    except SettingsError as exc:
+        raise InputError(explain_unparsed(exc)) from None
     backend.use_backend(settings.model.backend)
     backend.use_compilation_cache(settings.warehouse.parent / backend.CACHE_FOLDER)
     return settings

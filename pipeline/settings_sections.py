@@ -96,18 +96,23 @@ class WatchListConfig(BaseModel):
     symbols: list[str] = Field(default_factory=list)
     file: Path | None = None  # relative to the configuration file
 
-    def codes(self, base: Path) -> list[str]:
-        """Every listed code once, in order (the file's after the table's)."""
-        codes = [s.strip().upper() for s in self.symbols]
+    def listed(self, base: Path) -> list[tuple[str, str]]:
+        """Every listed code, repeats included, with where it is listed (the file's lines
+        after the table's)."""
+        listed = [(s.strip().upper(), "[watchlist] symbols") for s in self.symbols]
         if self.file is not None:
             path = self.file if self.file.is_absolute() else base / self.file
             if not path.is_file():
                 raise InputError(f"[watchlist] file {path}: no such file")
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 code = line.split("#", 1)[0].strip().upper()
                 if code:
-                    codes.append(code)
-        return list(dict.fromkeys(codes))
+                    listed.append((code, f"{path.name} line {n}"))
+        return listed
+
+    def codes(self, base: Path) -> list[str]:
+        """Every listed code once, in order (the file's after the table's)."""
+        return list(dict.fromkeys(code for code, _ in self.listed(base)))
 
 
 class DaskConfig(BaseModel):

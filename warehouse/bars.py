@@ -28,31 +28,54 @@ def load_bars(
     bar) counts with the first known factor; a symbol without factors (BTC-USD) is as stored.
     Only factors known by ``until`` are used, so a replayed day sees that day's basis.
     """
+    return load_bars_of(con, [symbol], until=until, final_only=final_only)[symbol]
+
+
+def load_bars_of(
+    con: duckdb.DuckDBPyConnection,
+    symbols: list[str],
+    *,
+    until: date | None = None,
+    final_only: bool = True,
+) -> dict[str, pd.DataFrame]:
+    """:func:`load_bars` of each symbol, in one scan of ``bars`` (a watch list's thousands of
+    symbols: one query each would scan the table once per symbol)."""
     scaled = ", ".join(f"{c} * scale as {c}" for c in PRICE_COLUMNS)
     frame = con.execute(
         f"""
         with chosen as (
             select *, coalesce(adj_factor, first_value(adj_factor ignore nulls) over whole) as f
             from bars
-            where symbol = ?
+            where symbol in (select unnest(?::varchar[]))
               and (?::date is null or date <= ?::date)
               and (not ? or not is_partial)
-            window whole as (order by date rows between unbounded preceding and unbounded following)
+            window whole as (
+                partition by symbol order by date
+                rows between unbounded preceding and unbounded following
+            )
         ),
         based as (
             select *, coalesce(f / last_value(f ignore nulls) over whole, 1.0) as scale
             from chosen
-            window whole as (order by date rows between unbounded preceding and unbounded following)
+            window whole as (
+                partition by symbol order by date
+                rows between unbounded preceding and unbounded following
+            )
         )
-        select date, {scaled}, volume, amount, adj_factor, is_partial,
+        select symbol, date, {scaled}, volume, amount, adj_factor, is_partial,
                volume_unit, price_adjustment, source
         from based
-        order by date
+        order by symbol, date
         """,
-        [symbol, until, until, final_only],
+        [symbols, until, until, final_only],
     ).df()
     frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+    groups = {
+        str(s): part.drop(columns="symbol").reset_index(drop=True)
+        for s, part in frame.groupby("symbol", sort=False)
+    }
+    empty = frame.drop(columns="symbol").iloc[:0]
+    return {s: groups.get(s, empty) for s in symbols}
 
 
 def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
@@ -61,6 +84,25 @@ def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
         "select any_value(volume_unit) from bars where symbol = ?", [symbol]
     ).fetchall()
     return unit
+
+
+def close_range(con: duckdb.DuckDBPyConnection, symbol: str) -> tuple[float, float] | None:
+    """The lowest and highest stored close of a symbol, as stored (None when none are stored)."""
+    [(low, high)] = con.execute(
+        "select min(close), max(close) from bars where symbol = ?", [symbol]
+    ).fetchall()
+    return None if low is None else (float(low), float(high))
+
+
+def last_bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date | None]:
+    """:func:`last_bar_date` of each symbol, in one query."""
+    rows = con.execute(
+        "select symbol, max(date) from bars where symbol in (select unnest(?::varchar[])) "
+        "group by symbol",
+        [symbols],
+    ).fetchall()
+    found = dict(rows)
+    return {s: found.get(s) for s in symbols}
 
 
 def last_bar_date(con: duckdb.DuckDBPyConnection, symbol: str) -> date | None:

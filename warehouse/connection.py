@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.environment import LOCK_WAIT, env_value
 from pipeline.errors import InputError, NextbarError, WarehouseBusyError
 from warehouse.calendar import load_closures, sync_calendars
 from warehouse.migrate import migrate
@@ -55,7 +56,8 @@ class DiskFullError(NextbarError):
 
 def lock_wait_s() -> float:
     """Seconds to wait for the warehouse lock (``NEXTBAR_LOCK_WAIT``, default 30)."""
-    return float(os.environ.get("NEXTBAR_LOCK_WAIT", DEFAULT_LOCK_WAIT_S))
+    wait = env_value(LOCK_WAIT)  # InputError for a value that is not a number >= 0
+    return wait if isinstance(wait, float) else DEFAULT_LOCK_WAIT_S
 
 
 def _open(target: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:

@@ -59,7 +59,10 @@ def run(
 
     resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
     path = warehouse_path(warehouse)
-    with fit_progress(verbose):
+    from flows.progress import ingest_progress
+
+    # a watch list's ingest: a bar over its symbols; then a bar per fit stage
+    with fit_progress(verbose), ingest_progress():
         report = daily(
             symbols=symbol,
             source=source,

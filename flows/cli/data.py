@@ -55,29 +55,38 @@ def ingest(
             help="Let this ingest rewrite stored bars it disagrees with (old values are kept)",
         ),
     ] = False,
+    ignore_code: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-code", help="Import a --file that names another instrument than --symbol"
+        ),
+    ] = False,
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Fetch daily bars: incremental, idempotent, revisions kept."""
+    from pipeline.data.ingest import check_input_file
     from pipeline.errors import InputError
 
     if file and (not symbol or len(symbol) != 1):
         raise InputError("--file needs exactly one --symbol: the instrument the file holds")
-    if file and not file.is_file():
-        reason = "is a directory" if file.is_dir() else "no such file"
-        raise InputError(f"--file {file}: {reason}")
+    if file:
+        check_input_file(file)  # a FIFO is read; a directory or a socket is refused
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     check_options({"symbol": symbol, "source": source, "start": start, "end": end}, stored=False)
     from flows.ingest import ingest as ingest_flow
+    from flows.progress import ingest_progress
 
-    results = ingest_flow(
-        symbols=symbol,
-        source=source,
-        start=first,
-        end=last,
-        file=str(file) if file else None,
-        warehouse=str(warehouse_path(warehouse)),
-        replace=replace,
-    )
+    with ingest_progress():
+        results = ingest_flow(
+            symbols=symbol,
+            source=source,
+            start=first,
+            end=last,
+            file=str(file) if file else None,
+            warehouse=str(warehouse_path(warehouse)),
+            replace=replace,
+            ignore_code=ignore_code,
+        )
     print_ingest(results)
 
 

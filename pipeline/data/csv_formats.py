@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline.data import chinese_csv
 from pipeline.data.adj_factors import from_adjusted
 from pipeline.data.bars import canonical
+from pipeline.data.file_codes import stated_codes
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
 from pipeline.data.validation import FIRST_DATE, LAST_DATE
 from pipeline.errors import CsvFormatError
@@ -245,6 +246,11 @@ def read_history_csv(path: Path, info: SymbolInfo) -> pd.DataFrame:
     Rows are ascending by date; rows whose date did not parse (NaT) come last.
     Raises CsvFormatError for an empty, undecodable, unrecognised or header-only file.
     """
+    return read_history(path, info)[0]
+
+
+def read_history(path: Path, info: SymbolInfo) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`read_history_csv`'s frame, and the codes the file states (code -> where)."""
     lines = _decode(path).splitlines()
     at, fmt = _find_header(path, lines)
     sep = _separator(lines[at])
@@ -271,4 +277,4 @@ def read_history_csv(path: Path, info: SymbolInfo) -> pd.DataFrame:
         source=fmt.source,
     )
     bars["raw_date"] = parsed["raw_date"].astype(str)
-    return bars
+    return bars, stated_codes(raw, lines[0] if at else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.data.calendars import today_in
-from pipeline.data.csv_formats import read_history_csv
+from pipeline.data.csv_formats import read_history
+from pipeline.data.file_codes import check_codes
 from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.sources.base import BarSource
 from pipeline.data.sources.bundled import BundledSource
@@ -111,11 +113,30 @@ def fetch_bars(source: BarSource, info: SymbolInfo, start: date, end: date) -> F
     return Fetched(bars=bars, source=getattr(source, "used", source.name))
 
 
-def read_file(path: Path, info: SymbolInfo) -> Fetched:
+def check_input_file(path: Path) -> None:
+    """Raise InputError unless ``path`` can be read as a history file: a regular file, or a
+    named pipe (a FIFO, or a shell's ``<(command)``), which is read to its end."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(f"--file {path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"--file {path}: cannot read it ({exc.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"--file {path}: is a directory")
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise InputError(f"--file {path}: is neither a file nor a pipe")
+
+
+def read_file(path: Path, info: SymbolInfo, *, ignore_code: bool = False) -> Fetched:
     """A user's own history CSV, in any supported format; exact duplicate rows kept once.
 
     Two different rows for one date both stay: validation rejects them, with the reason.
+    A file that names another instrument (a code column, a title line) is refused unless
+    ``ignore_code``.
     """
-    frame = read_history_csv(path, info)
+    frame, codes = read_history(path, info)
+    if not ignore_code:
+        check_codes(path, codes, info)
     unique = frame.drop_duplicates(ignore_index=True)
     return Fetched(bars=unique, source=f"csv:{path.name}", duplicates=len(frame) - len(unique))

@@ -142,3 +142,90 @@ def test_describe_says_where_each_setting_came_from(
     assert rows["symbols"] == ("ETH-USD", f"file {path}")
     assert rows["tushare_token"] == ("(set, hidden)", "environment TUSHARE_TOKEN")
     assert "s3cret" not in str(rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[modle]\nepochs = 3\n", "unknown section [modle] (did you mean 'model'?)"),
+        ('warehose = "x.duckdb"\n', "unknown key 'warehose' (did you mean 'warehouse'?)"),
+        ("[model]\nepoch = 3\n", "unknown key 'epoch' in [model] (did you mean 'epochs'?)"),
+        ('[[symbols]]\nsymbol = "ETH-USD"\nnmae = "E"\n', "unknown key 'nmae' in [symbols]"),
+        ("[model\n", "not valid TOML"),
+    ],
+)
+def test_an_unknown_section_or_key_in_the_file_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    path = _write(tmp_path, text, monkeypatch)
+    with pytest.raises(InputError) as err:
+        load_settings()
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NEXTBAR_LOCK_WAIT", "abc", "NEXTBAR_LOCK_WAIT='abc': takes seconds"),
+        ("NEXTBAR_LOCK_WAIT", "-5", "NEXTBAR_LOCK_WAIT='-5': takes seconds"),
+        ("NEXTBAR_LOCK_WAIT", "inf", "a number >= 0"),
+        ("NEXTBAR_GPU_DEPLOYMENT", "gpu", "<flow>/<name>"),
+        ("NEXTBAR_MODEL__EPOCHS", "abc", "NEXTBAR_MODEL__EPOCHS='abc' (model.epochs): Input"),
+        ("NEXTBAR_MODEL__EPOCHS", "0", "model.epochs): Input should be greater than or equal"),
+        ("NEXTBAR_OVERLAP_DAYS", "-1", "NEXTBAR_OVERLAP_DAYS='-1' (overlap_days)"),
+        ("NEXTBAR_SPLIT__TARGET", "volume", "(split.target): unknown target 'volume'"),
+        ("NEXTBAR_MODEL__MODELS", "gru", "NEXTBAR_MODEL__MODELS='gru': takes JSON"),
+        ("NEXTBAR_SYMBOLS", "ETH-USD", "NEXTBAR_SYMBOLS='ETH-USD': takes JSON"),
+        ("NEXTBAR_MODLE__EPOCHS", "3", "no such setting (did you mean 'NEXTBAR_MODEL__EPOCHS'?)"),
+    ],
+)
+def test_every_nextbar_variable_is_checked_and_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InputError) as err:
+        load_settings()
+    assert message in str(err.value)
+
+
+def test_the_lock_wait_is_checked_where_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from warehouse.connection import DEFAULT_LOCK_WAIT_S, lock_wait_s
+
+    assert lock_wait_s() == DEFAULT_LOCK_WAIT_S
+    monkeypatch.setenv("NEXTBAR_LOCK_WAIT", "2.5")
+    assert lock_wait_s() == 2.5
+    monkeypatch.setenv("NEXTBAR_LOCK_WAIT", "-5")  # "gave up after -5 s" before
+    with pytest.raises(InputError, match="NEXTBAR_LOCK_WAIT='-5'"):
+        lock_wait_s()
+
+
+def test_an_unknown_plain_variable_is_one_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("NEXTBAR_WAREHOSE", "x.duckdb")
+    load_settings()
+    load_settings()
+    warned = [r.getMessage() for r in caplog.records if "NEXTBAR_WAREHOSE" in r.getMessage()]
+    assert warned == [
+        "NEXTBAR_WAREHOSE is not a nextbar variable; ignored (did you mean 'NEXTBAR_WAREHOUSE'?)"
+    ]
+
+
+def test_a_watch_list_is_checked_up_front_and_repeats_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = ["600519.SH", "eth-usd", "600519.sh  # again", "ETH-USD", "AAPL"]
+    (tmp_path / "codes.txt").write_text("\n".join(lines) + "\n")
+    _write(tmp_path, '[watchlist]\nsymbols = ["AAPL"]\nfile = "codes.txt"\n', monkeypatch)
+    infos = load_settings().watch_list()
+    assert [i.symbol for i in infos] == ["AAPL", "600519.SH", "ETH-USD"]
+    notes = [r.getMessage() for r in caplog.records if "repeated" in r.getMessage()]
+    assert notes == ["watch list: 3 repeated code(s) dropped, 3 symbols"]
+    # Every bad code is named, with its line, before any symbol is used.
+    (tmp_path / "codes.txt").write_text("600519.SH\n600519\nETH-USD\nA B\n")
+    with pytest.raises(InputError) as err:
+        load_settings().watch_list()
+    message = str(err.value)
+    assert "the watch list has 2 code(s) nextbar cannot read" in message
+    assert "'600519' (codes.txt line 2), 'A B' (codes.txt line 4)" in message

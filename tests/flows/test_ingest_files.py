@@ -121,3 +121,90 @@ def test_another_instruments_file_is_refused_and_stores_nothing(
     after = _snapshot(btc_warehouse)
     for name in before:
         pd.testing.assert_frame_equal(after[name], before[name])
+
+
+def test_bars_no_model_can_read_are_rejected_and_later_splits_build(
+    btc_warehouse: Path, tmp_path: Path
+) -> None:
+    from pipeline.splits.build import build_split
+    from pipeline.training.presets import DEFAULT
+    from warehouse.bars import load_bars
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-05-28,69394.5,69560.0,67300.0,68296.2,68296.2,\n"  # empty volume
+        "2024-05-29,68296.2,68900.0,67100.0,67578.0,67578.0,NaN\n"
+        "2024-05-30,1e-300,1e-300,1e-300,1e-300,1e-300,5\n"  # consistent, > 0, no price of BTC
+        "2024-05-31,67578.0,68000.0,67000.0,67700.0,67700.0,5\n"
+    )
+    [result] = ingest(symbols=["BTC-USD"], file=str(bad), warehouse=str(btc_warehouse))
+    assert (result.new, result.rejected) == (1, 3)
+    reasons = _table(btc_warehouse, "select reason from rejected_bars order by date")["reason"]
+    assert reasons.tolist()[:2] == ["volume missing", "volume missing"]
+    assert "outside the series' range" in reasons[2]
+    # Every model's split of the stored series builds (it failed on the NaN volume before).
+    config = DEFAULT.split_config("close", test_size=30, validation_size=30)
+    with connect(btc_warehouse, read_only=True) as con:
+        bars = load_bars(con, "BTC-USD")
+    assert bars["close"].min() > 100
+    build_split(bars, config, symbol="BTC-USD")
+
+
+def test_a_damaged_failed_ingests_file_is_set_aside_and_never_blocks(
+    btc_warehouse: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from warehouse.deferred_failures import defer_failed_ingest, deferred_path
+    from warehouse.ingests import IngestRequest
+
+    request = IngestRequest(str(uuid.uuid4()), "BTC-USD", "bundled", None, None, datetime.now(UTC))
+    defer_failed_ingest(btc_warehouse, request, "warehouse is in use")
+    waiting = deferred_path(btc_warehouse)
+    good = waiting.read_bytes()
+    # A truncated write, then junk bytes, around the good line.
+    waiting.write_bytes(good[:40] + b"\n" + good + b"\xff\xfe junk\n")
+    [result] = ingest(symbols=["BTC-USD"], source="bundled", warehouse=str(btc_warehouse))
+    assert result.status == "succeeded"
+    failed = _table(btc_warehouse, "select error from ingest_runs where status = 'failed'")
+    assert failed["error"].tolist() == ["warehouse is in use"]
+    assert not waiting.exists()
+    aside = waiting.with_name(waiting.name + ".bad")
+    assert aside.read_bytes() == good[:40] + b"\n" + b"\xff\xfe junk\n"
+    warnings = [r for r in caplog.records if "damaged line" in r.getMessage()]
+    assert len(warnings) == 1 and str(aside) in warnings[0].getMessage()
+
+
+def test_a_file_naming_another_instrument_is_refused_unless_told(warehouse_path: Path) -> None:
+    # The probe: Moutai's tushare file (code column 600519) given as Wuliangye, an empty series.
+    moutai = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+    with pytest.raises(NextbarError, match=r"names 600519 \(code column\), not 000858\.SZ"):
+        ingest(symbols=["000858.SZ"], file=str(moutai), warehouse=str(warehouse_path))
+    assert _table(warehouse_path, "select count(*) as n from bars")["n"][0] == 0
+    [result] = ingest(
+        symbols=["000858.SZ"], file=str(moutai), warehouse=str(warehouse_path), ignore_code=True
+    )
+    assert result.new == 2426
+
+
+def test_a_fifo_is_read_and_a_socket_refused(warehouse_path: Path, tmp_path: Path) -> None:
+    import os
+    import socket
+    import threading
+
+    from flows.cli.app import app
+
+    pipe = tmp_path / "bars.fifo"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_text, args=(NEWER_YAHOO_CSV,), daemon=True)
+    writer.start()
+    args = ["ingest", "--file", str(pipe), "-s", "BTC-USD", "--warehouse", str(warehouse_path)]
+    app(args, standalone_mode=False)
+    writer.join(timeout=30)
+    assert _table(warehouse_path, "select count(*) as n from bars")["n"][0] == 4
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.sock"))
+        with pytest.raises(NextbarError, match=r"s\.sock: is neither a file nor a pipe"):
+            app([*args[:2], str(tmp_path / "s.sock"), *args[3:]], standalone_mode=False)

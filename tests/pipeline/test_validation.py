@@ -30,9 +30,8 @@ def reasons(frame: pd.DataFrame) -> list[str]:
 
 
 def test_valid_rows_pass_untouched() -> None:
-    frame = bars({"date": "2020-01-02"}, {"date": "2020-01-03", "volume": NAN})
+    frame = bars({"date": "2020-01-02"}, {"date": "2020-01-03", "volume": 0.0})
     result = validate_bars(frame, today=TODAY)
-    # A missing volume is allowed: some sources publish none.
     pdt.assert_frame_equal(result.valid, frame)
     assert result.rejected.empty
     assert list(result.rejected.columns) == REJECTED_COLUMNS
@@ -85,6 +84,43 @@ def test_non_positive_price() -> None:
 
 def test_negative_volume() -> None:
     assert reasons(bars({"date": "2020-01-02", "volume": -5.0})) == ["volume < 0 (-5.0)"]
+
+
+@pytest.mark.parametrize("volume", [NAN, float("inf")])
+def test_missing_or_infinite_volume_is_rejected(volume: float) -> None:
+    # The volume z-score reads every bar: a stored NaN failed every later split of the symbol.
+    frame = bars({"date": "2020-01-02"}, {"date": "2020-01-03", "volume": volume})
+    result = validate_bars(frame, today=TODAY)
+    assert result.rejected["reason"].tolist() == [
+        "volume missing" if volume != volume else "volume is not finite (inf)"
+    ]
+    assert result.valid["volume"].notna().all()
+
+
+def test_price_far_below_the_series_is_rejected() -> None:
+    # All four prices 1e-300: consistent OHLC, > 0, yet no price of this series.
+    tiny = dict.fromkeys(("open", "high", "low", "close"), 1e-300)
+    frame = bars({"date": "2020-01-02"}, {"date": "2020-01-03", **tiny}, {"date": "2020-01-06"})
+    result = validate_bars(frame, today=TODAY)
+    assert len(result.rejected) == 1
+    assert (
+        result.rejected["reason"]
+        .iloc[0]
+        .startswith("open 1e-300 is over 1000x outside the series' range (11..11)")
+    )
+    assert len(result.valid) == 2
+
+
+def test_one_new_bar_is_judged_against_the_stored_range() -> None:
+    # A daily ingest brings one bar: the stored closes say what the series' range is.
+    tiny = dict.fromkeys(("open", "high", "low", "close"), 1e-300)
+    frame = bars({"date": "2020-01-03", **tiny})
+    assert validate_bars(frame, today=TODAY).rejected.empty  # nothing to compare it with
+    rejected = validate_bars(frame, today=TODAY, series_range=(90.0, 2600.0)).rejected
+    assert "outside the series' range (90..2600)" in rejected["reason"].iloc[0]
+    # Real moves, even large ones, pass.
+    real = validate_bars(bars({"date": "2020-01-03"}), today=TODAY, series_range=(1.0, 9000.0))
+    assert real.rejected.empty
 
 
 def test_zero_volume_is_valid() -> None:

@@ -171,3 +171,30 @@ def test_duplicate_rows_are_counted_in_the_run(warehouse_path: Path) -> None:
         counts = store_ingest(con, _request(), _bars([1.0]), _no_rejects(), duplicates=2)
     assert counts.duplicates == 2
     assert _table(warehouse_path, "ingest_runs")["rows_duplicate"].tolist() == [2]
+
+
+def test_many_symbols_read_in_one_query_equal_each_read_alone(warehouse_path: Path) -> None:
+    from warehouse.bars import close_range, last_bar_dates, load_bars_of
+
+    _store(warehouse_path, _bars([1.0, 2.0, 3.0], partial_last=True))
+    moutai = _bars([10.0, 11.0], first="2020-01-06").assign(adj_factor=[1.0, 2.0])
+    with connect(warehouse_path) as con:
+        store_ingest(con, _request("600519.SH"), moutai, _no_rejects())
+    symbols = ["600519.SH", "BTC-USD", "NONE.SH"]
+    with connect(warehouse_path, read_only=True) as con:
+        for until in (date(2020, 1, 6), None):
+            together = load_bars_of(con, symbols, until=until)
+            for symbol in symbols[:2]:
+                alone = load_bars(con, symbol, until=until)
+                pd.testing.assert_frame_equal(together[symbol], alone)
+            assert together["NONE.SH"].empty
+        # Each symbol on its own basis: Moutai's newest factor, BTC-USD (partial left out) as is.
+        assert together["600519.SH"]["close"].tolist() == [5.0, 11.0]
+        assert together["BTC-USD"]["close"].tolist() == [1.0, 2.0]
+        assert last_bar_dates(con, symbols) == {
+            "600519.SH": date(2020, 1, 7),
+            "BTC-USD": date(2020, 1, 3),
+            "NONE.SH": None,
+        }
+        assert close_range(con, "BTC-USD") == (1.0, 3.0)
+        assert close_range(con, "NONE.SH") is None

@@ -1,0 +1,111 @@
+"""The watch-list benchmark: a list of N codes (each listed twice) through the settings' code
+check, the ingest flow and the daily step's split preparation, offline.
+
+TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BTC-USD bars
+(benchmarks/bootstrap.py) and served through the bundled source; no forecast quality is ever
+reported from it.
+
+    python -m benchmarks.watchlist [--symbols 300 1000 10000] [--days 300]
+
+Stages: ``check`` reads and checks the 2N-line list (``Settings.watch_list``); ``ingest`` is
+``flows.ingest.ingest`` with ``source="bundled"`` (fetch, validate, store each symbol);
+``prepare`` is ``flows.day.prepare_days`` (each symbol's bars, split and day plan, splits
+saved) for the baselines. Results go to benchmarks/results/watchlist.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("NEXTBAR_NO_SECRET_BLOCK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import pandas as pd
+
+from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes
+from benchmarks.run import RESULTS, _table
+from pipeline.data.sources import bundled
+from pipeline.data.symbols import SymbolInfo
+
+AS_OF = date(2026, 11, 20)
+BASELINES = ["naive", "drift", "linear"]
+_REAL_LOAD = bundled._load  # the real bundled files: what the series are bootstrapped from
+
+
+def serve_bootstrapped(codes: list[str], days: int) -> None:
+    """Make the bundled source answer every code with its bootstrapped bars."""
+    bundled._load = _REAL_LOAD  # type: ignore[assignment]
+    frames = {c: bootstrap_bars(c, days, AS_OF, i) for i, c in enumerate(codes)}
+    bundled._load = lambda info: frames[info.symbol]  # type: ignore[assignment]
+
+
+def one_size(count: int, days: int) -> dict[str, float]:
+    """Each stage's seconds for a list of ``count`` codes."""
+    from flows.day import prepare_days
+    from flows.ingest import ingest
+    from pipeline.daily.step import StepConfig
+    from pipeline.settings import load_settings
+
+    codes = bootstrap_codes(count)
+    serve_bootstrapped(codes, days)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        listed = root / "codes.txt"
+        listed.write_text("".join(f"{c}\n{c.lower()}  # again\n" for c in codes))
+        (root / "nextbar.toml").write_text(f'[watchlist]\nfile = "{listed}"\n')
+        os.environ["NEXTBAR_CONFIG"] = str(root / "nextbar.toml")
+        os.environ["NEXTBAR_WAREHOUSE"] = str(root / "nextbar.duckdb")
+        started = time.perf_counter()
+        settings = load_settings()
+        infos: list[SymbolInfo] = list(settings.watch_list())
+        check_s = time.perf_counter() - started
+        assert len(infos) == count
+        started = time.perf_counter()
+        results = ingest(source="bundled")
+        ingest_s = time.perf_counter() - started
+        assert sum(r.status == "succeeded" for r in results) == count
+        step = StepConfig.from_settings(settings, models=tuple(BASELINES), history_bars=260)
+        started = time.perf_counter()
+        plans = prepare_days.fn(settings, infos, AS_OF, step)
+        prepare_s = time.perf_counter() - started
+        assert all(not isinstance(p, str) for p in plans), plans[:3]
+    return {
+        "codes": count,
+        "list_lines": 2 * count,
+        "check_s": check_s,
+        "ingest_s": ingest_s,
+        "ingest_ms_per_code": 1000 * ingest_s / count,
+        "prepare_s": prepare_s,
+        "prepare_ms_per_code": 1000 * prepare_s / count,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--symbols", type=int, nargs="+", default=[300, 1000, 10000])
+    parser.add_argument("--days", type=int, default=300)
+    args = parser.parse_args()
+    from prefect.testing.utilities import prefect_test_harness
+
+    rows = []
+    with prefect_test_harness(server_startup_timeout=180):
+        for n in args.symbols:
+            rows.append(one_size(n, args.days))
+            print(rows[-1], flush=True)  # partial results survive a timeout
+    text = "TIMING-ONLY DATA (block-bootstrapped Moutai/BTC returns)\n\n" + _table(
+        pd.DataFrame(rows)
+    )
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "watchlist.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
