@@ -37,7 +37,12 @@ from pipeline.forecast.intervals import (
     Calibration,
 )
 from pipeline.models import backend
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS, STEP_KINDS, VOLATILITY_KINDS
+from pipeline.models.registry import (
+    DISTRIBUTIONAL_KINDS,
+    SCALED_KINDS,
+    STEP_KINDS,
+    VOLATILITY_KINDS,
+)
 from pipeline.settings_checks import (
     check_names,
     explain,
@@ -179,9 +184,8 @@ class IntervalsConfig(BaseModel):
     @field_validator("flat")
     @classmethod
     def _point_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        scaled = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
         for kind in value:
-            one_of(kind, [k for k in STEP_KINDS if k not in scaled], "point model")
+            one_of(kind, [k for k in STEP_KINDS if k not in SCALED_KINDS], "point model")
         return value
 
     def calibration(self) -> Calibration:

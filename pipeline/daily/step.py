@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import Calibration
 from pipeline.models.ensemble import EnsembleModel
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS, ENSEMBLE_KIND, VOLATILITY_KINDS
+from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
@@ -149,8 +149,7 @@ class StepConfig:
         if ENSEMBLE_KIND in asked:
             members = self.ensemble_members()
             kinds = [k for k in dict.fromkeys([*asked, *members]) if k != ENSEMBLE_KIND]
-        scaled = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
-        if any(k not in scaled and not self.calibration.is_flat(k) for k in asked):
+        if any(k not in SCALED_KINDS and not self.calibration.is_flat(k) for k in asked):
             kinds = list(dict.fromkeys([*kinds, self.calibration.scale]))  # their scale
         return kinds
 

@@ -18,11 +18,9 @@ from dataclasses import replace
 import pandas as pd
 
 from pipeline.forecast.intervals import Calibration, interval_bounds, issued_quantiles
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS, VOLATILITY_KINDS
+from pipeline.models.registry import SCALED_KINDS
 from pipeline.training.jobs import ModelOutcome
 from pipeline.training.train import STATUS_SUCCEEDED
-
-OWN_SCALE_KINDS = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
 
 
 def calibrate_day(
@@ -59,7 +57,7 @@ def _calibrated(
     predictions = outcome.predictions
     validation = predictions[predictions["split"] == "validation"]
     point = outcome.next_prediction
-    if outcome.model in OWN_SCALE_KINDS:
+    if outcome.model in SCALED_KINDS:
         own, earlier, source = outcome.scale, outcome.scale_errors, None
     elif calibration.is_flat(outcome.model) or scale is None:
         own, earlier, source = None, {}, None

@@ -25,6 +25,9 @@ RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
 # one-step scale, so their intervals and quantiles follow the day's volatility.
 VOLATILITY_KINDS: tuple[str, ...] = ("naive_ewma", "naive_garch", "naive_har", "naive_vol")
 DISTRIBUTIONAL_KINDS: tuple[str, ...] = ("gru_dist", "lstm_dist")
+# Kinds with a scale of their own; every other kind is a point model, issued on a scale kind's
+# (pipeline.forecast.scaled)
+SCALED_KINDS: tuple[str, ...] = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
 NEURAL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *DISTRIBUTIONAL_KINDS)  # fine-tuned daily
 ENSEMBLE_KIND = "ensemble"
 # Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its

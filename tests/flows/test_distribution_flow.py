@@ -60,8 +60,9 @@ def test_every_forecast_carries_non_crossing_quantiles_matching_its_intervals(
     for row in quantiles.itertuples():
         assert list(row.levels) == list(QUANTILE_LEVELS)
         assert list(row.q) == sorted(row.q)
-        assert (row.lower_80, row.upper_80) == (row.q[2], row.q[6])
-        assert (row.lower_95, row.upper_95) == (row.q[0], row.q[8])
+        at = dict(zip(row.levels, row.q, strict=True))
+        assert (row.lower_80, row.upper_80) == (at[0.1], at[0.9])
+        assert (row.lower_95, row.upper_95) == (at[0.025], at[0.975])
         assert (row.model in SCALED) == (row.scale == row.scale and row.scale is not None)
 
 

@@ -48,7 +48,13 @@ def test_every_symbol_of_the_watch_list_gets_a_forecast_from_dask(
             "select symbol, count(distinct model) from forecasts group by 1"
         ).fetchall()
     assert {symbol for symbol, _ in rows} == set(watch_list)
-    assert all(models == 3 for _, models in rows)  # naive beside every model
+    # naive beside every model, and naive_vol: the scale of drift and gru_global
+    assert all(models == 4 for _, models in rows)
+    with connect(warehouse_path, read_only=True) as con:
+        unscaled = con.execute(
+            "select count(*) from forecasts where model = 'gru_global' and scale is null"
+        ).fetchall()
+    assert unscaled == [(0,)]
     with connect(warehouse_path, read_only=True) as con:
         [(networks, runs)] = con.execute(
             "select count(distinct hyperparameters->>'global_symbols'), count(*) "
