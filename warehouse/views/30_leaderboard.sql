@@ -4,8 +4,8 @@
 -- skill_vs_naive = 1 - mae / naive_mae: below 0 means the model lost to "next = last known"
 -- over that window; is_beating_naive is true above 0 only (a tie is no win).
 -- direction_accuracy: the share of days the model called the direction right, among the days
--- it predicted a change (null for naive-point kinds, which never do). dm_statistic and dm_p_value_better test that against luck
--- (Diebold-Mariano, absolute errors, vs naive).
+-- it predicted a change (null for naive-point kinds, which never do). dm_statistic and
+-- dm_p_value_better test the skill against luck (Diebold-Mariano, absolute errors, vs naive).
 -- The distribution: interval_score_80/95 (Winkler), pinball_loss (mean over the stored
 -- quantiles), mean widths, and coverage per tercile of the issue day's trailing volatility
 -- (coverage_80_low_vol … coverage_95_high_vol; terciles over each model's scored days), each
