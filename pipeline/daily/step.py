@@ -74,7 +74,7 @@ class StepConfig:
         the flow's own (``finetune`` unless given: replay passes ``frozen``)."""
         model, split, retrain = settings.model, settings.split, settings.retrain
         values: dict[str, Any] = {
-            **model.model_dump(),
+            **model.model_dump(exclude={"backend"}),  # the process's, applied with the settings
             **split.model_dump(),
             **retrain.model_dump(),
         }
@@ -95,7 +95,8 @@ class StepConfig:
     def from_parameters(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
         """:meth:`from_settings` with the step options among a flow's ``parameters`` (its
         ``locals()``: ``symbols``, ``warehouse`` and the like are left out)."""
-        options = set(settings.model.model_dump()) | set(settings.split.model_dump())
+        options = set(settings.model.model_dump(exclude={"backend"}))
+        options |= set(settings.split.model_dump())
         options |= set(settings.retrain.model_dump()) | {"policy"}
         return cls.from_settings(settings, **{k: v for k, v in parameters.items() if k in options})
 

@@ -37,6 +37,7 @@ preset = "seed"
 models = ["naive", "gru"]
 epochs = 1
 seed = 7
+backend = "jax"
 
 [split]
 target = "open"
@@ -147,6 +148,19 @@ def test_model_preset(run: Path) -> None:
 def test_model_epochs(run: Path) -> None:
     full = [r for r in _replay_runs(run) if r[1] == "gru" and r[2] == "full"]
     assert full and all(r[3] == 1 for r in full)  # the seed preset's 50, stopped at 1
+
+
+def test_model_backend(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    from pipeline.models import backend
+    from pipeline.settings import Settings
+
+    gru = _sql(run, "select distinct backend from model_runs where model = 'gru'")
+    assert gru == [(keras.backend.backend(),)]  # KERAS_BACKEND, when the session set it, wins
+    monkeypatch.setattr(backend, "GIVEN", None)
+    monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
+    assert Settings().model.backend == "jax"
 
 
 def test_model_seed(run: Path, tmp_path: Path) -> None:
