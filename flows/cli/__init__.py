@@ -93,8 +93,8 @@ def main() -> None:
         _end(exc.exit_code, error_line(NextbarError(exc.format_message())))
     except Abort:
         _end(130, "aborted")
-    except BrokenPipeError:
-        _end(0)
+    except SystemExit as exc:  # click's own exit, e.g. 1 when the reader of stdout left
+        _end(exc.code if isinstance(exc.code, int) else 1)
     except Exception as exc:
         if os.environ.get("NEXTBAR_DEBUG"):
             raise

@@ -41,6 +41,9 @@ app = typer.Typer(
     help="nextbar: next-trading-day price forecasts, always beside the naive baseline.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Markdown joins a docstring's wrapped lines, and shows "[default: …]" (rich markup took
+    # it for a style tag and dropped it).
+    rich_markup_mode="markdown",
 )
 
 

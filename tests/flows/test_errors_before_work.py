@@ -148,12 +148,18 @@ def _assert_one_line(result: subprocess.CompletedProcess[str], expected: str) ->
 )
 def test_a_bad_input_fails_before_work_with_one_line(
     before_work: tuple[Done, float],
+    stocked: Path,
     name: str,
     expected: str,
 ) -> None:
     done, help_s = before_work
     result, seconds = done[name]
     _assert_one_line(result, expected)
+    if seconds > RATIO * help_s:  # a busy moment on a shared machine: once more, side by side
+        env = _environment(stocked)
+        [args] = [args for case, args, _ in BEFORE_WORK if case == name]
+        help_s = _timed(["--help"], env)[1]
+        seconds = _timed(args, env)[1]
     assert seconds <= RATIO * help_s, f"{seconds:.1f} s, --help {help_s:.1f} s"
 
 

@@ -53,6 +53,12 @@ def test_every_command_summary_is_shown_whole() -> None:
         assert _words(summary) in listed, name
 
 
+def test_defaults_and_wrapped_paragraphs_read_whole() -> None:
+    text = _words(_help("train"))
+    assert "stopping on validation [default: preset's]" in text
+    assert "ranks them on validation only" in text
+
+
 @pytest.mark.parametrize("command", [None, *sorted(_commands())])
 def test_no_help_shows_a_bool_placeholder(command: str | None) -> None:
     assert "<bool>" not in _help(*([command] if command else []))
