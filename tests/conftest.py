@@ -47,12 +47,16 @@ def xshg_until_2026(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     past it stay meaningful after a release adds 2027's holidays."""
     from pipeline.data import calendars
 
+    def fresh() -> None:  # nor what an earlier test's runs made known (closures, files)
+        for known in (calendars._closures, calendars._holidays, calendars._extra_sessions):
+            known.clear()
+        calendars._sessions.cache_clear()
+        calendars._trading_calendar.cache_clear()
+
     monkeypatch.setattr(calendars, "XSHG_LAST_DAY", date(2026, 12, 31))
-    calendars._sessions.cache_clear()
-    calendars._trading_calendar.cache_clear()
+    fresh()
     yield
-    calendars._sessions.cache_clear()
-    calendars._trading_calendar.cache_clear()
+    fresh()
 
 
 @pytest.fixture
