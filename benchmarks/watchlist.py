@@ -95,7 +95,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     rows = []
-    with prefect_test_harness(server_startup_timeout=180):
+    with prefect_test_harness(server_startup_timeout=600):
         for n in args.symbols:
             rows.append(one_size(n, args.days))
             print(rows[-1], flush=True)  # partial results survive a timeout
