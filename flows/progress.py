@@ -22,10 +22,12 @@ class _SymbolBar(logging.Handler):
         done, total = getattr(record, "progress", (0, 0))
         if total < 2:  # one symbol: nothing to show
             return
+        if done == 1:  # drawn only while an ingest runs: the rest of a run prints freely
+            self.progress.start()
         self.progress.update(
             self.task, description=record.getMessage(), completed=done, total=total, visible=True
         )
-        if done == total:  # the ingest is over: what follows (training, the report) prints freely
+        if done == total:
             self.progress.stop()
 
 
@@ -48,9 +50,9 @@ def ingest_progress() -> Iterator[None]:
     logger.propagate = False
     logger.addHandler(handler)
     try:
-        with progress:
-            yield
+        yield
     finally:
+        progress.stop()
         logger.removeHandler(handler)
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
