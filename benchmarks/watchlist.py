@@ -5,7 +5,12 @@ TIMING-ONLY DATA: every series is block-bootstrapped from the real Moutai and BT
 (benchmarks/bootstrap.py) and served through the bundled source; no forecast quality is ever
 reported from it.
 
-    python -m benchmarks.watchlist [--symbols 300 1000 10000] [--days 300]
+    python -m benchmarks.watchlist [--symbols 300 1000 10000] [--days 300] [--direct]
+
+``--direct`` runs the same stages without a Prefect server: the ingest's chunk task and the
+split preparation called as plain functions (``.fn``), no concurrency-limit lookups, so the
+figures are nextbar's own work per symbol (a loaded machine's Prefect server can take minutes
+to start).
 
 Stages: ``check`` reads and checks the 2N-line list (``Settings.watch_list``); ``ingest`` is
 ``flows.ingest.ingest`` with ``source="bundled"`` (fetch, validate, store each symbol);
@@ -16,6 +21,7 @@ saved) for the baselines. Results go to benchmarks/results/watchlist.md.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import tempfile
 import time
@@ -41,7 +47,7 @@ _REAL_LOAD = bundled._load  # the real bundled files: what the series are bootst
 
 def serve_bootstrapped(codes: list[str], days: int) -> None:
     """Make the bundled source answer every code with its bootstrapped bars."""
-    bundled._load = _REAL_LOAD  # type: ignore[assignment]
+    bundled._load = _REAL_LOAD
     frames = {c: bootstrap_bars(c, days, AS_OF, i) for i, c in enumerate(codes)}
     bundled._load = lambda info: frames[info.symbol]  # type: ignore[assignment]
 
@@ -87,23 +93,83 @@ def one_size(count: int, days: int) -> dict[str, float]:
     }
 
 
+def direct_size(count: int, days: int) -> dict[str, float]:
+    """:func:`one_size` without Prefect: chunk tasks and the preparation called directly."""
+    import flows.concurrency
+    import flows.ingest
+    from flows.day import prepare_days
+    from flows.ingest import IngestOptions
+    from flows.ingest_chunks import ingest_chunk
+    from pipeline.daily.step import StepConfig
+    from pipeline.settings import load_settings
+    from warehouse.connection import connect
+    from warehouse.symbols import sync_symbols
+
+    flows.concurrency._limit_exists = lambda name: False
+    flows.ingest.get_run_logger = lambda: logging.getLogger("bench")  # type: ignore[assignment,misc]
+    codes = bootstrap_codes(count)
+    serve_bootstrapped(codes, days)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        listed = root / "codes.txt"
+        listed.write_text("".join(f"{c}\n{c.lower()}  # again\n" for c in codes))
+        (root / "nextbar.toml").write_text(f'[watchlist]\nfile = "{listed}"\n')
+        os.environ["NEXTBAR_CONFIG"] = str(root / "nextbar.toml")
+        os.environ["NEXTBAR_WAREHOUSE"] = str(root / "nextbar.duckdb")
+        started = time.perf_counter()
+        settings = load_settings()
+        infos: list[SymbolInfo] = list(settings.watch_list())
+        check_s = time.perf_counter() - started
+        with connect(settings.warehouse) as con:
+            sync_symbols(con, infos)
+        options = IngestOptions(source="bundled")
+        size = settings.dask.chunk_size
+        started = time.perf_counter()
+        results = []
+        for index, first in enumerate(range(0, count, size)):
+            chunk = infos[first : first + size]
+            results += ingest_chunk.fn(index, chunk, options, settings, {}, first, count)
+        ingest_s = time.perf_counter() - started
+        assert sum(r.status == "succeeded" for r in results) == count
+        step = StepConfig.from_settings(settings, models=tuple(BASELINES), history_bars=260)
+        started = time.perf_counter()
+        plans = prepare_days.fn(settings, infos, AS_OF, step)
+        prepare_s = time.perf_counter() - started
+        assert all(not isinstance(p, str) for p in plans), plans[:3]
+    return {
+        "codes": count,
+        "check_s": check_s,
+        "ingest_s": ingest_s,
+        "ingest_ms_per_code": 1000 * ingest_s / count,
+        "prepare_s": prepare_s,
+        "prepare_ms_per_code": 1000 * prepare_s / count,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--symbols", type=int, nargs="+", default=[300, 1000, 10000])
     parser.add_argument("--days", type=int, default=300)
+    parser.add_argument("--direct", action="store_true", help="no Prefect server")
     args = parser.parse_args()
     from prefect.testing.utilities import prefect_test_harness
 
     rows = []
-    with prefect_test_harness(server_startup_timeout=180):
+    if args.direct:
         for n in args.symbols:
-            rows.append(one_size(n, args.days))
-            print(rows[-1], flush=True)  # partial results survive a timeout
+            rows.append(direct_size(n, args.days))
+            print(rows[-1], flush=True)
+    else:
+        with prefect_test_harness(server_startup_timeout=600):
+            for n in args.symbols:
+                rows.append(one_size(n, args.days))
+                print(rows[-1], flush=True)  # partial results survive a timeout
     text = "TIMING-ONLY DATA (block-bootstrapped Moutai/BTC returns)\n\n" + _table(
         pd.DataFrame(rows)
     )
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "watchlist.md").write_text(text + "\n")
+    name = "watchlist-direct.md" if args.direct else "watchlist.md"
+    (RESULTS / name).write_text(text + "\n")
     print(text)
 
 

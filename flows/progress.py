@@ -180,10 +180,12 @@ class _SymbolBar(logging.Handler):
         done, total = getattr(record, "progress", (0, 0))
         if total < 2:  # one symbol: nothing to show
             return
+        if done == 1:  # drawn only while an ingest runs: the rest of a run prints freely
+            self.progress.start()
         self.progress.update(
             self.task, description=record.getMessage(), completed=done, total=total, visible=True
         )
-        if done == total:  # the ingest is over: what follows (training, the report) prints freely
+        if done == total:
             self.progress.stop()
 
 
@@ -199,5 +201,8 @@ def ingest_progress() -> Iterator[None]:
         console=output.err_console,
         transient=True,
     )
-    with _listening("nextbar.ingest", _SymbolBar(progress)), progress:
-        yield
+    with _listening("nextbar.ingest", _SymbolBar(progress)):
+        try:
+            yield
+        finally:
+            progress.stop()

@@ -44,3 +44,17 @@ def test_a_long_list_is_ingested_in_chunks_with_progress(
         ).fetchall()
     assert stored == (23, 23 * 60)
     assert runs == [("failed", 1), ("succeeded", 23)]
+
+
+def test_the_progress_bar_follows_the_records_and_leaves_logging_as_it_was() -> None:
+    from flows.progress import _SymbolBar, ingest_progress
+
+    logger = logging.getLogger("nextbar.ingest")
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    with ingest_progress():
+        [bar] = [h for h in logger.handlers if isinstance(h, _SymbolBar)]
+        for done in range(1, 4):
+            logger.info("ingest X succeeded", extra={"progress": (done, 3)})
+        task = bar.progress.tasks[0]
+        assert (task.completed, task.total, task.visible) == (3, 3, True)
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before
