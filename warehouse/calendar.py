@@ -128,7 +128,7 @@ def load_closures(con: duckdb.DuckDBPyConnection) -> None:
         rows = con.execute(
             "select calendar, list(date) from calendar_closures group by 1"
         ).fetchall()
-    except duckdb.CatalogException:  # a file from before migration 014, opened read-only
+    except duckdb.CatalogException:  # a file from before migration 011, opened read-only
         return
     for calendar, days in rows:
         use_closures(calendar, frozenset(days))

@@ -1,5 +1,5 @@
 """The stored scores behind ``forecast_accuracy`` and ``leaderboard`` (migration 008), the
-interval champions and ``risk_backtest`` (migration 010).
+interval champions and ``risk_backtest`` (migration 009).
 
 The views read tables, so they answer fast with hundreds of symbols and years of forecasts.
 Every row is per symbol, so a symbol's rows are recomputed from their definitions (the
@@ -35,7 +35,7 @@ def refresh_scores(con: duckdb.DuckDBPyConnection, symbols: Iterable[str]) -> No
         con.execute(f"delete from {table} where symbol in (select unnest(?::varchar[]))", [codes])
         # in symbol order: a symbol's rows stay together, so reading one skips the rest
         con.execute(
-            f"insert into {table} select * from {definition}(?::varchar[]) order by symbol",
+            f"insert into {table} by name select * from {definition}(?::varchar[]) order by symbol",
             [codes],
         )
 

@@ -6,7 +6,7 @@
 -- the model name first in order. Every model issued for that day is a candidate, naive
 -- included: when the flat-window baseline wins, it is the champion.
 -- Stored: interval_champions_of computes the rows of some symbols from their stored
--- forecast_scores, warehouse.scores keeps them in interval_champions (migration 010), read by
+-- forecast_scores, warehouse.scores keeps them in interval_champions (migration 009), read by
 -- forecast_accuracy and latest_forecasts as is_interval_champion.
 create or replace macro interval_champions_of(symbols) as table
 with

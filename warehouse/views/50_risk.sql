@@ -95,7 +95,7 @@ left join symbols using (symbol);
 -- A small p-value rejects a VaR that is right on average (Kupiec), whose exceptions do not
 -- cluster (independence), or both (conditional coverage).
 -- Stored: risk_backtest_of computes the rows of some symbols from their stored forecast
--- scores, warehouse.scores keeps them in risk_backtest_scores (migration 010).
+-- scores, warehouse.scores keeps them in risk_backtest_scores (migration 009).
 create or replace macro risk_backtest_of(symbols) as table
 with
 
