@@ -133,6 +133,13 @@ def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
     out = nextbar("run", "-s", "BTC-USD", "--source", "bundled", *common)
     assert "BTC-USD: close on" in out and "point champion  naive" in out
     assert f"nextbar models --symbol BTC-USD --warehouse {warehouse}" in " ".join(out.split())
+    # the same day again, nothing fetched: answered from the warehouse, no flow run
+    again = nextbar("run", "-s", "BTC-USD", "--source", "bundled", "--skip-ingest", *common)
+    assert "same bars and settings as at" in again and "reused its fits" in " ".join(again.split())
+    summary = [line for line in out.splitlines() if line.startswith(("  ", "chart"))]
+    assert summary and [
+        line for line in again.splitlines() if line.startswith(("  ", "chart"))
+    ] == (summary)
 
 
 def test_the_demo_fits_80_columns_and_ends_with_done(
