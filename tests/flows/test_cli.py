@@ -179,7 +179,8 @@ def test_serve_serves_the_deployments(
 
 
 def test_config_says_where_each_setting_came_from(
-    nextbar: Callable[..., str], warehouse: Path
+    nextbar: Callable[..., str], warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(output.console, "width", 200)  # the paths whole, not folded at 80
     out = nextbar("config", "--warehouse", str(warehouse))
     assert "beside the warehouse" in out and str(warehouse.parent / "models") in out
