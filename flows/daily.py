@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
@@ -13,16 +14,20 @@ from flows.common import (
     resolve_symbols,
     warn_calendar_horizons,
 )
-from flows.day import DayResult, run_day, run_days
+from flows.day import DayResult, reused_result, run_day, run_days
 from flows.events import emit_interval_breaches
 from flows.ingest import ingest
+from flows.reuse import day_inputs, earlier_run
 from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
+from pipeline.errors import InputError
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
+from pipeline.settings import load_settings as load_plain_settings
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
+from warehouse.connection import connect
 
 
 @task(name="check-trading-day", task_run_name="check-trading-day-{info.symbol}")
@@ -34,6 +39,11 @@ def check_trading_day(info: SymbolInfo) -> str | None:
     return (
         f"{today} is not a {info.calendar} trading day (weekend or exchange holiday): nothing to do"
     )
+
+
+def skip_reason(info: SymbolInfo, as_of: date | None, source: str | None) -> str | None:
+    """Why a live run (no ``as_of``, a real source) skips this symbol today, or None."""
+    return None if as_of or source == "bundled" else check_trading_day.fn(info)
 
 
 @task(name="alert-interval-breaches")
@@ -51,19 +61,32 @@ def report_forecasts(
 ) -> reports.DailyReport:
     """Next-day forecasts beside naive, latest scores, a chart per symbol (a ``reused`` day
     keeps the one drawn when its forecasts were issued), a Prefect artifact."""
-    currencies = {i.symbol: i.currency for i in resolve_symbols(symbols, settings)}
     with open_warehouse(settings, read_only=True) as con:
-        latest = wforecasts.latest_forecasts(con, symbols)
-        board = wforecasts.leaderboard(con, symbols)
-        scored = {s: wforecasts.scored_history(con, s) for s in symbols}
-        bars = {s: load_bars(con, s) for s in symbols}
-        champions = latest[latest["is_champion"]]
-        fans = {
-            symbol: wforecasts.forecast_quantiles(con, str(forecast_id))
-            for symbol, forecast_id in zip(
-                champions["symbol"], champions["forecast_id"], strict=True
-            )
-        }
+        report = build_report(con, settings, symbols, target, reused)
+    create_markdown_artifact(
+        key="next-day-forecasts", markdown=report.markdown(), description="nextbar daily"
+    )
+    return report
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    symbols: list[str],
+    target: str,
+    reused: frozenset[str],
+) -> reports.DailyReport:
+    """The report of :func:`report_forecasts`, read through ``con``, without the artifact."""
+    currencies = {i.symbol: i.currency for i in resolve_symbols(symbols, settings)}
+    latest = wforecasts.latest_forecasts(con, symbols)
+    board = wforecasts.leaderboard(con, symbols)
+    scored = {s: wforecasts.scored_history(con, s) for s in symbols}
+    bars = {s: load_bars(con, s) for s in symbols}
+    champions = latest[latest["is_champion"]]
+    fans = {
+        symbol: wforecasts.forecast_quantiles(con, str(forecast_id))
+        for symbol, forecast_id in zip(champions["symbol"], champions["forecast_id"], strict=True)
+    }
     report = reports.daily_report(latest, scored, board, currencies)
     for symbol in symbols:
         champion = latest[(latest["symbol"] == symbol) & latest["is_champion"]]
@@ -91,9 +114,37 @@ def report_forecasts(
                     )
                 )
             )
-    create_markdown_artifact(
-        key="next-day-forecasts", markdown=report.markdown(), description="nextbar daily"
-    )
+    return report
+
+
+def reused_report(
+    symbols: list[str] | None,
+    as_of: date | None,
+    source: str | None = None,
+    warehouse: str | None = None,
+    **step: object,
+) -> reports.DailyReport | None:
+    """The report of a ``--skip-ingest`` re-run whose every day already ran on the same bars
+    and settings (the live runs' ``day_runs``), read without starting Prefect (nothing needs
+    to run); None when any day would fit, or skip (the flow decides then)."""
+    settings = load_plain_settings(warehouse=warehouse)
+    infos = resolve_symbols(symbols, settings)
+    config = StepConfig.from_parameters(settings, step)
+    results = []
+    with connect(settings.warehouse, read_only=True) as con:
+        for info in infos:
+            if skip_reason(info, as_of, source or settings.sources.default):
+                return None  # the flow says why it skips
+            try:
+                earlier = earlier_run(con, info, day_inputs(con, info, as_of, config))
+            except InputError:
+                return None  # the flow reports it
+            if earlier is None:
+                return None
+            results.append(reused_result(info, earlier))
+        symbols_done = [r.symbol for r in results]
+        report = build_report(con, settings, symbols_done, config.target, frozenset(symbols_done))
+    report.days = results
     return report
 
 
@@ -137,7 +188,7 @@ def daily(
     results = []
     runnable = []
     for info in infos:
-        reason = None if as_of or source == "bundled" else check_trading_day.fn(info)
+        reason = skip_reason(info, as_of, source)
         if reason:
             get_run_logger().info("%s: %s", info.symbol, reason)
             results.append(DayResult(info.symbol, "skipped", reason))

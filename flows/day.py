@@ -19,9 +19,9 @@ from flows.common import (
 )
 from flows.fanout import GlobalFit, fan_out
 from flows.output import quiet_backend
+from flows.reuse import ReusedDay, day_inputs, earlier_run
 from pipeline.daily.combine import combine_top_k
-from pipeline.daily.plan import BaseRun, DayPlan, forecast_rows, plan_day
-from pipeline.daily.reuse import day_fingerprint
+from pipeline.daily.plan import DayPlan, forecast_rows, plan_day
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
@@ -30,9 +30,8 @@ from pipeline.models.registry import GLOBAL_KINDS
 from pipeline.settings import Settings
 from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
-from warehouse.bars import load_bars, load_bars_of
-from warehouse.day_runs import DayRun, record_day_run, reusable_day_run
-from warehouse.models import base_runs
+from warehouse.bars import load_bars_of
+from warehouse.day_runs import record_day_run
 
 
 @dataclass
@@ -48,14 +47,6 @@ class DayResult:
     outcomes: list[ModelOutcome] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ReusedDay:
-    """A day already run on the same inputs: its fits and forecasts stand."""
-
-    as_of: date
-    run: DayRun
-
-
 @task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
 def prepare_day(
     settings: Settings,
@@ -69,37 +60,34 @@ def prepare_day(
     newest live run had the same inputs (``day_fingerprint``) is reused instead, unless
     ``force``."""
     with open_warehouse(settings) as con:
-        return _prepare(con, settings, info, load_bars(con, info.symbol, until=as_of), step, force)
+        return _prepare(con, settings, info, as_of, step, force)
 
 
 def _prepare(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     info: SymbolInfo,
-    stored: pd.DataFrame,
+    as_of: date | None,
     step: StepConfig,
     force: bool,
+    stored: pd.DataFrame | None = None,
 ) -> DayPlan | ReusedDay:
-    """:func:`prepare_day` on an open warehouse and the symbol's bars dated <= as_of."""
-    bars = step.recent(stored)
-    fresh = step.day_split(info.symbol, bars)
-    day = fresh.as_of_date
-    bases = {
-        row["model"]: BaseRun.from_row(row)
-        for row in base_runs(con, info.symbol, day).to_dict("records")
-    }
-    calibration = step.calibration
-    errors = wforecasts.recent_errors(
-        con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
-    )
-    fingerprint = day_fingerprint(fresh, step, bases, errors)
-    earlier = None if force else reusable_day_run(con, info.symbol, day, fingerprint)
+    """:func:`prepare_day` on an open warehouse (``stored``: the symbol's bars dated <= as_of,
+    when already read)."""
+    inputs = day_inputs(con, info, as_of, step, stored)
+    earlier = None if force else earlier_run(con, info, inputs)
     if earlier is not None:
-        return ReusedDay(day, earlier)
+        return earlier
     plan = plan_day(
-        info, bars, fresh, step, bases=bases, errors=errors, splits_dir=settings.splits_dir
+        info,
+        inputs.bars,
+        inputs.fresh,
+        step,
+        bases=inputs.bases,
+        errors=inputs.errors,
+        splits_dir=settings.splits_dir,
     )
-    plan.fingerprint = fingerprint
+    plan.fingerprint = inputs.fingerprint
     for split in plan.splits:
         keep_split(con, settings, split)
     return plan
@@ -240,7 +228,7 @@ def prepare_days(
         stored = load_bars_of(con, [i.symbol for i in infos], until=as_of)
         for info in infos:
             try:
-                plans.append(_prepare(con, settings, info, stored[info.symbol], step, force))
+                plans.append(_prepare(con, settings, info, as_of, step, force, stored[info.symbol]))
             except InputError as exc:
                 plans.append(str(exc))
     return plans

@@ -26,6 +26,7 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
 MISSING = "—"
+TEXT_FOLD = 24  # a text column (a path, a message) wraps to this width rather than be left out
 # Columns read as ratios (3 decimals); other floats are prices or price errors (to the tick).
 _RATIO = re.compile(r"skill|accuracy|coverage|p_value|mape|statistic|share|ratio|_rate|pct")
 
@@ -93,6 +94,19 @@ def _width(table: Table) -> int:
     return Measurement.get(console, unbounded, table).maximum
 
 
+def _needed(table: Table) -> int:
+    """The width ``table`` needs: each column's widest cell, where a text column may wrap to
+    TEXT_FOLD characters (numbers never wrap), with the borders."""
+    widths = []
+    for column in table.columns:
+        header = len(str(column.header))
+        natural = max([header, *(len(str(cell)) for cell in column.cells)])
+        widths.append(
+            natural if column.justify == "right" else min(natural, max(header, TEXT_FOLD))
+        )
+    return sum(widths) + 3 * len(widths) + 1
+
+
 def print_frame(
     frame: pd.DataFrame,
     fmt: OutputFormat = OutputFormat.table,
@@ -127,7 +141,7 @@ def print_frame(
             console.width = width
         return
     fitted = columns
-    while len(fitted) > 1 and _width(table) > console.width:
+    while len(fitted) > 1 and _needed(table) > console.width:
         fitted = fitted[:-1]
         table = _table(shown, fitted, title)
     console.print(table)

@@ -55,23 +55,29 @@ def run(
 ) -> None:
     """The daily flow: ingest, split, train or fine-tune, forecast the next trading day, score."""
     from flows.common import resolve_symbols
-    from flows.daily import daily
+    from flows.daily import daily, reused_report
 
     resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
     path = warehouse_path(warehouse)
-    from flows.progress import ingest_progress
+    day = parse_date(as_of, "--as-of")
+    # Nothing to fetch and every day already run on the same inputs: no need to start Prefect.
+    report = None
+    if skip_ingest and not force:
+        report = reused_report(symbol, day, source, str(path), **step)
+    if report is None:
+        from flows.progress import ingest_progress
 
-    # a watch list's ingest: a bar over its symbols; then a bar per fit stage
-    with fit_progress(verbose), ingest_progress():
-        report = daily(
-            symbols=symbol,
-            source=source,
-            as_of=parse_date(as_of, "--as-of"),
-            skip_ingest=skip_ingest,
-            warehouse=str(path),
-            force=force,
-            **step,
-        )
+        # a watch list's ingest: a bar over its symbols; then a bar per fit stage
+        with fit_progress(verbose), ingest_progress():
+            report = daily(
+                symbols=symbol,
+                source=source,
+                as_of=day,
+                skip_ingest=skip_ingest,
+                warehouse=str(path),
+                force=force,
+                **step,
+            )
     print_daily(report, path)
 
 

@@ -86,7 +86,7 @@ def nextbar(capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
 
 def test_init_and_ingest(nextbar: Callable[..., str], warehouse: Path) -> None:
     out = nextbar("init", "--warehouse", str(warehouse))
-    assert f"warehouse {warehouse} ready (schema version" in out
+    assert f"warehouse {warehouse} ready (schema version" in " ".join(out.split())  # 80 columns
     out = nextbar("ingest", "-s", "BTC-USD", "--source", "bundled", "--warehouse", str(warehouse))
     assert "BTC-USD" in out and "succeeded" in out
 
@@ -133,6 +133,13 @@ def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
     out = nextbar("run", "-s", "BTC-USD", "--source", "bundled", *common)
     assert "BTC-USD: close on" in out and "point champion  naive" in out
     assert f"nextbar models --symbol BTC-USD --warehouse {warehouse}" in " ".join(out.split())
+    # the same day again, nothing fetched: answered from the warehouse, no flow run
+    again = nextbar("run", "-s", "BTC-USD", "--source", "bundled", "--skip-ingest", *common)
+    assert "same bars and settings as at" in again and "reused its fits" in " ".join(again.split())
+    summary = [line for line in out.splitlines() if line.startswith(("  ", "chart"))]
+    assert summary and [
+        line for line in again.splitlines() if line.startswith(("  ", "chart"))
+    ] == (summary)
 
 
 def test_the_demo_fits_80_columns_and_ends_with_done(
@@ -172,7 +179,8 @@ def test_serve_serves_the_deployments(
 
 
 def test_config_says_where_each_setting_came_from(
-    nextbar: Callable[..., str], warehouse: Path
+    nextbar: Callable[..., str], warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(output.console, "width", 200)  # the paths whole, not folded at 80
     out = nextbar("config", "--warehouse", str(warehouse))
     assert "beside the warehouse" in out and str(warehouse.parent / "models") in out

@@ -48,6 +48,16 @@ def test_a_wide_table_keeps_its_key_columns_and_names_the_rest(
     assert note.endswith("(--wide or --format csv)")
 
 
+def test_a_long_text_column_wraps_rather_than_leave_the_others_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = "/srv/nextbar/a-rather-long-folder-name/another-one/models"
+    frame = pd.DataFrame({"key": ["models_dir"], "value": [path], "from": ["beside the warehouse"]})
+    text = _printed(monkeypatch, frame)
+    assert "more columns" not in text and "from" in text and "beside the" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
 def test_wide_prints_every_column(monkeypatch: pytest.MonkeyPatch) -> None:
     text = _printed(monkeypatch, WIDE, wide=True)
     assert "column_13" in text and "more columns" not in text

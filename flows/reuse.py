@@ -1,0 +1,71 @@
+"""A same-day re-run: the inputs a day's step follows from, and an earlier run on the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipeline.daily.plan import BaseRun
+from pipeline.daily.reuse import day_fingerprint
+from pipeline.daily.step import StepConfig
+from pipeline.data.symbols import SymbolInfo
+from pipeline.splits.split import Split
+from warehouse import forecasts as wforecasts
+from warehouse.bars import load_bars
+from warehouse.day_runs import DayRun, reusable_day_run
+from warehouse.models import base_runs
+
+
+@dataclass(frozen=True)
+class DayInputs:
+    """What one symbol's day is planned from, and its fingerprint."""
+
+    bars: pd.DataFrame  # the final bars dated <= the as-of day that are trained on
+    fresh: Split  # the day's split with freshly fitted scalers
+    bases: dict[str, BaseRun]  # per model, the earlier run a fine-tune would start from
+    errors: dict[str, dict[str, float]]  # per model, the scored errors known that day
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class ReusedDay:
+    """A day already run on the same inputs: its fits and forecasts stand."""
+
+    as_of: date
+    run: DayRun
+
+
+def day_inputs(
+    con: duckdb.DuckDBPyConnection,
+    info: SymbolInfo,
+    as_of: date | None,
+    step: StepConfig,
+    stored: pd.DataFrame | None = None,
+) -> DayInputs:
+    """Read a day's inputs: the bars known on ``as_of`` (None: the newest; ``stored``: those
+    bars, when already read), the models' earlier runs and their latest scored errors."""
+    known = load_bars(con, info.symbol, until=as_of) if stored is None else stored
+    bars = step.recent(known)
+    fresh = step.day_split(info.symbol, bars)
+    day = fresh.as_of_date
+    bases = {
+        row["model"]: BaseRun.from_row(row)
+        for row in base_runs(con, info.symbol, day).to_dict("records")
+    }
+    calibration = step.calibration
+    errors = wforecasts.recent_errors(
+        con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
+    )
+    return DayInputs(bars, fresh, bases, errors, day_fingerprint(fresh, step, bases, errors))
+
+
+def earlier_run(
+    con: duckdb.DuckDBPyConnection, info: SymbolInfo, inputs: DayInputs
+) -> ReusedDay | None:
+    """The day's newest live run when it ran on the same inputs, else None."""
+    day = inputs.fresh.as_of_date
+    run = reusable_day_run(con, info.symbol, day, inputs.fingerprint)
+    return ReusedDay(day, run) if run is not None else None
