@@ -1,4 +1,4 @@
--- 010: the interval champion of each day and the VaR backtests, stored beside the scores of
+-- 009: the interval champion of each day and the VaR backtests, stored beside the scores of
 -- 008 and recomputed with them (warehouse.scores): views/15_interval_champions.sql's
 -- interval_champions_of and views/50_risk.sql's risk_backtest_of. Columns as those views
 -- document them.

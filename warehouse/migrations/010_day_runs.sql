@@ -1,4 +1,4 @@
--- 013: what each live daily step ran on, so a same-day re-run on the same inputs reuses that
+-- 010: what each live daily step ran on, so a same-day re-run on the same inputs reuses that
 -- day's fits and forecasts instead of refitting (flows.day; `nextbar run --force` refits).
 
 -- grain: one row per symbol, as-of day and recording of its forecasts (UTC timestamps)
