@@ -149,7 +149,7 @@ def test_serve_runs_a_triggered_daily_run(tmp_path: Path) -> None:
             server.wait()
     with connect(warehouse, read_only=True) as con:
         models = {r[0] for r in con.execute("select model from forecasts").fetchall()}
-    assert models == {"naive", "linear"}
+    assert models == {"naive", "linear", "naive_vol"}  # naive_vol: the scale linear is issued on
 
 
 def _wait_for_deployment(
