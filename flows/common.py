@@ -15,15 +15,14 @@ from prefect import Task, flow, get_run_logger, task
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
+from flows.calendars import configure_calendars
 from flows.concurrency import gpu_slot, warehouse_writer
 from flows.symbols import resolve_symbols as resolve_symbols  # one place: no Prefect there
-from pipeline.data.calendars import today_in, use_extra_sessions, use_holidays
-from pipeline.data.holidays import read_holidays
+from pipeline.data.calendars import today_in
 from pipeline.data.horizons import horizon_warning
-from pipeline.data.sources.tushare_pro import TushareSource
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import TransientSourceError
-from pipeline.settings import Settings, config_path
+from pipeline.settings import Settings
 from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
 from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_saved
@@ -54,16 +53,6 @@ def load_settings(warehouse: str | None = None) -> Settings:
         settings = settings.model_copy(update={"tushare_token": _secret_block_token()})
     configure_calendars(settings)
     return settings
-
-
-def configure_calendars(settings: Settings) -> None:
-    """Past exchange-calendars' horizon: the user's holiday files, then (XSHG, with a token)
-    tushare's trade_cal. XSHG holidays are published yearly, so the library runs out."""
-    base = config_path().parent
-    paths = settings.calendar.holiday_paths(base)
-    use_holidays({name: read_holidays(path, name) for name, path in paths.items()})
-    token = settings.tushare_token
-    use_extra_sessions(TushareSource(token.get_secret_value()).trade_cal if token else None)
 
 
 def warn_calendar_horizons(infos: list[SymbolInfo], today: date | None = None) -> list[str]:

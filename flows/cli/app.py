@@ -76,7 +76,8 @@ SymbolsOpt = Annotated[
 # tests/flows/test_help.py checks that none is missing.
 MODEL_CHOICES = (
     "naive | drift | linear | rnn | gru | lstm | naive_ewma | naive_garch | naive_har | "
-    "gru_dist | lstm_dist | ensemble | gru_global | lstm_global | all (every single model)"
+    "naive_vol | gru_dist | lstm_dist | ensemble | gru_global | lstm_global | "
+    "all (every single model)"
 )
 
 

@@ -39,7 +39,7 @@ def config(
 
 def calendar_horizons(settings: Settings) -> pd.DataFrame:
     """Each watched calendar's horizon and what covers the days past it."""
-    from flows.common import configure_calendars
+    from flows.calendars import configure_calendars
     from pipeline.data.horizons import horizon_rows
 
     configure_calendars(settings)
