@@ -117,6 +117,8 @@ class FitBars(logging.Handler):
             if record.levelno >= logging.WARNING:
                 logging.getLogger("nextbar").handle(record)
             return
+        if not self.progress.live.is_started:  # drawn from the first fit on: no blank line
+            self.progress.start()  # when a command fails before any fit
         stage = (fit["symbol"], fit["training"])
         if stage not in self.stages:
             self.stages[stage] = self.progress.add_task("", fits=0, model=None)
@@ -148,8 +150,12 @@ def fit_progress(verbose: bool = False, console: Console | None = None) -> Itera
         TextColumn("epochs, fit {task.fields[fits]}"),
         TimeElapsedColumn(),
     )
-    with _listening("nextbar.progress", FitBars(progress)), progress:
-        yield
+    with _listening("nextbar.progress", FitBars(progress)):
+        try:
+            yield
+        finally:
+            if progress.live.is_started:  # stopping one never drawn prints a blank line
+                progress.stop()
 
 
 @contextmanager
@@ -185,7 +191,7 @@ class _SymbolBar(logging.Handler):
         self.progress.update(
             self.task, description=record.getMessage(), completed=done, total=total, visible=True
         )
-        if done == total:
+        if done == total and self.progress.live.is_started:
             self.progress.stop()
 
 
@@ -205,4 +211,5 @@ def ingest_progress() -> Iterator[None]:
         try:
             yield
         finally:
-            progress.stop()
+            if progress.live.is_started:  # stopping one never drawn prints a blank line
+                progress.stop()
