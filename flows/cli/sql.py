@@ -85,6 +85,7 @@ def _print_table(
             f"{max_rows:,} of {total:,} rows shown (--max-rows); all of them: "
             "--format csv or --format json",
             highlight=False,
+            soft_wrap=True,  # one line, whatever the width
         )
 
 

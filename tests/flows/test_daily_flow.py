@@ -259,16 +259,17 @@ def test_a_same_day_rerun_reuses_the_days_fits_unless_forced(tmp_path: Path) -> 
     runs = "select count(*) as n from model_runs"
     first = daily(**live)
     [day] = first.days
-    assert day.status == "forecast" and _df(path, runs)["n"].iloc[0] == 4
+    # the baselines, gru and naive_vol (the scale the point models are issued on)
+    assert day.status == "forecast" and _df(path, runs)["n"].iloc[0] == 5
     issued = _df(path, "select * from latest_forecasts order by model")
 
     again = daily(**live)
     [day] = again.days
     assert day.status == "reused" and day.champion == first.days[0].champion
-    assert "same bars and settings" in str(day.reason) and "reused its fits and 4 forecasts" in str(
+    assert "same bars and settings" in str(day.reason) and "reused its fits and 5 forecasts" in str(
         day.reason
     )
-    assert _df(path, runs)["n"].iloc[0] == 4  # nothing refitted
+    assert _df(path, runs)["n"].iloc[0] == 5  # nothing refitted
     pd.testing.assert_frame_equal(
         _df(path, "select * from latest_forecasts order by model"), issued
     )
@@ -276,7 +277,7 @@ def test_a_same_day_rerun_reuses_the_days_fits_unless_forced(tmp_path: Path) -> 
     assert again.plots == first.plots  # the day's chart, as drawn when it was issued
 
     forced = daily(**live, force=True)
-    assert forced.days[0].status == "forecast" and _df(path, runs)["n"].iloc[0] == 8
+    assert forced.days[0].status == "forecast" and _df(path, runs)["n"].iloc[0] == 10
     other = daily(**{**live, "models": BASELINES})  # other settings: another day's inputs
     assert other.days[0].status == "forecast"
     # back to the first settings: the day's newest run was on others, so it refits

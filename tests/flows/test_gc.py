@@ -57,7 +57,7 @@ def test_gc_deletes_only_what_no_kept_run_needs(
         for before, after in zip(scored, _views(con), strict=True):
             pd.testing.assert_frame_equal(after, before)  # the stored scores do not change
     assert recorded == len(applied.artifacts)
-    assert runs == 6  # rows stay: every forecast's lineage is still in the warehouse
+    assert runs == 9  # 3 days x naive, drift and its interval scale naive_vol: lineage stays
     assert gc(warehouse=str(warehouse_path)).artifacts == []
 
 
