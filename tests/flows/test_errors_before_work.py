@@ -103,6 +103,7 @@ def _environment(folder: Path) -> dict[str, str]:
     env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())  # the session's harness
     env.pop("PREFECT_LOGGING_SETTINGS_PATH", None)
     env.pop("NEXTBAR_DEBUG", None)
+    env.pop("PREFECT_LOGGING_LEVEL", None)  # `nextbar serve`, run in-process earlier, sets it
     return env
 
 

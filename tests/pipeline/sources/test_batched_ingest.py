@@ -18,7 +18,7 @@ from local_server import LocalServer, Reply, Request
 from test_batched_yahoo import charts
 from test_yahoo import AAPL, BTC, DATA
 
-import flows.common
+import flows.calendars
 from flows.ingest import ingest
 from pipeline.data import batch_ingest
 from pipeline.data.calendars import use_extra_sessions
@@ -93,7 +93,7 @@ def served(
         ts, yh = serve(tushare), serve(yahoo)
         local = {"http_url": ts.url, "timeout": 5}
         monkeypatch.setenv("TUSHARE_TOKEN", TOKEN)
-        monkeypatch.setattr(flows.common, "TushareSource", partial(TushareSource, **local))
+        monkeypatch.setattr(flows.calendars, "TushareSource", partial(TushareSource, **local))
         fast = {"min_interval_s": 0, "backoff_s": 0}
         monkeypatch.setattr(
             batch_ingest, "BatchedTushare", partial(BatchedTushare, **local, **fast)
