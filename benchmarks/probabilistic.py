@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -35,19 +36,12 @@ from pipeline.evaluation.probabilistic import (
 )
 from pipeline.forecast.intervals import ACI_GAMMA, ACI_REPLAY, CALIBRATION_WINDOW, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, daily_series
+from pipeline.settings import DEFAULT_MODELS
 from pipeline.splits.build import build_split
 from pipeline.training.presets import get_preset
 
 SERIES = {"600519.SH": 240, "BTC-USD": 365}  # symbol -> evaluated days (close)
-REPLAY_KINDS = [
-    "naive",
-    "naive_ewma",
-    "naive_garch",
-    "naive_har",
-    "gru_dist",
-    "lstm_dist",
-    "ensemble",
-]
+REPLAY_KINDS = list(DEFAULT_MODELS)  # every kind a daily run fits, on the default settings
 RETRAIN_EVERY = 5
 BASELINE = "naive"
 
@@ -128,8 +122,8 @@ def _replayed_series(symbol: str, days: int, models: list[str]) -> pd.DataFrame:
         )
         with connect(path, read_only=True) as con:
             return con.execute(
-                """select model, target_date as day, actual, lower_80, upper_80, lower_95,
-                          upper_95, interval_score_80, interval_score_95, pinball_loss,
+                """select model, target_date as day, actual, abs_error, lower_80, upper_80,
+                          lower_95, upper_95, interval_score_80, interval_score_95, pinball_loss,
                           volatility_20
                    from forecast_accuracy where is_day_forecast and n_quantiles is not null"""
             ).df()
@@ -140,6 +134,7 @@ def summarise(symbol: str, scores: pd.DataFrame) -> pd.DataFrame:
     coverage overall and per volatility tercile, mean 95% width, and SPA on the 95% score."""
     days = scores.pivot(index="day", columns="model", values="interval_score_95").dropna()
     base = scores[scores["model"] == BASELINE].set_index("day").loc[days.index]
+    base_mae = base["abs_error"].mean() if "abs_error" in base else np.nan
     rows = []
     for model, group in scores.groupby("model", sort=False):
         g = group.set_index("day").loc[days.index]
@@ -156,6 +151,11 @@ def summarise(symbol: str, scores: pd.DataFrame) -> pd.DataFrame:
                 "coverage_95": g["actual"].between(g["lower_95"], g["upper_95"]).mean(),
                 **{f"cov95_{k}_vol": v for k, v in terciles.items()},
                 "width_95_pct": ((g["upper_95"] - g["lower_95"]) / g["actual"]).mean() * 100,
+                **(
+                    {"mae": g["abs_error"].mean(), "mae_ratio": g["abs_error"].mean() / base_mae}
+                    if "abs_error" in g
+                    else {}
+                ),
             }
         )
     frame = pd.DataFrame(rows)
@@ -177,8 +177,14 @@ def probabilistic_direct(days: int | None = None, **_: object) -> pd.DataFrame:
 
 
 def probabilistic(days: int | None = None, **_: object) -> pd.DataFrame:
-    """Every kind of the issue through the replay flow (the full run: ``days`` unset)."""
-    return pd.concat(
-        [summarise(s, _replayed_series(s, days or n, REPLAY_KINDS)) for s, n in SERIES.items()],
-        ignore_index=True,
-    )
+    """Every default kind through the replay flow (the full run: ``days`` unset), with each
+    series' replay seconds; ``NEXTBAR_BENCH_SERIES`` (comma-separated symbols) runs only some."""
+    only = [s for s in os.environ.get("NEXTBAR_BENCH_SERIES", "").split(",") if s]
+    frames = []
+    for symbol, n in SERIES.items():
+        if only and symbol not in only:
+            continue
+        started = time.perf_counter()
+        scores = _replayed_series(symbol, days or n, REPLAY_KINDS)
+        frames.append(summarise(symbol, scores).assign(replay_s=time.perf_counter() - started))
+    return pd.concat(frames, ignore_index=True)
