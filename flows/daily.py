@@ -14,10 +14,11 @@ from flows.common import (
     resolve_symbols,
     warn_calendar_horizons,
 )
-from flows.day import DayResult, reused_result, run_day, run_days
+from flows.day import run_day, run_days
+from flows.day_result import DayResult, reused_result
 from flows.events import emit_interval_breaches
-from flows.ingest import ingest
-from flows.reuse import day_inputs, earlier_run
+from flows.ingest import MANY_SYMBOLS, ingest
+from flows.reuse import day_inputs, earlier_run, nothing_new_at_source
 from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
@@ -122,26 +123,35 @@ def reused_report(
     as_of: date | None,
     source: str | None = None,
     warehouse: str | None = None,
+    *,
+    ask_source: bool = False,
     **step: object,
 ) -> reports.DailyReport | None:
-    """The report of a ``--skip-ingest`` re-run whose every day already ran on the same bars
-    and settings (the live runs' ``day_runs``), read without starting Prefect (nothing needs
-    to run); None when any day would fit, or skip (the flow decides then)."""
+    """The report of a re-run whose every day already ran on the same bars and settings (the
+    live runs' ``day_runs``), read without starting Prefect (nothing needs to run); None when
+    any day would fit, or skip (the flow decides then). With ``ask_source`` (a re-run that
+    would ingest), each symbol's source must first have nothing new for it."""
     settings = load_plain_settings(warehouse=warehouse)
     infos = resolve_symbols(symbols, settings)
+    if ask_source and len(infos) >= MANY_SYMBOLS:
+        return None  # a watch list's ingest is batched: the flow fetches it once
     config = StepConfig.from_parameters(settings, step)
+    source = source or settings.sources.default
     results = []
     with connect(settings.warehouse, read_only=True) as con:
         for info in infos:
-            if skip_reason(info, as_of, source or settings.sources.default):
+            if skip_reason(info, as_of, source):
                 return None  # the flow says why it skips
+            asked = source or info.default_source
+            if ask_source and not nothing_new_at_source(con, info, asked, settings):
+                return None
             try:
                 earlier = earlier_run(con, info, day_inputs(con, info, as_of, config))
             except InputError:
                 return None  # the flow reports it
             if earlier is None:
                 return None
-            results.append(reused_result(info, earlier))
+            results.append(reused_result(info, earlier, asked if ask_source else None))
         symbols_done = [r.symbol for r in results]
         report = build_report(con, settings, symbols_done, config.target, frozenset(symbols_done))
     report.days = results

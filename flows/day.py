@@ -3,7 +3,6 @@ on Dask for many symbols), combine the ensemble, record; ``daily`` and ``replay`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import duckdb
@@ -17,6 +16,7 @@ from flows.common import (
     record_champion_of,
     record_outcomes,
 )
+from flows.day_result import DayResult, reused_result
 from flows.fanout import GlobalFit, fan_out
 from flows.output import quiet_backend
 from flows.reuse import ReusedDay, day_inputs, earlier_run
@@ -32,19 +32,6 @@ from pipeline.training.jobs import ModelOutcome, champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars_of
 from warehouse.day_runs import record_day_run
-
-
-@dataclass
-class DayResult:
-    """One symbol's daily step."""
-
-    symbol: str
-    status: str  # forecast, reused (the day's earlier fits and forecasts), skipped
-    reason: str | None = None
-    as_of: date | None = None
-    champion: str | None = None
-    new_forecasts: int = 0
-    outcomes: list[ModelOutcome] = field(default_factory=list)
 
 
 @task(name="prepare-day", task_run_name="prepare-day-{info.symbol}-{as_of}")
@@ -91,21 +78,6 @@ def _prepare(
     for split in plan.splits:
         keep_split(con, settings, split)
     return plan
-
-
-def reused_result(info: SymbolInfo, reused: ReusedDay) -> DayResult:
-    """What a reused day reports: its champion and when its forecasts were issued."""
-    when = f"{reused.run.recorded_at:%Y-%m-%d %H:%M} UTC"
-    return DayResult(
-        symbol=info.symbol,
-        status="reused",
-        reason=(
-            f"same bars and settings as at {when}: reused its fits and "
-            f"{reused.run.forecasts} forecasts (--force refits)"
-        ),
-        as_of=reused.as_of,
-        champion=reused.run.champion,
-    )
 
 
 @task(name="combine-ensemble")

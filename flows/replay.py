@@ -10,7 +10,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import load_settings, open_warehouse, resolve_symbols, warn_calendar_horizons
-from flows.day import DayResult, run_day
+from flows.day import run_day
+from flows.day_result import DayResult
 from pipeline.daily.plan import BaseRun, forecast_rows
 from pipeline.daily.realized import Realized
 from pipeline.daily.replay import ReplayDay, ReplayEngine

@@ -1,4 +1,5 @@
-"""A same-day re-run: the inputs a day's step follows from, and an earlier run on the same."""
+"""A same-day re-run: the inputs a day's step follows from, an earlier run on the same, and
+whether the source has anything new for it."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ import pandas as pd
 from pipeline.daily.plan import BaseRun
 from pipeline.daily.reuse import day_fingerprint
 from pipeline.daily.step import StepConfig
+from pipeline.data import ingest as plan
+from pipeline.data.bars import in_volume_unit
+from pipeline.data.calendars import today_in
 from pipeline.data.symbols import SymbolInfo
+from pipeline.data.validation import validate_bars
+from pipeline.errors import NextbarError
+from pipeline.settings import Settings
 from pipeline.splits.split import Split
 from warehouse import forecasts as wforecasts
-from warehouse.bars import load_bars
+from warehouse.bars import close_range, last_bar_date, load_bars, volume_unit
 from warehouse.day_runs import DayRun, reusable_day_run
+from warehouse.ingests import would_change
 from warehouse.models import base_runs
 
 
@@ -69,3 +77,22 @@ def earlier_run(
     day = inputs.fresh.as_of_date
     run = reusable_day_run(con, info.symbol, day, inputs.fingerprint)
     return ReusedDay(day, run) if run is not None else None
+
+
+def nothing_new_at_source(
+    con: duckdb.DuckDBPyConnection, info: SymbolInfo, source: str, settings: Settings
+) -> bool:
+    """Whether ``source`` has no new, revised or rejected bar for ``info`` over the range an
+    ingest would fetch now. Asked outside Prefect and storing nothing, so that a same-day re-run
+    needs no ingest flow; any fault (a source error, tushare without a token here) says False,
+    and the flow then ingests as usual, with its retries."""
+    if source == "tushare" and settings.tushare_token is None:
+        return False  # the token may live in a Prefect Secret block, which only the flow reads
+    try:
+        span = plan.plan_range(info, last_bar_date(con, info.symbol), settings)
+        fetched = plan.fetch_bars(plan.make_source(source, info, settings), info, *span)
+    except NextbarError:
+        return False
+    bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
+    checked = validate_bars(bars, today=today_in(info), series_range=close_range(con, info.symbol))
+    return checked.rejected.empty and not would_change(con, info.symbol, checked.valid)

@@ -115,12 +115,10 @@ def _stored_factors(
     return pd.Series(rows["adj_factor"].to_numpy(), index=pd.to_datetime(rows["date"]))
 
 
-def _classify(con: duckdb.DuckDBPyConnection) -> None:
-    """Label each staged bar new, changed or unchanged against what is stored."""
+def _classified() -> str:
+    """Each staged bar labelled new, changed or unchanged against what is stored."""
     differs = " or ".join(f"s.{c} is distinct from b.{c}" for c in _VALUE_COLUMNS)
-    con.execute(
-        f"""
-        create or replace temp table classified_bars as
+    return f"""
         select
             s.*,
             case
@@ -133,7 +131,25 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
         from staged_bars as s
         left join bars as b on b.symbol = s.symbol and b.date = s.date
         """
-    )
+
+
+def _classify(con: duckdb.DuckDBPyConnection) -> None:
+    """Label each staged bar new, changed or unchanged against what is stored."""
+    con.execute(f"create or replace temp table classified_bars as {_classified()}")
+
+
+def would_change(con: duckdb.DuckDBPyConnection, symbol: str, valid: pd.DataFrame) -> bool:
+    """Whether storing ``valid`` would add or revise a bar of ``symbol``: :func:`store_ingest`'s
+    classification, read-only (a same-day re-run asks it before starting an ingest)."""
+    valid = chain_factors(valid, _stored_factors(con, symbol, valid))
+    con.register("staged_bars", valid[BAR_COLUMNS].assign(symbol=symbol))
+    try:
+        [(changes,)] = con.execute(
+            f"select count(*) filter (where change <> 'unchanged') from ({_classified()})"
+        ).fetchall()
+    finally:
+        con.unregister("staged_bars")
+    return bool(changes)
 
 
 def _record_revisions(con: duckdb.DuckDBPyConnection, request: IngestRequest) -> None:

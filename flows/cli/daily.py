@@ -60,10 +60,11 @@ def run(
     resolve_symbols(symbol)  # an unreadable code or watch list fails here, in one line
     path = warehouse_path(warehouse)
     day = parse_date(as_of, "--as-of")
-    # Nothing to fetch and every day already run on the same inputs: no need to start Prefect.
+    # Nothing new at the source (or nothing fetched) and every day already run on the same
+    # inputs: no need to start Prefect.
     report = None
-    if skip_ingest and not force:
-        report = reused_report(symbol, day, source, str(path), **step)
+    if not force:
+        report = reused_report(symbol, day, source, str(path), ask_source=not skip_ingest, **step)
     if report is None:
         from flows.progress import ingest_progress
 

@@ -123,7 +123,9 @@ def test_train_then_models(nextbar: Callable[..., str], warehouse: Path) -> None
     assert "champion:" in out and "drift" in out
 
 
-def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
+def test_replay_then_run(
+    nextbar: Callable[..., str], warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     start, end = _last_days(nextbar, warehouse, 2)
     common = ["-m", "naive", "--history-bars", "300", "--warehouse", str(warehouse)]
     out = nextbar("replay", "-s", "BTC-USD", "--start", start, "--end", end, *common)
@@ -142,6 +144,16 @@ def test_replay_then_run(nextbar: Callable[..., str], warehouse: Path) -> None:
     assert summary and [
         line for line in again.splitlines() if line.startswith(("  ", "chart"))
     ] == (summary)
+    # and with the ingest: the source is asked first, outside Prefect; nothing new, no flow run
+
+    def no_flow(**_: object) -> None:
+        raise AssertionError("a same-day re-run with nothing new started the daily flow")
+
+    monkeypatch.setattr("flows.daily.daily", no_flow)
+    fetched = nextbar("run", "-s", "BTC-USD", "--source", "bundled", *common)
+    flat = " ".join(fetched.split())
+    assert "bundled has no new or revised bars; same bars and settings as at" in flat
+    assert [line for line in fetched.splitlines() if line.startswith(("  ", "chart"))] == summary
 
 
 def test_the_demo_fits_80_columns_and_ends_with_done(
