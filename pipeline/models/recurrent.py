@@ -25,7 +25,6 @@ from pipeline.models.trainers import (
     copy_variables,
     forward,
     pooled_trainer,
-    set_random_seed,
 )
 from pipeline.splits.split import Split
 
@@ -124,7 +123,7 @@ class RecurrentModel(ForecastModel):
     def _fit(self, split: Split, *, epochs: int, seed: int, on_epoch: EpochCallback | None) -> None:
         hp = self.hyperparameters
         _, window, n_features = split.X_train.shape
-        set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
+        keras.utils.set_random_seed(seed)  # the cells' unseeded (unused) dropout generators
         self.model_ = build_recurrent(
             self.cell,
             window=window,
@@ -188,7 +187,7 @@ class RecurrentModel(ForecastModel):
         Only arrays come in, never the Split, so the test range cannot reach training.
         """
         network = pooled_trainer(self.model_, self.loss, learning_rate)
-        set_random_seed(seed)
+        keras.utils.set_random_seed(seed)
         batches = Batches(*train, batch_size=self.hyperparameters["batch_size"], seed=seed)
         callbacks: list[keras.callbacks.Callback] = [
             batches.callback,

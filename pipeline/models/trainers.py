@@ -121,18 +121,23 @@ def _twin(network: keras.Model, loss: Loss) -> tuple[keras.Model, list[tuple[Any
     return pooled
 
 
-def set_random_seed(seed: int) -> None:
-    """``keras.utils.set_random_seed`` (Python's, NumPy's and the backend's generators), without
-    importing TensorFlow under another backend: Keras seeds TensorFlow whenever it is installed,
-    which costs its whole start-up (seconds) in a process that never uses it."""
+def keep_tensorflow_unloaded() -> None:
+    """Under another backend, tell Keras that TensorFlow is not installed. Keras imports it
+    whenever it is installed, to seed it and to test configs against its types (serialising a
+    layer, as :func:`_architecture` does), which costs its whole start-up (seconds, hundreds of
+    MB) in a process that never uses it. Keras remembers the answer; called once, on import."""
     if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
-        keras.utils.set_random_seed(seed)
         return
-    sys.modules["tensorflow"] = None  # type: ignore[assignment]  # Keras: "not installed"
+    from keras.src.utils.module_utils import tensorflow
+
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]  # importing it: ImportError
     try:
-        keras.utils.set_random_seed(seed)
+        tensorflow.available  # noqa: B018  # Keras caches: not available
     finally:
         del sys.modules["tensorflow"]
+
+
+keep_tensorflow_unloaded()
 
 
 def copy_variables(source: keras.Model, target: keras.Model) -> None:

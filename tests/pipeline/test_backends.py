@@ -92,6 +92,26 @@ def test_a_saved_model_predicts_the_same_under_another_backend(other: str, tmp_p
     np.testing.assert_allclose(mine, saved, rtol=1e-5)
 
 
+@pytest.mark.skipif(keras.backend.backend() == "tensorflow", reason="TensorFlow runs here")
+def test_another_backend_never_imports_tensorflow(tmp_path: Path) -> None:
+    # a fresh process that loads a point gru and predicts (a replay's first day), seeding nothing
+    make_model("gru", **TINY_NETWORK).fit(tiny_split(), epochs=2, seed=3).save(tmp_path / "gru")
+    script = (
+        "import sys; from pipeline.models import load_model;"
+        "from tests.pipeline.test_backends import tiny_split;"
+        "load_model(sys.argv[1]).predict_part(tiny_split().test);"
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "gru")],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert out.split()[-1] == "False"
+
+
 def test_the_settings_name_the_backend_and_keras_backend_counts_as_its_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

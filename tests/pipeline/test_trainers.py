@@ -24,7 +24,7 @@ def _data(seed: int, n: int = 1200) -> tuple[np.ndarray, np.ndarray]:
 def _fit(network: keras.Model, X: np.ndarray, y: np.ndarray, seed: int) -> None:
     """Two epochs on the model's batches, validated on the last tenth (as RecurrentModel)."""
     cut = len(X) * 9 // 10
-    trainers.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)
     batches = trainers.Batches(X[:cut], y[:cut], batch_size=32, seed=seed)
     network.fit(
         batches,
@@ -38,7 +38,7 @@ def _fit(network: keras.Model, X: np.ndarray, y: np.ndarray, seed: int) -> None:
 
 def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
     """What training the model's own network with a fresh Adam gives."""
-    trainers.set_random_seed(seed)  # as RecurrentModel._fit builds
+    keras.utils.set_random_seed(seed)  # as RecurrentModel._fit builds
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     network.compile(optimizer=keras.optimizers.Adam(1e-3), loss=trainers.weighted(gaussian_nll))
     _fit(network, X, y, seed)
@@ -46,7 +46,7 @@ def _fresh_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
 
 
 def _pooled_fit(X: np.ndarray, y: np.ndarray, seed: int) -> list[np.ndarray]:
-    trainers.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=seed)
     twin = trainers.pooled_trainer(network, gaussian_nll, 1e-3)
     _fit(twin, X, y, seed)
