@@ -21,6 +21,7 @@ where ``[intervals] pool`` and ``aci_step`` are chosen.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import date
 from typing import TypedDict
 
@@ -79,8 +80,10 @@ def walk(
     end: str,
     kinds: tuple[str, ...] = tuple(VOLATILITY_MODELS),
     pools: tuple[int, ...] = POOLS,
+    only: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """Per calibration and target day in [start, end]: the quantiles' scores."""
+    """Per calibration and target day in [start, end]: the quantiles' scores (``only``: just
+    the calibrations of these labels, the baseline always)."""
     bars = _series(symbol)
     close = bars["close"].to_numpy("float64")
     returns = np.log(close[1:] / close[:-1])  # sample i: issued on bar i, target bar i + 1
@@ -94,6 +97,8 @@ def walk(
         sigma = _filtered(kind, returns, proxy, days)
         for name, options in _calibrations(pools).items():
             label = f"{kind} {name}"
+            if only is not None and label not in only:
+                continue
             frames.append(_scores(kind, label, days, close, relative, sigma, options, trailing))
     return pd.concat(frames, ignore_index=True)
 
@@ -156,7 +161,7 @@ def _scores(
             history = relative[known] / sigma[i][known]
             scale = float(sigma[i][i])
             q = quantile_forecast(last, last, history, scale=scale, **options)
-        row: dict[str | float, float] = {"day": i, "actual": close[i + 1]}
+        row: dict[str | float, float] = {"day": i, "last": last, "actual": close[i + 1]}
         row["volatility"] = trailing[i]
         for tau, value in q.items():
             row[tau] = value

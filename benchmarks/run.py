@@ -5,8 +5,8 @@ figures in BENCHMARKS.md are copied from there. Ratios are measured side by side
 the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
-        probabilistic_direct|fhs_validation|fhs_walkforward|profile|replay_speed|overhead|
-        warm_run|epoch_time|backend|views|all] [--days N]
+        probabilistic_direct|fhs_validation|fhs_walkforward|fhs_risk|profile|replay_speed|
+        overhead|warm_run|epoch_time|backend|views|all] [--days N]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import pandas as pd
 from benchmarks import replay_speed
 from benchmarks.backend import backend
 from benchmarks.epoch_time import epoch_time
+from benchmarks.fhs_risk import fhs_risk
 from benchmarks.fhs_walkforward import fhs_validation, fhs_walkforward
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from benchmarks.views import views
@@ -254,6 +255,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "probabilistic_direct": probabilistic_direct,
     "fhs_validation": fhs_validation,
     "fhs_walkforward": fhs_walkforward,
+    "fhs_risk": fhs_risk,
     "profile": replay_speed.profile,
     "replay_speed": replay_speed.replay_speed,
     "overhead": replay_speed.overhead,
