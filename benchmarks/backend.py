@@ -8,8 +8,9 @@ Per backend (tensorflow, jax, torch: those installed) and preset (``default``, `
 ``gru`` (and the ``default`` lstm) fits the bundled Moutai close history; the first epoch
 (tracing and compiling) and the mean of the later ones are timed, and ``import keras`` plus a
 first op. Then one ``nextbar train --symbol BTC-USD --model gru --search-budget 0`` per backend
-and preset, beside a plain Keras script that fits the same saved windows for the same epochs
-(its Python start-up, import and compile included), as the #20 goal compares them.
+and preset (``NEXTBAR_BENCH_TRAIN_PRESETS``: a comma-separated subset), beside a plain Keras
+script that fits the same saved windows for the same epochs (its Python start-up, import and
+compile included), as the #20 goal compares them.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def backend(**_: object) -> pd.DataFrame:
             rows.append({**row, **json.loads(out.strip().splitlines()[-1])})
             print(json.dumps(rows[-1]), flush=True)  # a long suite shows its rows as they come
     with tempfile.TemporaryDirectory() as tmp:
-        for preset in ("default", "seed"):
+        for preset in os.environ.get("NEXTBAR_BENCH_TRAIN_PRESETS", "default,seed").split(","):
             for name in installed():
                 row = {"backend": name, "preset": preset, "model": "gru (nextbar train)"}
                 rows.append({**row, **_train(name, preset, Path(tmp))})

@@ -1,5 +1,6 @@
-"""A warm ``nextbar run --source bundled`` (issue #11): the models already trained, as on any
-day after the first, with the Prefect and TensorFlow start-up shares beside it.
+"""A warm ``nextbar run --source bundled`` (issues #11, #20, #22): the models already trained, as
+on any day after the first, with JAX's compilation cache cold, then the same day refitted with
+the cache warm, then a same-day re-run; the start-up shares (Prefect, each backend) beside it.
 
     python -m benchmarks.run --suite warm_run
 
@@ -11,6 +12,7 @@ or a user would start it: ingest (nothing new), fine-tune or keep each model, fo
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from pipeline.models.backend import CACHE_FOLDER
 
 BIN = Path(sys.executable).parent
 SYMBOLS = ("600519.SH", "BTC-USD")
@@ -46,17 +50,24 @@ def warm_run(**_: object) -> pd.DataFrame:
             before = {s: load_bars(con, s)["date"].iloc[-2].date() for s in SYMBOLS}
         for symbol, day in before.items():  # the day before the last bar: full retrains
             daily(symbols=[symbol], as_of=day, skip_ingest=True, warehouse=str(path))
-        python = str(BIN / "python")
+        python, nextbar = str(BIN / "python"), str(BIN / "nextbar")
         rows = {
             "python start-up": _seconds([python, "-c", "pass"], env),
             "import prefect": _seconds([python, "-c", "import prefect"], env),
-            "import keras (TensorFlow)": _seconds([python, "-c", "import keras"], env),
-            "nextbar --help (CLI imports)": _seconds([str(BIN / "nextbar"), "--help"], env),
+            **{
+                f"import keras ({name})": _seconds(
+                    [python, "-c", "import keras"], {**env, "KERAS_BACKEND": name}
+                )
+                for name in ("tensorflow", "jax")
+            },
+            "nextbar --help (CLI imports)": _seconds([nextbar, "--help"], env),
         }
-        rows["warm nextbar run --source bundled"] = _seconds(
-            [str(BIN / "nextbar"), "run", "--source", "bundled"], env
-        )
-    total = rows["warm nextbar run --source bundled"]
+        shutil.rmtree(Path(tmp) / CACHE_FOLDER, ignore_errors=True)  # JAX's compiled steps
+        run = [nextbar, "run", "--source", "bundled"]
+        rows["warm nextbar run --source bundled, compilation cache cold"] = _seconds(run, env)
+        rows["the same day again, --force (refits), cache warm"] = _seconds([*run, "--force"], env)
+        rows["the same day again (reuses the day's fits)"] = _seconds(run, env)
+    total = rows["warm nextbar run --source bundled, compilation cache cold"]
     frame = pd.DataFrame({"part": list(rows), "seconds": list(rows.values())})
     frame["share_of_run"] = frame["seconds"] / total
     return frame
