@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.text import Text
 
 from flows import output
+from pipeline.evaluation.naive import against_naive
 
 
 class _ScoredProgress(Progress):
@@ -45,7 +46,7 @@ def running_score(info: dict[str, Any]) -> str:
     if info.get("mae") is None:
         return "champion MAE: no replayed forecast scored yet"
     mae, naive = info["mae"], info["naive_mae"]
-    verdict = "beats naive" if mae < naive else "ties naive" if mae == naive else "loses to naive"
+    verdict = against_naive(mae, naive)
     return f"champion MAE {mae:,.2f} · naive {naive:,.2f} ({info['scored']} scored): {verdict}"
 
 

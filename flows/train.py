@@ -152,7 +152,8 @@ def plot_test_predictions(
         return None
     stamp = datetime.now(tz=UTC).strftime("%Y%m%dT%H%M%S")
     path = settings.plots_dir / symbol / f"train-{stamp}.png"
-    return str(plots.plot_test_predictions(predictions, symbol, target, path))
+    currency = resolve_symbols([symbol], settings)[0].currency
+    return str(plots.plot_test_predictions(predictions, symbol, target, path, currency=currency))
 
 
 @task(name="publish-train-report")

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn import metrics as skm
 
+from pipeline.evaluation.naive import skill
 from pipeline.evaluation.significance import diebold_mariano
 
 
@@ -60,16 +61,6 @@ def direction_accuracy(actual: ArrayLike, predicted: ArrayLike, last_known: Arra
     if not calls.any():
         return float("nan")
     return float(np.mean(moved[calls] == called[calls]))
-
-
-def skill(mae_model: float, mae_naive: float) -> float:
-    """``1 - mae_model / mae_naive``: above 0 beats the naive forecast, 0 ties it.
-
-    NaN when the naive forecast is perfect (mae_naive == 0): no skill can be measured.
-    """
-    if mae_naive == 0:
-        return float("nan")
-    return 1.0 - mae_model / mae_naive
 
 
 def evaluate(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> dict[str, float]:

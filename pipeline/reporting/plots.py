@@ -17,11 +17,20 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from pipeline.evaluation.naive import against_naive
+
 TAB10 = [
     f"tab:{c}"
     for c in ["blue", "orange", "green", "red", "purple", "brown", "pink", "gray", "olive", "cyan"]
 ]
 ORANGE = TAB10[1]  # naive's colour, kept out of the models' cycle
+# the models' cycle: tab20's dark shades, then its light ones, without naive's oranges (18
+# colours: every default kind gets its own)
+MODEL_COLORS = [
+    matplotlib.colormaps["tab20"](i)
+    for i in [*range(0, 20, 2), *range(1, 20, 2)]
+    if i not in (2, 3)
+]
 NAIVE_STYLE: dict[str, Any] = {"color": ORANGE, "linestyle": "--", "linewidth": 1.3}
 BAND_COLOR = "tab:blue"
 FAN_COLOR = "tab:red"
@@ -36,7 +45,7 @@ def plot_test_predictions(
     The legend gives each model's MAE with the naive MAE, so a loser is visible as one.
     """
     fig, ax = plt.subplots(figsize=(11, 5.5), layout="constrained")
-    ax.set_prop_cycle(color=[c for c in TAB10 if c != ORANGE])
+    ax.set_prop_cycle(color=MODEL_COLORS)
     first = predictions[predictions["model"] == predictions["model"].iloc[0]]
     naive_mae = (first["actual"] - first["last_known"]).abs().mean()
     ax.plot(first["date"], first["actual"], color="black", linewidth=1.6, label="actual")
@@ -51,7 +60,7 @@ def plot_test_predictions(
         if model == "naive":
             continue
         mae = (rows["actual"] - rows["predicted"]).abs().mean()
-        verdict = "beats naive" if mae < naive_mae else "LOSES to naive"
+        verdict = against_naive(mae, naive_mae, loud=True)
         ax.plot(
             rows["date"],
             rows["predicted"],
@@ -106,7 +115,7 @@ def plot_forecasts(
     if not shown.empty:
         mae = (shown["actual"] - shown["predicted"]).abs().mean()
         naive_mae = (shown["actual"] - shown["naive_predicted"]).abs().mean()
-        verdict = "beats naive" if mae < naive_mae else "LOSES to naive"
+        verdict = against_naive(mae, naive_mae, loud=True)
         ax.plot(
             shown["target_date"],
             shown["naive_predicted"],

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.evaluation.naive import against_naive
 from pipeline.reporting.summary import SymbolSummary, summarize
 from pipeline.training.jobs import ModelOutcome
 from pipeline.training.search import Candidate
@@ -54,7 +55,7 @@ def _verdict(outcome: ModelOutcome, mae: float | None, naive: float | None) -> s
         return "baseline"
     if mae is None or naive is None:
         return ""
-    return "beats naive" if mae < naive else "LOSES to naive"
+    return against_naive(mae, naive, loud=True)
 
 
 def search_table(

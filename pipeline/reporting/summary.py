@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-TIE = 1e-9  # a skill this close to 0 is a tie: naive against itself sums in another order
+from pipeline.evaluation.naive import TIE
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pipeline.evaluation.metrics import (
     mse,
     r2,
     rmse,
-    skill,
 )
+from pipeline.evaluation.naive import against_naive, skill
 
 # Yesterday's prices, today's prices and a forecast of today: errors are 1, -2, 0, 4.
 LAST = np.array([100.0, 100.0, 50.0, 200.0])
@@ -40,6 +40,13 @@ def test_direction_accuracy_and_its_tie_rule() -> None:
     assert direction_accuracy(ACTUAL, PREDICTED, LAST) == pytest.approx(2 / 3)
     # The naive forecast never moves: it calls no direction, so there is no accuracy.
     assert np.isnan(direction_accuracy(ACTUAL, LAST, LAST))
+
+
+def test_a_tie_with_naive_is_neither_a_win_nor_a_loss() -> None:
+    assert against_naive(895.41, 895.41) == "ties naive"  # naive_vol's point is naive's
+    assert against_naive(895.41 * (1 + 1e-12), 895.41) == "ties naive"  # summed in another order
+    assert against_naive(895.10, 895.41) == "beats naive"
+    assert against_naive(906.23, 895.41) == "loses to naive"
 
 
 def test_skill() -> None:
