@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.choices import POLICIES
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import Calibration
 from pipeline.models.ensemble import EnsembleModel
@@ -25,9 +26,6 @@ from pipeline.training.presets import Preset, get_preset
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
-
-
-POLICIES = ("frozen", "finetune")
 
 
 @dataclass(frozen=True)

@@ -70,17 +70,14 @@ def _option_help(command: str, option: str) -> str:
 
 
 def test_choice_lists_are_complete() -> None:
-    from pipeline.daily.step import POLICIES
+    from pipeline.choices import POLICIES, PRESET_NAMES, STEP_KINDS, TARGETS
     from pipeline.data.sources import SOURCE_NAMES
-    from pipeline.models.registry import STEP_KINDS
-    from pipeline.splits.config import TARGETS
-    from pipeline.training.presets import PRESETS
 
     assert all(f" {kind} " in f" {MODEL_CHOICES} " for kind in [*STEP_KINDS, "all"])
     for command in ("train", "run", "replay"):
         assert MODEL_CHOICES in _option_help(command, "--models")
         assert all(target in _option_help(command, "--target") for target in TARGETS)
-        assert all(preset in _option_help(command, "--preset") for preset in PRESETS)
+        assert all(preset in _option_help(command, "--preset") for preset in PRESET_NAMES)
     for command in ("run", "replay"):
         assert all(policy in _option_help(command, "--policy") for policy in POLICIES)
     for command in ("run", "ingest"):
