@@ -1,7 +1,8 @@
 """Help that reads well (#22): whole command summaries, no ``<bool>``, complete choice lists,
 ``--model`` and ``--models`` alike; and each command starts only what it needs (#20): no
-deep-learning backend for sql, config, models, init, gc, ingest or --help, and no Prefect
-(so no temporary server) for the commands that run no flow."""
+deep-learning backend for sql, config, models, init, gc, ingest or --help, no Prefect (so no
+temporary server), scikit-learn or SciPy for the commands that run no flow, and no pandas for
+``sql`` as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flows.cli import app
 from flows.cli.app import MODEL_CHOICES
 
 BACKENDS = ("keras", "tensorflow", "jax", "torch")
+MODEL_CODE = ("sklearn", "scipy")  # reading the settings or a choice list needs neither
 
 # Runs the command in a Python process and writes the modules it imported to argv[1].
 IMPORTED = """
@@ -129,7 +131,14 @@ def test_a_command_without_flows_starts_neither_prefect_nor_a_backend(
     stocked: Path, tmp_path: Path, args: list[str]
 ) -> None:
     modules = _imported(tmp_path, stocked, *args)
-    assert not modules & {*BACKENDS, "prefect"}
+    assert not modules & {*BACKENDS, *MODEL_CODE, "prefect"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_sql_as_csv_or_json_imports_no_pandas(stocked: Path, tmp_path: Path, fmt: str) -> None:
+    modules = _imported(tmp_path, stocked, "sql", "select 1", "--format", fmt)
+    assert "duckdb" in modules  # the command ran
+    assert not modules & {"pandas", "numpy", "exchange_calendars", *MODEL_CODE, "prefect"}
 
 
 @pytest.mark.parametrize(
