@@ -1,10 +1,13 @@
 """The names a setting or option takes: model kinds and their groups, presets, policies and
-targets (sources: pipeline.data.sources). Nothing is imported here, so reading the settings or
-checking an option loads no model code; the modules behind the names check they match them
-(pipeline.models.kinds, pipeline.training.presets, pipeline.splits.config).
+targets (sources: pipeline.data.sources), and :func:`resolve_kinds`. Nothing but the errors
+is imported here, so reading the settings or checking an option loads no model code; the
+modules behind the names check they match them (pipeline.models.kinds,
+pipeline.training.presets, pipeline.splits.config).
 """
 
 from __future__ import annotations
+
+from pipeline.errors import InputError
 
 BASELINE_KINDS: tuple[str, ...] = ("naive", "drift", "linear")
 RECURRENT_KINDS: tuple[str, ...] = ("rnn", "gru", "lstm")
@@ -17,7 +20,7 @@ DISTRIBUTIONAL_KINDS: tuple[str, ...] = ("gru_dist", "lstm_dist")
 SCALED_KINDS: tuple[str, ...] = (*VOLATILITY_KINDS, *DISTRIBUTIONAL_KINDS)
 NEURAL_KINDS: tuple[str, ...] = (*RECURRENT_KINDS, *DISTRIBUTIONAL_KINDS)  # fine-tuned daily
 ENSEMBLE_KIND = "ensemble"
-# Single models; "all" in pipeline.training.jobs.resolve_kinds means these. The ensemble refits its
+# Single models; "all" in resolve_kinds means these. The ensemble refits its
 # own members, so it is asked for by name rather than doubling the cost of "all".
 SINGLE_KINDS: tuple[str, ...] = (
     *BASELINE_KINDS,
@@ -37,3 +40,17 @@ PRESET_NAMES: tuple[str, ...] = ("seed", "default")
 POLICIES: tuple[str, ...] = ("frozen", "finetune")
 # Predictions are prices, so targets are the price columns (pipeline.data.bars.PRICE_COLUMNS)
 TARGETS: tuple[str, ...] = ("open", "high", "low", "close")
+
+
+def resolve_kinds(models: list[str]) -> list[str]:
+    """Expand ``all`` (every single model, not the ensemble) and check names; naive is always
+    included so nothing is shown without it."""
+    kinds: list[str] = []
+    for name in models:
+        if name == "all":
+            kinds += list(SINGLE_KINDS)
+        elif name in STEP_KINDS:
+            kinds.append(name)
+        else:
+            raise InputError(f"unknown model kind {name!r}; choose from {[*STEP_KINDS, 'all']}")
+    return list(dict.fromkeys(["naive", *kinds]))

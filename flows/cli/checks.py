@@ -63,7 +63,7 @@ def check_source(source: str | None, symbols: list[SymbolInfo] | None = None) ->
 
 def check_models(models: list[str] | None) -> None:
     """Known model kinds (--model/--models), as the training step resolves them."""
-    from pipeline.training.jobs import resolve_kinds
+    from pipeline.choices import resolve_kinds
 
     if models:
         try:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.choices import POLICIES
+from pipeline.choices import POLICIES, resolve_kinds
 from pipeline.errors import InputError
 from pipeline.forecast.intervals import Calibration
 from pipeline.models.ensemble import EnsembleModel
@@ -21,7 +21,6 @@ from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
-from pipeline.training.jobs import resolve_kinds
 from pipeline.training.presets import Preset, get_preset
 
 if TYPE_CHECKING:
