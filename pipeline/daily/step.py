@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline.choices import POLICIES, resolve_kinds
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import Calibration
+from pipeline.forecast.calibration import Calibration
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
 from pipeline.splits.build import build_split

@@ -18,7 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.forecast.intervals import Calibration, interval_bounds, issued_quantiles
+from pipeline.forecast.calibration import Calibration
+from pipeline.forecast.intervals import interval_bounds, issued_quantiles
 from pipeline.forecast.point import forecast_next
 from pipeline.models.volatility import ScaledNaiveModel
 from pipeline.splits.split import Split
