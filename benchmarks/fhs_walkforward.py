@@ -37,7 +37,8 @@ from pipeline.evaluation.probabilistic import (
     spa_vs_naive,
     tercile_coverage,
 )
-from pipeline.forecast.intervals import ACI_GAMMA, ACI_REPLAY, CALIBRATION_WINDOW, quantile_forecast
+from pipeline.forecast.calibration import ACI_REPLAY, CALIBRATION_WINDOW
+from pipeline.forecast.intervals import ACI_GAMMA, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, GjrHar, VarianceModel
 
 RANGES = {"BTC-USD": ("2018-01-01", "2024-05-26"), "600519.SH": ("2015-01-01", "2020-04-24")}

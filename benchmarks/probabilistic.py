@@ -34,7 +34,8 @@ from pipeline.evaluation.probabilistic import (
     spa_vs_naive,
     tercile_coverage,
 )
-from pipeline.forecast.intervals import ACI_GAMMA, ACI_REPLAY, CALIBRATION_WINDOW, quantile_forecast
+from pipeline.forecast.calibration import ACI_REPLAY, CALIBRATION_WINDOW
+from pipeline.forecast.intervals import ACI_GAMMA, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, daily_series
 from pipeline.settings import DEFAULT_MODELS
 from pipeline.splits.build import build_split

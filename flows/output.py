@@ -3,6 +3,7 @@
 A table keeps its key columns first and shows as many columns as the terminal's width holds;
 the rest are named under it (``--wide`` or ``--format csv`` shows them). Each column has one
 number format, a missing value is always shown as ``—``, and dates are ISO in every format.
+pandas is imported when a frame is printed: a command that prints none loads none.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # One width for everything printed: the terminal's, else $COLUMNS, else 80 (Rich's rule).
 console = Console()
@@ -38,6 +42,8 @@ class OutputFormat(StrEnum):
 
 
 def _is_missing(value: object) -> bool:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -45,6 +51,8 @@ def _is_missing(value: object) -> bool:
 
 def _iso(value: object, timespec: str = "auto") -> object:
     """A date as YYYY-MM-DD, a timestamp as ISO 8601; anything else as it is."""
+    import pandas as pd
+
     if isinstance(value, pd.Timestamp | datetime):
         naive_midnight = value.tzinfo is None and value == pd.Timestamp(value).normalize()
         return value.date().isoformat() if naive_midnight else value.isoformat(timespec=timespec)
@@ -55,6 +63,8 @@ def _iso(value: object, timespec: str = "auto") -> object:
 
 def iso_dates(frame: pd.DataFrame, timespec: str = "auto") -> pd.DataFrame:
     """``frame`` with every date and timestamp column as ISO text (missing: None)."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
         values = out[column]
@@ -67,6 +77,8 @@ def iso_dates(frame: pd.DataFrame, timespec: str = "auto") -> pd.DataFrame:
 def column_format(values: pd.Series, name: str) -> Callable[[object], str]:
     """How every cell of one column is written: ratios to 3 decimals, prices to the tick (2),
     small floats of other kinds to 4; integers and text as they are."""
+    import pandas as pd
+
     if pd.api.types.is_float_dtype(values):
         if _RATIO.search(name):
             spec = ",.3f"
@@ -78,6 +90,8 @@ def column_format(values: pd.Series, name: str) -> Callable[[object], str]:
 
 
 def _table(frame: pd.DataFrame, columns: Sequence[str], title: str | None) -> Table:
+    import pandas as pd
+
     table = Table(title=title, show_lines=False)
     formats = [column_format(frame[c], str(c)) for c in columns]
     for column in columns:

@@ -23,12 +23,13 @@ from flows.common import (
     record_outcomes,
     resolve_symbols,
 )
+from pipeline.choices import resolve_kinds
 from pipeline.daily.step import StepConfig
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig, TargetKind
-from pipeline.training.jobs import FitJob, ModelOutcome, resolve_kinds
+from pipeline.training.jobs import FitJob, ModelOutcome
 from pipeline.training.presets import Preset
 from pipeline.training.search import Candidate, best_by_kind, chosen_trials, search_history
 from warehouse.bars import load_bars

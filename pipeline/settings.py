@@ -10,7 +10,6 @@ Precedence, highest first: a CLI flag or flow parameter (keyword arguments of
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +24,26 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from pipeline.daily.step import POLICIES
+from pipeline.choices import (
+    DISTRIBUTIONAL_KINDS,
+    POLICIES,
+    PRESET_NAMES,
+    SCALED_KINDS,
+    STEP_KINDS,
+    TARGETS,
+    VOLATILITY_KINDS,
+)
 from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.environment import check_environment
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import (
+from pipeline.forecast.calibration import (
     DEFAULT_ACI_STEP,
     DEFAULT_POOL,
     DEFAULT_SCALE,
     Calibration,
 )
 from pipeline.models import backend
-from pipeline.models.registry import (
-    DISTRIBUTIONAL_KINDS,
-    SCALED_KINDS,
-    STEP_KINDS,
-    VOLATILITY_KINDS,
-)
 from pipeline.settings_checks import (
     check_names,
     explain,
@@ -59,8 +60,6 @@ from pipeline.settings_sections import (
     WatchListConfig,
     one_of,
 )
-from pipeline.splits.config import TARGETS
-from pipeline.training.presets import PRESETS
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("nextbar.toml")
@@ -105,7 +104,7 @@ class ModelConfig(BaseModel):
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
-        return one_of(value, PRESETS, "preset")
+        return one_of(value, PRESET_NAMES, "preset")
 
     @field_validator("backend")
     @classmethod
@@ -300,58 +299,5 @@ def load_settings(**flags: Any) -> Settings:
         raise InputError(explain(exc, path, in_file)) from None
     except SettingsError as exc:
         raise InputError(explain_unparsed(exc)) from None
-    backend.use_backend(settings.model.backend)
-    backend.use_compilation_cache(settings.warehouse.parent / backend.CACHE_FOLDER)
+    backend.use_settings(settings.model.backend, settings.warehouse)
     return settings
-
-
-def describe(settings: Settings, flags: dict[str, Any] | None = None) -> list[tuple[str, str, str]]:
-    """Every effective setting as (key, value, where it came from); the token only as set."""
-    given = {k for k, v in (flags or {}).items() if v is not None}
-    path = config_path()
-    in_file = _flat(tomllib.loads(path.read_text())) if path.is_file() else {}
-    env = {name.upper() for name in os.environ}
-    preset = PRESETS[settings.model.preset]
-    rows = []
-    for key, value in _flat(settings.model_dump(exclude={"symbols"})).items():
-        section, _, name = key.rpartition(".")
-        names = {f"NEXTBAR_{key.replace('.', '__').upper()}"}
-        if section:  # a whole section as JSON
-            names.add(f"NEXTBAR_{section.upper()}")
-        if key == "tushare_token":
-            names.add("TUSHARE_TOKEN")
-        if key == "model.backend" and backend.GIVEN:
-            names.add(backend.ENV)
-        if key in given:
-            origin = "flag"
-        elif found := sorted(names & env):
-            origin = f"environment {found[0]}"
-        elif key in in_file:
-            origin = f"file {path}"
-        elif key in PATH_DIRS:
-            origin = "beside the warehouse"
-        elif value is None and name in ("epochs", "window"):
-            value, origin = getattr(preset, name), f"preset {preset.name}"
-        else:
-            origin = "default"
-        if key == "tushare_token":
-            value = "(set, hidden)" if value is not None else None
-        if isinstance(value, list | tuple):
-            value = ", ".join(map(str, value))
-        rows.append((key, "" if value is None else str(value), origin))
-    origin = f"file {path}" if "symbols" in in_file else "default"
-    if "NEXTBAR_SYMBOLS" in env:
-        origin = "environment NEXTBAR_SYMBOLS"
-    rows.append(("symbols", ", ".join(i.symbol for i in settings.symbol_infos()), origin))
-    return rows
-
-
-def _flat(data: dict[str, Any]) -> dict[str, Any]:
-    """``{"model": {"epochs": 5}}`` as ``{"model.epochs": 5}`` (one level deep; lists kept)."""
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            flat[key] = value
-    return flat

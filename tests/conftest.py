@@ -45,10 +45,15 @@ def warehouse_path(tmp_path: Path) -> Path:
 def xshg_until_2026(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """XSHG's horizon pinned at 2026-12-31 (exchange-calendars 4.13's), so tests about the days
     past it stay meaningful after a release adds 2027's holidays."""
-    from pipeline.data import calendars
+    from pipeline.data import calendars, past_horizon
 
     def fresh() -> None:  # nor what an earlier test's runs made known (closures, files)
-        for known in (calendars._closures, calendars._holidays, calendars._extra_sessions):
+        for known in (
+            past_horizon._closures,
+            past_horizon._holidays,
+            past_horizon._extra_sessions,
+            past_horizon._deferred,
+        ):
             known.clear()
         calendars._sessions.cache_clear()
         calendars._trading_calendar.cache_clear()

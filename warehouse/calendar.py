@@ -1,6 +1,8 @@
 """Calendars past exchange-calendars' horizon, as the warehouse sees them: closures found in
 the bars (``calendar_closures``) and forecasts re-targeted when their day turned out not to
-trade. A writer's open runs :func:`sync_calendars` (warehouse.connection)."""
+trade. A writer's open runs :func:`sync_calendars` (warehouse.connection), and a reader's
+:func:`load_closures`, which builds no calendar: pipeline.data.calendars (exchange-calendars)
+is imported where one is built."""
 
 from __future__ import annotations
 
@@ -11,11 +13,7 @@ from datetime import date, time, timedelta
 
 import duckdb
 
-from pipeline.data.calendars import (
-    CalendarFallbackWarning,
-    trading_calendar,
-    use_closures,
-)
+from pipeline.data.past_horizon import use_closures
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
 from warehouse.scores import refresh_scores
 
@@ -77,6 +75,8 @@ def retarget_forecasts(con: duckdb.DuckDBPyConnection) -> int:
     """Move each unscored forecast whose target day is not a trading day (as now known) to the
     next trading day after its as-of day, keeping the first in ``retargeted_from``; the number
     of target days moved. Scores of the symbols touched are recomputed."""
+    from pipeline.data.calendars import CalendarFallbackWarning, trading_calendar
+
     moved: list[tuple[date, str, date, date]] = []
     rows = con.execute(_PENDING, {"always": ALWAYS_OPEN}).fetchall()
     with warnings.catch_warnings():
@@ -110,6 +110,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def sync_calendars(con: duckdb.DuckDBPyConnection) -> None:
     """Closures seen in the bars past each calendar's horizon, recorded and made known to the
     calendars, then forecasts re-targeted where their day turned out not to trade."""
+    from pipeline.data.calendars import trading_calendar
+
     rows = con.execute(
         "select any_value(symbol), calendar from symbols where calendar <> ? group by calendar",
         [ALWAYS_OPEN],

@@ -63,7 +63,7 @@ def check_source(source: str | None, symbols: list[SymbolInfo] | None = None) ->
 
 def check_models(models: list[str] | None) -> None:
     """Known model kinds (--model/--models), as the training step resolves them."""
-    from pipeline.training.jobs import resolve_kinds
+    from pipeline.choices import resolve_kinds
 
     if models:
         try:
@@ -74,13 +74,11 @@ def check_models(models: list[str] | None) -> None:
 
 def check_step(options: dict[str, Any]) -> None:
     """The model, target, preset and policy options of a command, where given."""
-    from pipeline.daily.step import POLICIES
-    from pipeline.splits.config import TARGETS
-    from pipeline.training.presets import PRESETS
+    from pipeline.choices import POLICIES, PRESET_NAMES, TARGETS
 
     check_models(options.get("models"))
     _one_of("--target", options.get("target"), TARGETS)
-    _one_of("--preset", options.get("preset"), list(PRESETS))
+    _one_of("--preset", options.get("preset"), PRESET_NAMES)
     _one_of("--policy", options.get("policy"), POLICIES)
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from flows.cli.app import app
 from flows.output import console, print_frame
-from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pipeline.settings import Settings
 
 
 @app.command()
@@ -24,7 +27,10 @@ def config(
     Precedence: flag > environment > nextbar.toml > defaults; the tushare token is shown only
     as set or not.
     """
-    from pipeline.settings import config_path, describe, load_settings
+    import pandas as pd
+
+    from pipeline.settings import config_path, load_settings
+    from pipeline.settings_origins import describe
 
     flags = {"warehouse": warehouse}
     settings = load_settings(**flags)
@@ -39,6 +45,8 @@ def config(
 
 def calendar_horizons(settings: Settings) -> pd.DataFrame:
     """Each watched calendar's horizon and what covers the days past it."""
+    import pandas as pd
+
     from flows.calendars import configure_calendars
     from pipeline.data.horizons import horizon_rows
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from flows.cli.app import SymbolsOpt, WarehouseOpt, app, parse_date, warehouse_path
@@ -92,6 +91,8 @@ def ingest(
 
 def print_ingest(results: list[SymbolIngest]) -> None:
     """The per-symbol ingest summary."""
+    import pandas as pd
+
     frame = pd.DataFrame([r.__dict__ for r in results])
     shown = frame.drop(columns=["start", "end", "error"])
     print_frame(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from flows.cli.app import WarehouseOpt, app, warehouse_path
@@ -21,6 +20,8 @@ def gc(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Delete model and split files no champion, newest run or unscored forecast needs."""
+    import pandas as pd
+
     from flows.gc import gc as gc_flow
 
     report = gc_flow(apply=apply, keep_latest=keep_latest, warehouse=str(warehouse_path(warehouse)))

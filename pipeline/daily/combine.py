@@ -16,12 +16,8 @@ import pandas as pd
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate, significance_vs_naive
 from pipeline.evaluation.probabilistic import distribution_scores
-from pipeline.forecast.intervals import (
-    CALIBRATION_WINDOW,
-    calibration_pool,
-    interval_bounds,
-    quantile_forecast,
-)
+from pipeline.forecast.calibration import CALIBRATION_WINDOW
+from pipeline.forecast.intervals import calibration_pool, interval_bounds, quantile_forecast
 from pipeline.models.ensemble import EnsembleModel, top_k_by_validation_mae
 from pipeline.models.registry import ENSEMBLE_KIND
 from pipeline.training.jobs import ModelOutcome

@@ -6,7 +6,7 @@ from datetime import date
 
 import pandas as pd
 
-from pipeline.forecast.intervals import Calibration
+from pipeline.forecast.calibration import Calibration
 
 
 class Realized:

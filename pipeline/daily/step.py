@@ -13,21 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipeline.choices import POLICIES, resolve_kinds
 from pipeline.errors import InputError
-from pipeline.forecast.intervals import Calibration
+from pipeline.forecast.calibration import Calibration
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
-from pipeline.training.jobs import resolve_kinds
 from pipeline.training.presets import Preset, get_preset
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
-
-
-POLICIES = ("frozen", "finetune")
 
 
 @dataclass(frozen=True)

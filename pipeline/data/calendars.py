@@ -7,28 +7,28 @@ the user's holiday file of that exchange (:mod:`pipeline.data.holidays`), an ``e
 callable (tushare's ``trade_cal`` for XSHG), else weekdays, with one
 ``CalendarFallbackWarning`` per year. Weekdays no symbol of the exchange traded while later
 bars exist (``closures``, found in the warehouse) never trade, whatever the source.
+:mod:`pipeline.data.past_horizon` holds these sources per calendar.
 """
 
 from __future__ import annotations
 
 import warnings
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
+from pipeline.data import past_horizon
 from pipeline.data.holidays import HolidayList
+from pipeline.data.past_horizon import ExtraSessions
 from pipeline.data.symbols import ALWAYS_OPEN, XSHG, SymbolInfo, exchange_calendar
 from pipeline.errors import InputError, SourceError
 
 # Other exchanges: sessions from this day (or the calendar's first) to its default end.
 EXCHANGE_FIRST_DAY = date(2000, 1, 1)
-
-ExtraSessions = Callable[[date, date], list[date] | None]
-"""Sessions in start..end inclusive, or None when the range is unknown to it."""
 
 # The library's XSHG holiday list starts in 1999 (earlier years would be plain weekdays)
 # and ends with the last announced year; its default start is only 20 years back.
@@ -242,46 +242,13 @@ class TradingCalendar:
         return self._extra_years[year], ""
 
 
-_extra_sessions: dict[str, ExtraSessions] = {}  # per calendar, e.g. XSHG: tushare's trade_cal
-_holidays: dict[str, HolidayList] = {}  # per calendar: the user's holiday files
-_closures: dict[str, frozenset[date]] = {}  # per calendar: weekdays without any bar
-
-
-def use_extra_sessions(extra_sessions: ExtraSessions | None, calendar: str = XSHG) -> None:
-    """Make ``extra_sessions`` (e.g. tushare's ``trade_cal``) the source of ``calendar``'s
-    sessions past the library's range for every symbol asked for without one; None: none."""
-    if extra_sessions is None:
-        _extra_sessions.pop(calendar, None)
-    else:
-        _extra_sessions[calendar] = extra_sessions
-    _trading_calendar.cache_clear()
-
-
-def use_holidays(lists: Mapping[str, HolidayList]) -> None:
-    """The users' holiday files, per calendar (replacing those given before)."""
-    _holidays.clear()
-    _holidays.update(lists)
-    _trading_calendar.cache_clear()
-
-
-def use_closures(calendar: str, days: frozenset[date]) -> None:
-    """Weekdays past ``calendar``'s horizon on which none of its symbols traded."""
-    if _closures.get(calendar, frozenset()) != days:
-        _closures[calendar] = days
-        _trading_calendar.cache_clear()
-
-
 def trading_calendar(
     info: SymbolInfo, extra_sessions: ExtraSessions | None = None
 ) -> TradingCalendar:
-    """The (cached) TradingCalendar of a symbol."""
-    name = info.calendar
-    return _trading_calendar(
-        info,
-        extra_sessions or _extra_sessions.get(name),
-        _holidays.get(name),
-        _closures.get(name, frozenset()),
-    )
+    """The (cached) TradingCalendar of a symbol, with what covers its calendar past the
+    horizon (pipeline.data.past_horizon)."""
+    extra, holidays, closures = past_horizon.sources(info.calendar)
+    return _trading_calendar(info, extra_sessions or extra, holidays, closures)
 
 
 @lru_cache(maxsize=32)
@@ -292,6 +259,9 @@ def _trading_calendar(
     closures: frozenset[date],
 ) -> TradingCalendar:
     return TradingCalendar(info, extra_sessions, holidays, closures)
+
+
+past_horizon.on_change(_trading_calendar.cache_clear)
 
 
 def trading_days(

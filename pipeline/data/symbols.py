@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from functools import cache
-
-import exchange_calendars
+from typing import TYPE_CHECKING
 
 from pipeline.errors import UnknownSymbolError
+
+if TYPE_CHECKING:
+    import exchange_calendars
 
 XSHG = "XSHG"
 ALWAYS_OPEN = "24/7"
@@ -159,6 +161,8 @@ def _ambiguity(symbol: str) -> str | None:
 def exchange_calendar(name: str, start: str | None = None) -> exchange_calendars.ExchangeCalendar:
     """The exchange-calendars calendar ``name`` (from ``start``, else its default range);
     UnknownSymbolError naming the codes to use otherwise."""
+    import exchange_calendars  # here: reading the settings builds no calendar
+
     try:
         return exchange_calendars.get_calendar(name, **({"start": start} if start else {}))
     except exchange_calendars.errors.InvalidCalendarName:

@@ -29,52 +29,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 from pipeline.errors import InsufficientDataError
+from pipeline.forecast.calibration import ACI_REPLAY, CALIBRATION_WINDOW, Calibration
 from pipeline.forecast.point import conformal_quantile
 
-CALIBRATION_WINDOW = 60  # the flat window's raw errors: about three months of trading days
-ACI_REPLAY = 60  # days ACI replays before the issue day
 ACI_GAMMA = 0.005  # Gibbs & Candès' step size: a miss at 95% raises the coverage ~0.005
 ACI_MIN_POOL = 20  # fewest past errors an ACI step calibrates on
-# The defaults, chosen on the validation years before the benchmark ranges (BENCHMARKS.md,
-# "FHS walk-forward"): the pool with the lowest mean 95% interval-score ratio over both series.
-DEFAULT_POOL = 1000
-DEFAULT_ACI_STEP = 0.0
-DEFAULT_SCALE = "naive_vol"
 QUANTILE_LEVELS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99)
 INTERVAL_QUANTILES = {80: (0.1, 0.9), 95: (0.025, 0.975)}  # interval -> (lower, upper) quantile
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """``[intervals]``: the FHS pool, ACI's step (0: off), the scale kind point models are
-    issued on, and the point models kept on the flat window (``naive`` always is)."""
-
-    pool: int = DEFAULT_POOL
-    aci_step: float = DEFAULT_ACI_STEP
-    scale: str = DEFAULT_SCALE
-    flat: tuple[str, ...] = ()
-
-    @property
-    def history(self) -> int:
-        """Errors a forecast needs: the pool, ACI's replay before it, or the flat window."""
-        fhs = self.pool + (ACI_REPLAY if self.aci_step > 0 else 0)
-        return max(fhs, CALIBRATION_WINDOW)
-
-    @property
-    def flat_kinds(self) -> tuple[str, ...]:
-        """The kinds calibrated on the flat window: ``naive`` and ``flat``."""
-        return ("naive", *self.flat)
-
-    def is_flat(self, kind: str) -> bool:
-        """Whether ``kind`` is calibrated on the flat window."""
-        return kind in self.flat_kinds
 
 
 def relative_errors(actual: ArrayLike, predicted: ArrayLike, last_known: ArrayLike) -> np.ndarray:

@@ -17,7 +17,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pipeline.forecast.intervals import Calibration, interval_bounds, issued_quantiles
+from pipeline.forecast.calibration import Calibration
+from pipeline.forecast.intervals import interval_bounds, issued_quantiles
 from pipeline.models.registry import SCALED_KINDS
 from pipeline.training.jobs import ModelOutcome
 from pipeline.training.train import STATUS_SUCCEEDED

@@ -56,6 +56,13 @@ def use_backend(name: str) -> None:
     os.environ[ENV] = name
 
 
+def use_settings(name: str, warehouse: Path) -> None:
+    """The settings' backend (``[model] backend``) for this process and its children, with
+    JAX's compilation cache in :data:`CACHE_FOLDER` beside the ``warehouse`` file."""
+    use_backend(name)
+    use_compilation_cache(warehouse.parent / CACHE_FOLDER)
+
+
 def use_default_backend() -> None:
     """Before Keras is imported, :data:`DEFAULT_BACKEND` unless ``KERAS_BACKEND`` is set."""
     if running() is None and not os.environ.get(ENV):

@@ -14,10 +14,11 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from pipeline.choices import ENSEMBLE_KIND
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import mae
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.kinds import ENSEMBLE_KIND, load_saved, make_single
+from pipeline.models.kinds import load_saved, make_single
 from pipeline.splits.split import Split
 
 MEMBERS_DIR = "members"

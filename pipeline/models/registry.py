@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.models.base import ForecastModel
-from pipeline.models.ensemble import EnsembleModel
-from pipeline.models.kinds import (
+from pipeline.choices import (
     BASELINE_KINDS,
     DISTRIBUTIONAL_KINDS,
     ENSEMBLE_KIND,
@@ -19,9 +17,10 @@ from pipeline.models.kinds import (
     SINGLE_KINDS,
     STEP_KINDS,
     VOLATILITY_KINDS,
-    load_saved,
-    make_single,
 )
+from pipeline.models.base import ForecastModel
+from pipeline.models.ensemble import EnsembleModel
+from pipeline.models.kinds import load_saved, make_single
 
 __all__ = [
     "BASELINE_KINDS",

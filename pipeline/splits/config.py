@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from pipeline.choices import TARGETS
 from pipeline.data.bars import PRICE_COLUMNS
 from pipeline.errors import InputError
 from pipeline.splits.features import FEATURES
 
 TargetKind = Literal["level", "log_return", "log_return_from_close"]
 TARGET_KINDS: tuple[str, ...] = ("level", "log_return", "log_return_from_close")
-TARGETS: tuple[str, ...] = tuple(PRICE_COLUMNS)  # predictions are prices, so targets are too
+assert tuple(PRICE_COLUMNS) == TARGETS, "pipeline.choices names the targets"
 SCALERS: tuple[str, ...] = ("minmax",)
 
 

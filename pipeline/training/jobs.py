@@ -18,10 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import InputError
-from pipeline.forecast.intervals import Calibration, interval_bounds, issued_quantiles
+from pipeline.forecast.calibration import Calibration
+from pipeline.forecast.intervals import interval_bounds, issued_quantiles
 from pipeline.forecast.point import forecast_next
-from pipeline.models.registry import SINGLE_KINDS, STEP_KINDS
 from pipeline.models.volatility import ScaledNaiveModel
 from pipeline.splits.split import Split
 from pipeline.training.train import (
@@ -127,20 +126,6 @@ class ModelOutcome:
             return None
         rows = self.metrics[(self.metrics["split"] == split) & (self.metrics["metric"] == name)]
         return None if rows.empty else float(rows["value"].iloc[0])
-
-
-def resolve_kinds(models: list[str]) -> list[str]:
-    """Expand ``all`` (every single model, not the ensemble) and check names; naive is always
-    included so nothing is shown without it."""
-    kinds: list[str] = []
-    for name in models:
-        if name == "all":
-            kinds += list(SINGLE_KINDS)
-        elif name in STEP_KINDS:
-            kinds.append(name)
-        else:
-            raise InputError(f"unknown model kind {name!r}; choose from {[*STEP_KINDS, 'all']}")
-    return list(dict.fromkeys(["naive", *kinds]))
 
 
 def fit_saved(

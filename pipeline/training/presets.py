@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pipeline.choices import ENSEMBLE_KIND, NEURAL_KINDS, PRESET_NAMES, RECURRENT_KINDS
 from pipeline.errors import InputError
-from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS, RECURRENT_KINDS
 from pipeline.splits.config import SplitConfig, TargetKind
 from pipeline.training.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpace, draw
 
@@ -155,6 +155,7 @@ DEFAULT = Preset(
     search_budget=4,
 )
 PRESETS: dict[str, Preset] = {p.name: p for p in (SEED, DEFAULT)}
+assert tuple(PRESETS) == PRESET_NAMES, "pipeline.choices names the presets"
 
 
 def get_preset(name: str) -> Preset:

@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pipeline.evaluation.metrics import mae
-from pipeline.models.registry import RECURRENT_KINDS, make_model
-from pipeline.splits.build import build_split
+from pipeline.choices import RECURRENT_KINDS
 from pipeline.splits.config import SplitConfig, TargetKind
-from pipeline.splits.split import Split
 
 if TYPE_CHECKING:
+    from pipeline.splits.split import Split
     from pipeline.training.jobs import ModelOutcome
 
 # Level inputs (the tutorials'), and scale-free ones that suit return targets.
@@ -163,6 +161,9 @@ def search(
     before anything is built. ``epochs`` caps each neural fit (early stopping on validation).
     ``fixed`` adds hyperparameters per kind that are not searched (e.g. ``batch_size``).
     """
+    # Imported here: the presets import this module, and reading them loads no model code.
+    from pipeline.splits.build import build_split
+
     history = search_history(bars, base)  # the test bars never reach a split
     fixed = fixed or {}
     splits: dict[SplitConfig, Split] = {}  # one split per config, shared by the kinds
@@ -180,6 +181,9 @@ def _score(
     candidate: Candidate, split: Split, epochs: int, seed: int, fixed: dict[str, Any]
 ) -> dict[str, Any]:
     """Fit on training, predict validation; one table row (the test range is not in ``split``)."""
+    from pipeline.evaluation.metrics import mae
+    from pipeline.models.registry import make_model
+
     started = time.perf_counter()
     model = make_model(candidate.kind, **fixed, **candidate.hyperparameters)
     model.fit(split, epochs=epochs, seed=seed)

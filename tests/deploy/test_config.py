@@ -12,7 +12,8 @@ import pytest
 
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.errors import InputError
-from pipeline.settings import Settings, describe, load_settings
+from pipeline.settings import Settings, load_settings
+from pipeline.settings_origins import describe
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nextbar.example.toml"
 FILE = """

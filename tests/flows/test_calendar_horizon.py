@@ -21,7 +21,7 @@ import flows.daily
 from flows.daily import daily
 from flows.replay import replay
 from flows.schedules import DEPLOYMENTS
-from pipeline.data import calendars
+from pipeline.data import calendars, past_horizon
 from pipeline.data.bars import canonical
 from pipeline.data.holidays import read_holidays
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo, get_symbol
@@ -77,7 +77,7 @@ def with_file(
     config.write_text(f'[calendar]\nholidays_file = {{ XSHG = "{holidays_2027_file}" }}\n')
     monkeypatch.setenv("NEXTBAR_CONFIG", str(config))
     yield
-    calendars.use_holidays({})
+    past_horizon.use_holidays({})
 
 
 @pytest.fixture
@@ -147,6 +147,20 @@ def test_a_replay_across_the_horizon_without_one_warns_and_reads_the_bars(
         seen = {r[0] for r in con.execute("select date from calendar_closures").fetchall()}
     assert seen == set(holidays)
     assert any(line.startswith("XSHG calendar: ") and "for 2027" in line for line in warned)
+
+
+def test_a_readers_open_makes_the_recorded_closures_known(
+    warehouse_path: Path, holidays: frozenset[date]
+) -> None:
+    days = _true_days(holidays)
+    _store(warehouse_path, days)  # the writer records 2027's closures from the bars
+    past_horizon.use_closures("XSHG", frozenset())  # as a new process starts
+    with connect(warehouse_path, read_only=True):
+        pass
+    assert calendars.trading_calendar(MOUTAI).closures == holidays
+    with pytest.warns(calendars.CalendarFallbackWarning):  # no holiday file: weekdays...
+        known = calendars.trading_days(MOUTAI, date(2027, 1, 1), LAST_DAY)
+    assert known == [d for d in days if d.year == 2027]  # ...but the closures never trade
 
 
 def _live_days(path: Path, days: list[date], first: date, last: date) -> None:

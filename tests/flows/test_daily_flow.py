@@ -13,7 +13,8 @@ from flows.daily import daily
 from flows.ingest import ingest
 from flows.replay import replay
 from pipeline.errors import InputError, UnknownSymbolError
-from pipeline.forecast.intervals import Calibration, calibration_pool, quantile_forecast
+from pipeline.forecast.calibration import Calibration
+from pipeline.forecast.intervals import calibration_pool, quantile_forecast
 from pipeline.models.registry import load_model
 from pipeline.models.volatility import ScaledNaiveModel
 from pipeline.splits.build import build_split

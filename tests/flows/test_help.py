@@ -1,7 +1,8 @@
 """Help that reads well (#22): whole command summaries, no ``<bool>``, complete choice lists,
 ``--model`` and ``--models`` alike; and each command starts only what it needs (#20): no
-deep-learning backend for sql, config, models, init, gc, ingest or --help, and no Prefect
-(so no temporary server) for the commands that run no flow."""
+deep-learning backend for sql, config, models, init, gc, ingest or --help, no Prefect (so no
+temporary server), scikit-learn or SciPy for the commands that run no flow, and no pandas for
+``sql`` as CSV or JSON."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flows.cli import app
 from flows.cli.app import MODEL_CHOICES
 
 BACKENDS = ("keras", "tensorflow", "jax", "torch")
+MODEL_CODE = ("sklearn", "scipy")  # reading the settings or a choice list needs neither
 
 # Runs the command in a Python process and writes the modules it imported to argv[1].
 IMPORTED = """
@@ -70,17 +72,14 @@ def _option_help(command: str, option: str) -> str:
 
 
 def test_choice_lists_are_complete() -> None:
-    from pipeline.daily.step import POLICIES
+    from pipeline.choices import POLICIES, PRESET_NAMES, STEP_KINDS, TARGETS
     from pipeline.data.sources import SOURCE_NAMES
-    from pipeline.models.registry import STEP_KINDS
-    from pipeline.splits.config import TARGETS
-    from pipeline.training.presets import PRESETS
 
     assert all(f" {kind} " in f" {MODEL_CHOICES} " for kind in [*STEP_KINDS, "all"])
     for command in ("train", "run", "replay"):
         assert MODEL_CHOICES in _option_help(command, "--models")
         assert all(target in _option_help(command, "--target") for target in TARGETS)
-        assert all(preset in _option_help(command, "--preset") for preset in PRESETS)
+        assert all(preset in _option_help(command, "--preset") for preset in PRESET_NAMES)
     for command in ("run", "replay"):
         assert all(policy in _option_help(command, "--policy") for policy in POLICIES)
     for command in ("run", "ingest"):
@@ -132,7 +131,14 @@ def test_a_command_without_flows_starts_neither_prefect_nor_a_backend(
     stocked: Path, tmp_path: Path, args: list[str]
 ) -> None:
     modules = _imported(tmp_path, stocked, *args)
-    assert not modules & {*BACKENDS, "prefect"}
+    assert not modules & {*BACKENDS, *MODEL_CODE, "prefect"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_sql_as_csv_or_json_imports_no_pandas(stocked: Path, tmp_path: Path, fmt: str) -> None:
+    modules = _imported(tmp_path, stocked, "sql", "select 1", "--format", fmt)
+    assert "duckdb" in modules  # the command ran
+    assert not modules & {"pandas", "numpy", "exchange_calendars", *MODEL_CODE, "prefect"}
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from flows.replay import load_replay, replay
 from flows.train import train
 from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.symbols import DEFAULT_SYMBOLS
-from pipeline.forecast.intervals import ACI_REPLAY, Calibration
+from pipeline.forecast.calibration import ACI_REPLAY, Calibration
 from pipeline.forecast.point import forecast_next
 from pipeline.models.registry import make_model
 from pipeline.settings import load_settings

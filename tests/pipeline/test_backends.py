@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.models import backend, load_model, make_model
-from pipeline.settings import describe, load_settings
+from pipeline.models import backend
+from pipeline.models.registry import load_model, make_model
+from pipeline.settings import load_settings
+from pipeline.settings_origins import describe
 from tests.pipeline.test_models import TINY_NETWORK, moutai
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +35,7 @@ _SCRIPT = """
 import json, sys
 import keras
 from tests.pipeline.test_backends import predictions, tiny_split
-from pipeline.models import load_model, make_model
+from pipeline.models.registry import load_model, make_model
 
 if sys.argv[2] == "load":
     model = load_model(sys.argv[1])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from pipeline.data import calendars
+from pipeline.data import calendars, past_horizon
 from pipeline.data.calendars import (
     CalendarFallbackWarning,
     TradingCalendar,
@@ -202,12 +202,12 @@ def test_a_default_extra_sessions_source_serves_every_calendar() -> None:
     def trade_cal(start: date, end: date) -> list[date]:
         return [date(2027, 1, 4)]
 
-    calendars.use_extra_sessions(trade_cal)
+    past_horizon.use_extra_sessions(trade_cal)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", CalendarFallbackWarning)
             assert calendars.next_trading_day(MOUTAI, date(2026, 12, 31)) == date(2027, 1, 4)
     finally:
-        calendars.use_extra_sessions(None)
+        past_horizon.use_extra_sessions(None)
     with pytest.warns(CalendarFallbackWarning):
         assert calendars.next_trading_day(MOUTAI, date(2026, 12, 31)) == date(2027, 1, 1)

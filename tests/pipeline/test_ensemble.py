@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import mae
-from pipeline.models import load_model, make_model
+from pipeline.models.registry import load_model, make_model
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split

@@ -15,9 +15,9 @@ from pipeline.daily.replay import ReplayEngine
 from pipeline.daily.step import StepConfig
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
+from pipeline.forecast.calibration import Calibration
 from pipeline.forecast.intervals import (
     QUANTILE_LEVELS,
-    Calibration,
     calibration_pool,
     issued_quantiles,
     quantile_forecast,

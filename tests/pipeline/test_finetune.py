@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.models import load_model, make_model
 from pipeline.models.recurrent import RecurrentModel
+from pipeline.models.registry import load_model, make_model
 from pipeline.models.trainers import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig

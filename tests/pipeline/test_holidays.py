@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.data import calendars
-from pipeline.data.calendars import CalendarFallbackWarning, TradingCalendar
+from pipeline.data import past_horizon
+from pipeline.data.calendars import CalendarFallbackWarning, TradingCalendar, next_trading_day
 from pipeline.data.holidays import read_holidays
 from pipeline.data.horizons import horizon_rows, horizon_warning
 from pipeline.data.symbols import get_symbol
@@ -64,6 +64,27 @@ def test_closures_seen_in_the_bars_never_trade() -> None:
         assert calendar.next_trading_day(date(2026, 12, 31)) == date(2027, 1, 4)
 
 
+def test_a_deferred_configuration_runs_at_the_first_calendar_use(
+    holidays_2027_file: Path,
+) -> None:
+    ran = []
+
+    def configure() -> None:
+        ran.append(1)
+        past_horizon.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
+
+    past_horizon.defer(configure)
+    assert ran == []  # nothing read yet
+    assert next_trading_day(MOUTAI, date(2027, 2, 5)) == date(2027, 2, 15)  # the file's
+    assert next_trading_day(MOUTAI, date(2027, 2, 8)) == date(2027, 2, 15)
+    assert ran == [1]  # once
+    past_horizon.defer(configure)
+    past_horizon.use_holidays({})  # a later choice holds over an earlier deferred one
+    assert ran == [1, 1]
+    with pytest.warns(CalendarFallbackWarning):
+        assert next_trading_day(MOUTAI, date(2027, 2, 5)) == date(2027, 2, 8)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -96,13 +117,13 @@ def test_runs_warn_from_30_days_before_the_horizon(holidays_2027_file: Path) -> 
     assert horizon_warning(MOUTAI, date(2026, 11, 30)) is None  # 31 days before
     assert "5 days ago" in (horizon_warning(MOUTAI, date(2027, 1, 5)) or "")
     assert horizon_warning(get_symbol("BTC-USD"), date(2026, 12, 3)) is None
-    calendars.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
+    past_horizon.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
     try:
         assert horizon_warning(MOUTAI, date(2026, 12, 3)) is None  # 2027 supplied
         # late in 2027 the next year is needed again
         assert "for 2028" in (horizon_warning(MOUTAI, date(2027, 12, 10)) or "")
     finally:
-        calendars.use_holidays({})
+        past_horizon.use_holidays({})
 
 
 def test_config_shows_each_calendars_horizon(holidays_2027_file: Path) -> None:
@@ -115,9 +136,9 @@ def test_config_shows_each_calendars_horizon(holidays_2027_file: Path) -> None:
         ),
         ("24/7", "none", "every day trades"),
     ]
-    calendars.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
+    past_horizon.use_holidays({"XSHG": read_holidays(holidays_2027_file, "XSHG")})
     try:
         [xshg, _] = horizon_rows(infos)
         assert xshg[2] == f"holiday file {holidays_2027_file} (2027)"
     finally:
-        calendars.use_holidays({})
+        past_horizon.use_holidays({})

@@ -13,9 +13,14 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.evaluation.metrics import evaluate
 from pipeline.forecast.point import forecast_next
-from pipeline.models import MODEL_KINDS, load_model, make_model
 from pipeline.models.recurrent import build_recurrent
-from pipeline.models.registry import NEURAL_KINDS, RECURRENT_KINDS
+from pipeline.models.registry import (
+    MODEL_KINDS,
+    NEURAL_KINDS,
+    RECURRENT_KINDS,
+    load_model,
+    make_model,
+)
 from pipeline.models.trainers import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig

@@ -21,9 +21,9 @@ from pipeline.evaluation.probabilistic import (
     spa_vs_naive,
     tercile_coverage,
 )
+from pipeline.forecast.calibration import CALIBRATION_WINDOW
 from pipeline.forecast.intervals import (
     ACI_GAMMA,
-    CALIBRATION_WINDOW,
     QUANTILE_LEVELS,
     interval_bounds,
     quantile_forecast,

@@ -21,7 +21,7 @@ from test_yahoo import AAPL, BTC, DATA
 import flows.calendars
 from flows.ingest import ingest
 from pipeline.data import batch_ingest
-from pipeline.data.calendars import use_extra_sessions
+from pipeline.data.past_horizon import use_extra_sessions
 from pipeline.data.sources.batched import BatchedTushare
 from pipeline.data.sources.batched_yahoo import BatchedYahoo
 from pipeline.data.sources.tushare_pro import TushareSource
