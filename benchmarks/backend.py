@@ -73,7 +73,7 @@ def _plain(split_path: str, epochs: int, units: str, dropout: float, lr: float) 
     import numpy as np
 
     data = np.load(split_path)
-    X, y = data["X_train"], data["y_train"]
+    X, y = data["train_X"], data["train_y"]
     inputs = keras.Input(shape=X.shape[1:])
     x = inputs
     sizes = [int(u) for u in units.split(",")]
@@ -85,12 +85,12 @@ def _plain(split_path: str, epochs: int, units: str, dropout: float, lr: float) 
     network.fit(
         X,
         y,
-        validation_data=(data["X_val"], data["y_val"]),
+        validation_data=(data["validation_X"], data["validation_y"]),
         epochs=epochs,
         batch_size=64,
         verbose=0,
     )
-    network.predict(data["X_val"], verbose=0)
+    network.predict(data["validation_X"], verbose=0)
 
 
 def _run(command: list[str], env: dict[str, str]) -> tuple[float, str]:
