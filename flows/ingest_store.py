@@ -7,13 +7,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 import duckdb
+import pandas as pd
 from prefect import get_run_logger
 
 from pipeline.data import ingest as plan
 from pipeline.data.bars import in_volume_unit
 from pipeline.data.calendars import find_gaps, today_in
 from pipeline.data.symbols import SymbolInfo
-from pipeline.data.validation import validate_bars
+from pipeline.data.validation import validate_many
 from pipeline.errors import error_text
 from warehouse.bars import bar_dates, series_facts
 from warehouse.ingests import (
@@ -56,19 +57,23 @@ def store_fetched(
     """
     facts = series_facts(con, [info.symbol for info, _, _ in work])
     errors: dict[str, str] = {}
-    items: list[SymbolBars] = []
+    parts: list[tuple[pd.DataFrame, date, tuple[float, float] | None]] = []
+    valid: list[tuple[IngestRequest, plan.Fetched]] = []
     for info, request, fetched in work:
         if isinstance(fetched, str):
             errors[info.symbol] = fetched
             continue
         unit, series_range = facts[info.symbol]
         try:
-            bars = in_volume_unit(fetched.bars, unit)
-            checked = validate_bars(bars, today=today_in(info), series_range=series_range)
+            parts.append((in_volume_unit(fetched.bars, unit), today_in(info), series_range))
         except Exception as exc:
             errors[info.symbol] = error_text(exc)
             continue
-        items.append(SymbolBars(request, checked.valid, checked.rejected, fetched.duplicates))
+        valid.append((request, fetched))
+    items = [
+        SymbolBars(request, checked.valid, checked.rejected, fetched.duplicates)
+        for (request, fetched), checked in zip(valid, validate_many(parts), strict=True)
+    ]
     counts: dict[str, IngestCounts] = {}
     for item, outcome in zip(items, store_ingests(con, items), strict=True):
         if isinstance(outcome, Exception):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipeline.data.adj_factors import RELATIVE_BASIS, chain_factors
@@ -123,7 +124,7 @@ def _store(
     """Store items in one transaction: the counts of those stored, the guard's refusals, and
     the items left to store alone (a rebase; none when ``alone``, which raises a refusal)."""
     items = _chained(con, items)
-    staged = pd.concat([_staged(item) for item in items], ignore_index=True)
+    staged = _staged(items)
     by_symbol = {item.request.symbol: item for item in items}
     con.execute("begin transaction")
     try:
@@ -208,12 +209,16 @@ def _chained(con: duckdb.DuckDBPyConnection, items: list[SymbolBars]) -> list[Sy
     return [chained.get(i.request.symbol, i) for i in items]
 
 
-def _staged(item: SymbolBars) -> pd.DataFrame:
-    """An item's valid bars with their symbol and run: the rows of ``staged_bars``."""
-    return item.valid[BAR_COLUMNS].assign(
-        symbol=item.request.symbol,
-        ingest_run_id=item.request.run_id,
-        ingested_at=pd.Timestamp(item.request.started_at),
+def _staged(items: list[SymbolBars]) -> pd.DataFrame:
+    """The items' valid bars with their symbol and run: the rows of ``staged_bars``."""
+    sizes = [len(i.valid) for i in items]
+    staged = pd.concat([i.valid[BAR_COLUMNS] for i in items], ignore_index=True)
+    return staged.assign(
+        symbol=np.repeat([i.request.symbol for i in items], sizes),
+        ingest_run_id=np.repeat([i.request.run_id for i in items], sizes),
+        ingested_at=pd.DatetimeIndex(
+            np.repeat([pd.Timestamp(i.request.started_at) for i in items], sizes)
+        ),
     )
 
 
