@@ -112,6 +112,30 @@ def bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, l
     return {s: found.get(s, []) for s in symbols}
 
 
+def stored_factors(
+    con: duckdb.DuckDBPyConnection, spans: dict[str, tuple[date, date]]
+) -> dict[str, pd.Series]:
+    """Each symbol's stored adjustment factors by date within its (first, last) span, in one
+    query (dates without a factor left out)."""
+    frame = pd.DataFrame(
+        [(s, low, high) for s, (low, high) in spans.items()], columns=["symbol", "low", "high"]
+    )
+    con.register("factor_spans", frame)
+    try:
+        rows = con.execute(
+            """
+            select b.symbol, b.date, b.adj_factor
+            from bars as b join factor_spans as f on b.symbol = f.symbol
+            where b.date between f.low and f.high and b.adj_factor is not null
+            """
+        ).df()
+    finally:
+        con.unregister("factor_spans")
+    rows["date"] = pd.to_datetime(rows["date"])
+    found = {str(s): part.set_index("date")["adj_factor"] for s, part in rows.groupby("symbol")}
+    return {s: found.get(s, pd.Series(dtype="float64")) for s in spans}
+
+
 def last_bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date | None]:
     """:func:`last_bar_date` of each symbol, in one query."""
     rows = con.execute(

@@ -14,7 +14,6 @@ rebased, or every symbol of a set whose transaction failed, is stored alone afte
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 
 import duckdb
 import numpy as np
@@ -22,37 +21,14 @@ import pandas as pd
 
 from pipeline.data.adj_factors import RELATIVE_BASIS, chain_factors
 from pipeline.data.bars import BAR_COLUMNS
+from warehouse.bars import stored_factors
 from warehouse.connection import rollback
+from warehouse.ingest_runs import IngestCounts, IngestRequest, record_runs
 from warehouse.overlap import check_overlaps, rebase, rebase_factors
 from warehouse.scores import refresh_scores
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 _REJECTED_COLUMNS = ["date", "raw_date", "open", "high", "low", "close", "volume", "reason"]
-
-
-@dataclass(frozen=True)
-class IngestCounts:
-    """What one ingest did to one symbol's bars."""
-
-    fetched: int
-    new: int
-    changed: int
-    unchanged: int
-    rejected: int
-    duplicates: int = 0  # exact duplicate input rows, stored once
-
-
-@dataclass(frozen=True)
-class IngestRequest:
-    """Who asked for which bars: recorded in ``ingest_runs``."""
-
-    run_id: str
-    symbol: str
-    source: str
-    start: date | None
-    end: date | None
-    started_at: datetime
-    replace: bool = False  # the user accepts rewriting stored bars (``--replace``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +65,8 @@ def store_ingests(
     allows: each item's counts, or the exception that kept it from being stored."""
     if not items:
         return []
+    if len({i.request.symbol for i in items}) < len(items):
+        raise ValueError("store_ingests takes one item per symbol")
     if len(items) == 1:
         item = items[0]
         try:
@@ -115,7 +93,7 @@ def record_failed_ingest(
 ) -> None:
     """Record an ingest that stored nothing because it failed."""
     counts = IngestCounts(fetched=0, new=0, changed=0, unchanged=0, rejected=0)
-    _record_runs(con, [(request, counts)], status="failed", error=error)
+    record_runs(con, [(request, counts)], status="failed", error=error)
 
 
 def _store(
@@ -131,22 +109,21 @@ def _store(
         con.register("staged_bars", staged)
         _classify(con)
         factors = rebase_factors(con)
+        if alone:
+            for symbol, factor in factors.items():
+                request = by_symbol[symbol].request
+                rebase(con, symbol, factor, request.run_id, request.started_at)
+            if factors:
+                _classify(con)
         later = [] if alone else [by_symbol[s] for s in factors]
-        for symbol, factor in factors.items() if alone else ():
-            request = by_symbol[symbol].request
-            rebase(con, symbol, factor, request.run_id, request.started_at)
-        if alone and factors:
-            _classify(con)
+        replacing = {s for s, i in by_symbol.items() if i.request.replace}
         refused: dict[str, Exception] = {
-            s: e
-            for s, e in check_overlaps(
-                con, {s for s, i in by_symbol.items() if i.request.replace}
-            ).items()
-            if alone or s not in factors
+            s: e for s, e in check_overlaps(con, replacing).items() if alone or s not in factors
         }
         if alone and refused:
             raise next(iter(refused.values()))
-        kept = [i for s, i in by_symbol.items() if s not in refused and (alone or s not in factors)]
+        out = set(refused) | {i.request.symbol for i in later}
+        kept = [i for s, i in by_symbol.items() if s not in out]
         if len(kept) < len(items):
             _leave_out(con, [i.request.symbol for i in kept])
         _record_revisions(con)
@@ -154,7 +131,7 @@ def _store(
         _record_rejected(con, kept)
         counts = _counts(con, kept)
         refresh_scores(con, [s for s, c in counts.items() if s in factors or c.new or c.changed])
-        _record_runs(
+        record_runs(
             con,
             [(i.request, counts[i.request.symbol]) for i in kept],
             status="succeeded",
@@ -172,40 +149,16 @@ def _store(
 
 def _chained(con: duckdb.DuckDBPyConnection, items: list[SymbolBars]) -> list[SymbolBars]:
     """Items with Yahoo's relative factors chained onto the stored ones (one query for all)."""
-    relative = [
-        i
+    relative = {
+        i.request.symbol: i
         for i in items
         if not i.valid.empty and (i.valid["price_adjustment"] == RELATIVE_BASIS).any()
-    ]
+    }
     if not relative:
         return items
-    spans = pd.DataFrame(
-        {
-            "symbol": [i.request.symbol for i in relative],
-            "low": [i.valid["date"].min().date() for i in relative],
-            "high": [i.valid["date"].max().date() for i in relative],
-        }
-    )
-    con.register("fetched_spans", spans)
-    try:
-        rows = con.execute(
-            """
-            select b.symbol, b.date, b.adj_factor
-            from bars as b join fetched_spans as f on b.symbol = f.symbol
-            where b.date between f.low and f.high and b.adj_factor is not null
-            """
-        ).df()
-    finally:
-        con.unregister("fetched_spans")
-    rows["date"] = pd.to_datetime(rows["date"])
-    stored = {str(s): part.set_index("date")["adj_factor"] for s, part in rows.groupby("symbol")}
-    empty = pd.Series(dtype="float64")
-    chained = {
-        i.request.symbol: replace(
-            i, valid=chain_factors(i.valid, stored.get(i.request.symbol, empty))
-        )
-        for i in relative
-    }
+    dates = {s: i.valid["date"] for s, i in relative.items()}
+    stored = stored_factors(con, {s: (d.min().date(), d.max().date()) for s, d in dates.items()})
+    chained = {s: replace(i, valid=chain_factors(i.valid, stored[s])) for s, i in relative.items()}
     return [chained.get(i.request.symbol, i) for i in items]
 
 
@@ -340,52 +293,3 @@ def _counts(con: duckdb.DuckDBPyConnection, items: list[SymbolBars]) -> dict[str
             duplicates=item.duplicates,
         )
     return out
-
-
-def _record_runs(
-    con: duckdb.DuckDBPyConnection,
-    runs: list[tuple[IngestRequest, IngestCounts]],
-    *,
-    status: str,
-    error: str | None,
-) -> None:
-    """One ``ingest_runs`` row per (request, counts), in one statement."""
-    if not runs:
-        return
-    frame = pd.DataFrame(
-        [
-            {
-                "run_id": r.run_id,
-                "symbol": r.symbol,
-                "source": r.source,
-                "requested_start": r.start,
-                "requested_end": r.end,
-                "rows_fetched": c.fetched,
-                "rows_new": c.new,
-                "rows_changed": c.changed,
-                "rows_unchanged": c.unchanged,
-                "rows_rejected": c.rejected,
-                "started_at": pd.Timestamp(r.started_at),
-                "rows_duplicate": c.duplicates,
-            }
-            for r, c in runs
-        ]
-    )
-    con.register("finished_runs", frame)
-    try:
-        con.execute(
-            """
-            insert into ingest_runs (
-                run_id, symbol, source, requested_start, requested_end, rows_fetched, rows_new,
-                rows_changed, rows_unchanged, rows_rejected, started_at, finished_at, status,
-                error, rows_duplicate
-            )
-            select run_id, symbol, source, requested_start::date, requested_end::date,
-                   rows_fetched, rows_new, rows_changed, rows_unchanged, rows_rejected,
-                   started_at::timestamptz, now(), ?, ?, rows_duplicate
-            from finished_runs
-            """,
-            [status, error],
-        )
-    finally:
-        con.unregister("finished_runs")
