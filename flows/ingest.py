@@ -124,11 +124,9 @@ def store_bars(
         return store_fetched(con, [(info, request, fetched)])[0]
 
 
-def report_progress(result: SymbolIngest, done: int, total: int) -> None:
+def report_progress(symbol: str, status: str, done: int, total: int) -> None:
     """One ``nextbar.ingest`` record per symbol: the CLI's progress bar over symbols."""
-    progress_log.info(
-        "ingest %s %s", result.symbol, result.status, extra={"progress": (done, total)}
-    )
+    progress_log.info("ingest %s %s", symbol, status, extra={"progress": (done, total)})
 
 
 @flow(name="ingest")
@@ -165,7 +163,7 @@ def ingest(
         results = []
         for done, info in enumerate(infos, start=1):
             results.append(ingest_symbol(info, options, settings, batched.get(info.symbol)))
-            report_progress(results[-1], done, len(infos))
+            report_progress(info.symbol, results[-1].status, done, len(infos))
     publish_summary(results)
     failures = [r for r in results if r.status != "succeeded"]
     if failures:

@@ -59,16 +59,17 @@ def ingest_chunk(
                 info, last[info.symbol], settings, start=options.start, end=options.end
             )
 
-        work = [
-            (
-                info,
-                *fetch_symbol(info, options, settings, batched.get(info.symbol), span_of, _fetch),
+        work = []
+        for n, info in enumerate(infos, start=done + 1):
+            request, fetched = fetch_symbol(
+                info, options, settings, batched.get(info.symbol), span_of, _fetch
             )
-            for info in infos
-        ]
+            work.append((info, request, fetched))
+            # the bar moves as each symbol is fetched: the chunk's store after is quick
+            report_progress(
+                info.symbol, "failed" if isinstance(fetched, str) else "fetched", n, total
+            )
         results = store_fetched(con, work)
-    for n, result in enumerate(results, start=done + 1):
-        report_progress(result, n, total)
     return results
 
 
