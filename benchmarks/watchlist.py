@@ -13,9 +13,11 @@ figures are nextbar's own work per symbol (a loaded machine's Prefect server can
 to start).
 
 Stages: ``check`` reads and checks the 2N-line list (``Settings.watch_list``); ``ingest`` is
-``flows.ingest.ingest`` with ``source="bundled"`` (fetch, validate, store each symbol);
-``prepare`` is ``flows.day.prepare_days`` (each symbol's bars, split and day plan, splits
-saved) for the baselines. Results go to benchmarks/results/watchlist.md.
+``flows.ingest.ingest`` with ``source="bundled"`` (fetch each symbol, validate and store each
+chunk of them together); ``prepare`` is ``flows.day.prepare_days`` (each symbol's bars, split
+and day plan, splits saved) for the baselines. Results go to benchmarks/results/watchlist.md
+(watchlist-direct.md).
+Both paths share the list, the stages and their timing; only the ingest call differs.
 """
 
 from __future__ import annotations
