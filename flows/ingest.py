@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from flows.common import (
@@ -20,42 +20,21 @@ from flows.common import (
     resolve_symbols,
     retry_transient_only,
 )
+from flows.ingest_store import SymbolIngest, store_fetched
 from pipeline.data import ingest as plan
-from pipeline.data.bars import in_volume_unit
 from pipeline.data.batch_ingest import Prefetched, fetch_in_batches
-from pipeline.data.calendars import find_gaps, today_in
 from pipeline.data.symbols import SymbolInfo
-from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError, SourceError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
-from warehouse.bars import close_range, last_bar_date, last_bar_dates, volume_unit
+from warehouse.bars import last_bar_date, last_bar_dates
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
-from warehouse.ingests import IngestRequest, record_failed_ingest, store_ingest
+from warehouse.ingests import IngestRequest
 from warehouse.symbols import sync_symbols
 
 progress_log = logging.getLogger("nextbar.ingest")  # one record per symbol: a progress bar
 # From this many symbols an ingest runs in chunks (flows.ingest_chunks): a task and one
 # warehouse opening per chunk, not three tasks and two openings per symbol.
 MANY_SYMBOLS = 20
-
-
-@dataclass(frozen=True)
-class SymbolIngest:
-    """One row of the ingest summary."""
-
-    symbol: str
-    source: str
-    start: date | None
-    end: date | None
-    fetched: int
-    new: int
-    changed: int
-    unchanged: int
-    rejected: int
-    gaps: int
-    status: str
-    error: str | None = None
-    duplicates: int = 0  # exact duplicate rows in a file, stored once
 
 
 @dataclass(frozen=True)
@@ -136,76 +115,18 @@ def fetch_batched(
     return fetch_in_batches(infos, sources, last, settings, start=options.start, end=options.end)
 
 
-def store_into(
-    con: duckdb.DuckDBPyConnection, info: SymbolInfo, fetched: plan.Fetched, request: IngestRequest
-) -> SymbolIngest:
-    """Validate, then upsert in one transaction on an open warehouse; report counts and gaps."""
-    bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
-    checked = validate_bars(bars, today=today_in(info), series_range=close_range(con, info.symbol))
-    counts = store_ingest(
-        con, request, checked.valid, checked.rejected, duplicates=fetched.duplicates
-    )
-    stored = con.execute(
-        "select date from bars where symbol = ? order by date", [info.symbol]
-    ).fetchall()
-    gaps = find_gaps(info, [row[0] for row in stored])
-    if gaps:
-        get_run_logger().warning(
-            "%s: %d trading days have no bar (suspensions?), e.g. %s",
-            info.symbol,
-            len(gaps),
-            ", ".join(d.isoformat() for d in gaps[:5]),
-        )
-    return SymbolIngest(
-        symbol=info.symbol,
-        source=fetched.source,
-        start=request.start,
-        end=request.end,
-        gaps=len(gaps),
-        status="succeeded",
-        **{k: v for k, v in asdict(counts).items()},
-    )
-
-
 @task(name="store-bars", task_run_name="store-bars-{info.symbol}")
 def store_bars(
-    info: SymbolInfo, fetched: plan.Fetched, settings: Settings, request: IngestRequest
+    info: SymbolInfo, request: IngestRequest, fetched: plan.Fetched | str, settings: Settings
 ) -> SymbolIngest:
-    """Validate, then upsert in one transaction; report counts and gaps."""
+    """Validate, then upsert in one transaction; report counts and gaps (or the failure)."""
     with open_warehouse(settings) as con:
-        return store_into(con, info, fetched, request)
+        return store_fetched(con, [(info, request, fetched)])[0]
 
 
-def failed(info: SymbolInfo, source: str, request: IngestRequest, message: str) -> SymbolIngest:
-    """The summary row of a symbol whose ingest stored nothing."""
-    return SymbolIngest(
-        symbol=info.symbol,
-        source=source,
-        start=request.start,
-        end=request.end,
-        fetched=0,
-        new=0,
-        changed=0,
-        unchanged=0,
-        rejected=0,
-        gaps=0,
-        status="failed",
-        error=message,
-    )
-
-
-def report_progress(result: SymbolIngest, done: int, total: int) -> None:
+def report_progress(symbol: str, status: str, done: int, total: int) -> None:
     """One ``nextbar.ingest`` record per symbol: the CLI's progress bar over symbols."""
-    progress_log.info(
-        "ingest %s %s", result.symbol, result.status, extra={"progress": (done, total)}
-    )
-
-
-@task(name="record-failure", task_run_name="record-failure-{request.symbol}")
-def record_failure(settings: Settings, request: IngestRequest, error: str) -> None:
-    """Note in ``ingest_runs`` that this symbol's ingest stored nothing."""
-    with open_warehouse(settings) as con:
-        record_failed_ingest(con, request, error)
+    progress_log.info("ingest %s %s", symbol, status, extra={"progress": (done, total)})
 
 
 @flow(name="ingest")
@@ -242,12 +163,41 @@ def ingest(
         results = []
         for done, info in enumerate(infos, start=1):
             results.append(ingest_symbol(info, options, settings, batched.get(info.symbol)))
-            report_progress(results[-1], done, len(infos))
+            report_progress(info.symbol, results[-1].status, done, len(infos))
     publish_summary(results)
     failures = [r for r in results if r.status != "succeeded"]
     if failures:
         raise NextbarError("; ".join(f"{r.symbol}: {r.error}" for r in failures))
     return results
+
+
+def fetch_symbol(
+    info: SymbolInfo,
+    options: IngestOptions,
+    settings: Settings,
+    prefetched: Prefetched | None,
+    span_of: Callable[[SymbolInfo], tuple[date, date]],
+    fetch: Callable[[SymbolInfo, str, Settings, tuple[date, date]], plan.Fetched],
+) -> tuple[IngestRequest, plan.Fetched | str]:
+    """A symbol's request (with the range fetched) and its bars, or why there are none: from
+    the file, the batch's share, or ``fetch`` over the range ``span_of`` plans."""
+    source = "file" if options.file else (options.source or info.default_source)
+    request = replace(make_request(info.symbol, options), source=source)
+    try:
+        if options.file:
+            fetched = plan.read_file(Path(options.file), info, ignore_code=options.ignore_code)
+        elif prefetched is not None:
+            request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
+            if prefetched.fetched is None:
+                raise SourceError(prefetched.error or "the batched fetch returned nothing")
+            fetched = prefetched.fetched
+        else:
+            span = span_of(info)
+            request = replace(request, start=span[0], end=span[1])
+            fetched = fetch(info, source, settings, span)
+    except Exception as exc:
+        return request, error_text(exc)
+    return replace(request, source=fetched.source), fetched
 
 
 def ingest_symbol(
@@ -258,26 +208,15 @@ def ingest_symbol(
 ) -> SymbolIngest:
     """Plan, fetch (unless a batch did), store one symbol; a failure is recorded and reported,
     not raised."""
-    source_name = "file" if options.file else (options.source or info.default_source)
-    request = replace(make_request(info.symbol, options), source=source_name)
-    start, end, file = options.start, options.end, options.file
-    try:
-        if file:
-            fetched = plan.read_file(Path(file), info, ignore_code=options.ignore_code)
-        elif prefetched is not None:
-            request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
-            if prefetched.fetched is None:
-                raise SourceError(prefetched.error or "the batched fetch returned nothing")
-            fetched = prefetched.fetched
-        else:
-            span = plan_range(info, settings, start, end)
-            request = replace(request, start=span[0], end=span[1])
-            fetched = fetch_bars(info, source_name, settings, span)
-        return store_bars(info, fetched, settings, replace(request, source=fetched.source))
-    except Exception as exc:
-        message = error_text(exc)
-        record_failure(settings, request, message)
-        return failed(info, source_name, request, message)
+    request, fetched = fetch_symbol(
+        info,
+        options,
+        settings,
+        prefetched,
+        lambda i: plan_range(i, settings, options.start, options.end),
+        fetch_bars,
+    )
+    return store_bars(info, request, fetched, settings)
 
 
 @task(name="publish-summary")

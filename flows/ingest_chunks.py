@@ -1,36 +1,28 @@
 """An ingest of many symbols (a watch list): one task and one warehouse opening per chunk of
 symbols, so that its cost is linear in the list's length and small per symbol.
 
-Each symbol is still planned, fetched, validated and stored as alone (one transaction each;
-a failure is recorded in ``ingest_runs`` and reported, not raised); transient source errors
-are retried as the per-symbol fetch task retries them.
+Each symbol is planned, fetched and validated as alone; the chunk's bars are then stored
+together (``flows.ingest_store``: one transaction, one statement per step, for the chunk). A
+symbol's failure is recorded in ``ingest_runs`` and reported, not raised; transient source
+errors are retried as the per-symbol fetch task retries them.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import date
 
-import duckdb
 from prefect import task
 
 from flows.common import RETRIES, RETRY_DELAYS, open_warehouse
-from flows.ingest import (
-    IngestOptions,
-    SymbolIngest,
-    failed,
-    make_request,
-    report_progress,
-    store_into,
-)
+from flows.ingest import IngestOptions, fetch_symbol, report_progress
+from flows.ingest_store import SymbolIngest, store_fetched
 from pipeline.data import ingest as plan
 from pipeline.data.batch_ingest import Prefetched
 from pipeline.data.symbols import SymbolInfo
-from pipeline.errors import SourceError, TransientSourceError, error_text
+from pipeline.errors import TransientSourceError
 from pipeline.settings import Settings
 from warehouse.bars import last_bar_dates
-from warehouse.ingests import record_failed_ingest
 
 
 def _fetch(
@@ -48,35 +40,6 @@ def _fetch(
     raise AssertionError("unreachable")
 
 
-def _one(
-    con: duckdb.DuckDBPyConnection,
-    info: SymbolInfo,
-    options: IngestOptions,
-    settings: Settings,
-    last: dict[str, date | None],
-    prefetched: Prefetched | None,
-) -> SymbolIngest:
-    source = options.source or info.default_source
-    request = replace(make_request(info.symbol, options), source=source)
-    try:
-        if prefetched is not None:
-            request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
-            if prefetched.fetched is None:
-                raise SourceError(prefetched.error or "the batched fetch returned nothing")
-            fetched = prefetched.fetched
-        else:
-            span = plan.plan_range(
-                info, last[info.symbol], settings, start=options.start, end=options.end
-            )
-            request = replace(request, start=span[0], end=span[1])
-            fetched = _fetch(info, source, settings, span)
-        return store_into(con, info, fetched, replace(request, source=fetched.source))
-    except Exception as exc:
-        message = error_text(exc)
-        record_failed_ingest(con, request, message)
-        return failed(info, source, request, message)
-
-
 @task(name="ingest-chunk", task_run_name="ingest-chunk-{index}")
 def ingest_chunk(
     index: int,
@@ -87,13 +50,26 @@ def ingest_chunk(
     done: int,
     total: int,
 ) -> list[SymbolIngest]:
-    """Ingest a chunk of symbols on one warehouse connection."""
-    results = []
+    """Ingest a chunk of symbols on one warehouse connection, storing them together."""
     with open_warehouse(settings) as con:
         last = last_bar_dates(con, [i.symbol for i in infos])
-        for info in infos:
-            results.append(_one(con, info, options, settings, last, batched.get(info.symbol)))
-            report_progress(results[-1], done + len(results), total)
+
+        def span_of(info: SymbolInfo) -> tuple[date, date]:
+            return plan.plan_range(
+                info, last[info.symbol], settings, start=options.start, end=options.end
+            )
+
+        work = []
+        for n, info in enumerate(infos, start=done + 1):
+            request, fetched = fetch_symbol(
+                info, options, settings, batched.get(info.symbol), span_of, _fetch
+            )
+            work.append((info, request, fetched))
+            # the bar moves as each symbol is fetched: the chunk's store after is quick
+            report_progress(
+                info.symbol, "failed" if isinstance(fetched, str) else "fetched", n, total
+            )
+        results = store_fetched(con, work)
     return results
 
 

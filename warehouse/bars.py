@@ -80,18 +80,60 @@ def load_bars_of(
 
 def volume_unit(con: duckdb.DuckDBPyConnection, symbol: str) -> str | None:
     """The volume unit of a symbol's stored bars (None when none are stored)."""
-    [(unit,)] = con.execute(
-        "select any_value(volume_unit) from bars where symbol = ?", [symbol]
-    ).fetchall()
-    return unit
+    return series_facts(con, [symbol])[symbol][0]
 
 
 def close_range(con: duckdb.DuckDBPyConnection, symbol: str) -> tuple[float, float] | None:
     """The lowest and highest stored close of a symbol, as stored (None when none are stored)."""
-    [(low, high)] = con.execute(
-        "select min(close), max(close) from bars where symbol = ?", [symbol]
+    return series_facts(con, [symbol])[symbol][1]
+
+
+def series_facts(
+    con: duckdb.DuckDBPyConnection, symbols: list[str]
+) -> dict[str, tuple[str | None, tuple[float, float] | None]]:
+    """:func:`volume_unit` and :func:`close_range` of each symbol, in one query."""
+    rows = con.execute(
+        "select symbol, any_value(volume_unit), min(close), max(close) from bars "
+        "where symbol in (select unnest(?::varchar[])) group by symbol",
+        [symbols],
     ).fetchall()
-    return None if low is None else (float(low), float(high))
+    found = {s: (unit, (float(low), float(high))) for s, unit, low, high in rows}
+    return {s: found.get(s, (None, None)) for s in symbols}
+
+
+def bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, list[date]]:
+    """Each symbol's stored bar dates, ascending, in one query."""
+    rows = con.execute(
+        "select symbol, list(date order by date) from bars "
+        "where symbol in (select unnest(?::varchar[])) group by symbol",
+        [symbols],
+    ).fetchall()
+    found = dict(rows)
+    return {s: found.get(s, []) for s in symbols}
+
+
+def stored_factors(
+    con: duckdb.DuckDBPyConnection, spans: dict[str, tuple[date, date]]
+) -> dict[str, pd.Series]:
+    """Each symbol's stored adjustment factors by date within its (first, last) span, in one
+    query (dates without a factor left out)."""
+    frame = pd.DataFrame(
+        [(s, low, high) for s, (low, high) in spans.items()], columns=["symbol", "low", "high"]
+    )
+    con.register("factor_spans", frame)
+    try:
+        rows = con.execute(
+            """
+            select b.symbol, b.date, b.adj_factor
+            from bars as b join factor_spans as f on b.symbol = f.symbol
+            where b.date between f.low and f.high and b.adj_factor is not null
+            """
+        ).df()
+    finally:
+        con.unregister("factor_spans")
+    rows["date"] = pd.to_datetime(rows["date"])
+    found = {str(s): part.set_index("date")["adj_factor"] for s, part in rows.groupby("symbol")}
+    return {s: found.get(s, pd.Series(dtype="float64")) for s in spans}
 
 
 def last_bar_dates(con: duckdb.DuckDBPyConnection, symbols: list[str]) -> dict[str, date | None]:

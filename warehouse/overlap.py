@@ -27,17 +27,19 @@ MAX_CHANGED = 5
 OVERLAP_TOLERANCE = 0.02
 
 
-def check_overlap(con: duckdb.DuckDBPyConnection, symbol: str, *, replace: bool) -> None:
-    """Raise OverwriteRefusedError if ``classified_bars`` would rewrite the stored series."""
-    _check_units(con, symbol)
-    if replace:
-        return
+def check_overlaps(
+    con: duckdb.DuckDBPyConnection, replace: set[str]
+) -> dict[str, OverwriteRefusedError]:
+    """Each symbol of ``classified_bars`` whose bars would rewrite its stored series, with why
+    (``replace``: the symbols whose user accepts a rewrite; units are checked always)."""
+    refused = _check_units(con)
     moved = " or ".join(
         f"abs(c.{c} / b.{c} - 1) > {PRICE_TOLERANCE}" for c in ("open", "high", "low", "close")
     )
-    [(overlap, changed, median_diff, example)] = con.execute(
+    rows = con.execute(
         f"""
         select
+            c.symbol,
             count(*),
             count(*) filter (where c.change = 'changed' and ({moved})),
             median(abs(c.close / b.close - 1)),
@@ -48,63 +50,75 @@ def check_overlap(con: duckdb.DuckDBPyConnection, symbol: str, *, replace: bool)
         from classified_bars as c
         join bars as b on b.symbol = c.symbol and b.date = c.date
         where not b.is_partial and not c.is_partial
+        group by c.symbol
         """
     ).fetchall()
-    if changed > MAX_CHANGED:
-        raise OverwriteRefusedError(
-            f"{symbol}: this ingest would change {changed} stored bars (first: {example}); "
-            "nothing stored. Check the symbol and the price basis, or pass --replace"
-        )
-    if overlap >= 2 and median_diff > OVERLAP_TOLERANCE:
-        raise OverwriteRefusedError(
-            f"{symbol}: the closes disagree with the stored series on the {overlap} overlapping "
-            f"days by {median_diff:.1%} (median; e.g. {example}); nothing stored. "
-            "Check the symbol and the price basis, or pass --replace"
-        )
+    for symbol, overlap, changed, median_diff, example in rows:
+        if symbol in refused or symbol in replace:
+            continue
+        if changed > MAX_CHANGED:
+            refused[symbol] = OverwriteRefusedError(
+                f"{symbol}: this ingest would change {changed} stored bars (first: {example}); "
+                "nothing stored. Check the symbol and the price basis, or pass --replace"
+            )
+        elif overlap >= 2 and median_diff > OVERLAP_TOLERANCE:
+            refused[symbol] = OverwriteRefusedError(
+                f"{symbol}: the closes disagree with the stored series on the {overlap} "
+                f"overlapping days by {median_diff:.1%} (median; e.g. {example}); nothing "
+                "stored. Check the symbol and the price basis, or pass --replace"
+            )
+    return refused
 
 
-def _check_units(con: duckdb.DuckDBPyConnection, symbol: str) -> None:
+def _check_units(con: duckdb.DuckDBPyConnection) -> dict[str, OverwriteRefusedError]:
     rows = con.execute(
         """
-        select distinct c.volume_unit, b.volume_unit
-        from classified_bars as c, (select distinct volume_unit from bars where symbol = ?) as b
-        where c.volume_unit <> b.volume_unit
-        """,
-        [symbol],
+        select c.symbol, min(c.volume_unit), min(b.volume_unit)
+        from (select distinct symbol, volume_unit from classified_bars) as c
+        join (
+            select distinct symbol, volume_unit from bars
+            where symbol in (select distinct symbol from classified_bars)
+        ) as b on b.symbol = c.symbol and c.volume_unit <> b.volume_unit
+        group by c.symbol
+        """
     ).fetchall()
-    if rows:
-        new, stored = rows[0]
-        raise OverwriteRefusedError(
+    return {
+        symbol: OverwriteRefusedError(
             f"{symbol}: the volume is in {new} but the stored series is in {stored}; "
             "units never mix within a series: nothing stored"
         )
+        for symbol, new, stored in rows
+    }
 
 
-def rebase_factor(con: duckdb.DuckDBPyConnection) -> float | None:
-    """The one factor new/stored that explains every overlapping price, if there is one != 1.
+def rebase_factors(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Per symbol of ``classified_bars``, the one factor new/stored that explains every
+    overlapping price, where there is one != 1.
 
     Only across price bases: between two adjusted series (qfq as of different dates) or an
     adjusted and a raw one. Two raw series never differ by a constant: that is another
     instrument, and the guard refuses it.
     """
-    ratios = [
-        ratio
-        for row in con.execute(
-            f"""
-            select {", ".join(f"c.{c} / b.{c}" for c in PRICE_COLUMNS)}
-            from classified_bars as c
-            join bars as b on b.symbol = c.symbol and b.date = c.date
-            where not b.is_partial and not c.is_partial
-              and (c.price_adjustment <> b.price_adjustment or c.price_adjustment in ('qfq', 'hfq'))
-            """
-        ).fetchall()
-        for ratio in row
-    ]
-    if len(ratios) < 2 * len(PRICE_COLUMNS):
-        return None
-    factor = statistics.median(ratios)
-    explains = all(abs(r / factor - 1) <= PRICE_TOLERANCE for r in ratios)
-    return factor if explains and abs(factor - 1) > PRICE_TOLERANCE else None
+    ratios: dict[str, list[float]] = {}
+    for symbol, *row in con.execute(
+        f"""
+        select c.symbol, {", ".join(f"c.{c} / b.{c}" for c in PRICE_COLUMNS)}
+        from classified_bars as c
+        join bars as b on b.symbol = c.symbol and b.date = c.date
+        where not b.is_partial and not c.is_partial
+          and (c.price_adjustment <> b.price_adjustment or c.price_adjustment in ('qfq', 'hfq'))
+        """
+    ).fetchall():
+        ratios.setdefault(symbol, []).extend(row)
+    factors = {}
+    for symbol, found in ratios.items():
+        if len(found) < 2 * len(PRICE_COLUMNS):
+            continue
+        factor = statistics.median(found)
+        explains = all(abs(r / factor - 1) <= PRICE_TOLERANCE for r in found)
+        if explains and abs(factor - 1) > PRICE_TOLERANCE:
+            factors[symbol] = factor
+    return factors
 
 
 def rebase(
@@ -112,7 +126,9 @@ def rebase(
 ) -> None:
     """Scale every stored price of symbol by factor onto the incoming basis; keep old values."""
     [(source, basis)] = con.execute(
-        "select any_value(source), any_value(price_adjustment) from classified_bars"
+        "select any_value(source), any_value(price_adjustment) from classified_bars "
+        "where symbol = ?",
+        [symbol],
     ).fetchall()
     con.execute(
         """

@@ -71,28 +71,33 @@ def _too_big(reasons: pd.Series, values: pd.Series, col: str, limit: float) -> p
 
 
 def _far_outside(
-    reasons: pd.Series, frame: pd.DataFrame, series_range: tuple[float, float] | None
+    reasons: pd.Series,
+    frame: pd.DataFrame,
+    part: pd.Series,
+    ranges: dict[int, tuple[float, float]],
 ) -> pd.Series:
-    """Reject prices more than PRICE_SPREAD times outside the series' range."""
+    """Reject prices more than PRICE_SPREAD times outside their series' range: its frame's
+    entry of ``ranges``, else the median close of the frame's rows."""
     closes = frame["close"].where(reasons == "")  # rows failing already say enough
-    if series_range is not None:
-        bounds = series_range
-    elif closes.notna().any():
-        bounds = (float(closes.median()),) * 2
-    else:
+    bounds = dict(ranges)
+    medians = closes.groupby(part).median()
+    for k, median in zip(medians.index.to_list(), medians.to_list(), strict=True):
+        if k not in ranges and median == median:  # not NaN: the frame has closes
+            bounds[k] = (float(median), float(median))
+    if not bounds:
         return reasons
-    low, high = min(bounds) / PRICE_SPREAD, max(bounds) * PRICE_SPREAD
-    shown = f"{min(bounds):g}..{max(bounds):g}"
+    low = part.map({k: min(b) / PRICE_SPREAD for k, b in bounds.items()})
+    high = part.map({k: max(b) * PRICE_SPREAD for k, b in bounds.items()})
+    shown = part.map(
+        {
+            k: f" is over {PRICE_SPREAD:g}x outside the series' range ({min(b):g}..{max(b):g})"
+            for k, b in bounds.items()
+        }
+    )
     for col in PRICE_COLUMNS:
         values = frame[col]
         far = (reasons == "") & ((values < low) | (values > high))
-        reasons = _add_reason(
-            reasons,
-            far,
-            f"{col} ",
-            values,
-            f" is over {PRICE_SPREAD:g}x outside the series' range ({shown})",
-        )
+        reasons = _add_reason(reasons, far, f"{col} ", values, shown)
     return reasons
 
 
@@ -103,10 +108,25 @@ def validate_bars(
 
     ``series_range``: the (lowest, highest) close already stored for the symbol, if any.
     """
+    return validate_many([(frame, today, series_range)])[0]
+
+
+def validate_many(
+    parts: list[tuple[pd.DataFrame, date, tuple[float, float] | None]],
+) -> list[ValidationResult]:
+    """:func:`validate_bars` of each (frame, today, series_range), in one pass over all their
+    rows: a watch list's chunk pays pandas' cost per operation once, not once per symbol."""
+    if not parts:
+        return []
+    sizes = [len(f) for f, _, _ in parts]
+    frame = pd.concat([f.reset_index(drop=True) for f, _, _ in parts], ignore_index=True)
+    part = pd.Series(np.repeat(np.arange(len(parts)), sizes), index=frame.index)
     dates = pd.to_datetime(frame["date"])
     iso_dates = dates.dt.strftime("%Y-%m-%d")
     # Frames from sources other than CSV files have no raw_date: the date is the text.
-    raw_dates = frame.get("raw_date", iso_dates).fillna("").astype(str)
+    has_raw = np.repeat(["raw_date" in f.columns for f, _, _ in parts], sizes)
+    raw = frame["raw_date"].where(has_raw, iso_dates) if "raw_date" in frame else iso_dates
+    raw_dates = raw.fillna("").astype(str)
     reasons = pd.Series("", index=frame.index, dtype=object)
 
     blank = raw_dates.str.strip() == ""
@@ -125,8 +145,8 @@ def validate_bars(
     )
     dates = dates.where(~outside)
 
-    # NaT rows are not counted: value_counts drops them and they are rejected above.
-    counts = dates.map(dates.value_counts()).fillna(0).astype(int)
+    # Within each frame; NaT rows are not counted: they are rejected above.
+    counts = dates.groupby([part, dates]).transform("size").fillna(0).astype(int)
     reasons = _add_reason(reasons, counts > 1, "duplicate date ", iso_dates, " (", counts, " rows)")
 
     for col in PRICE_COLUMNS:
@@ -149,15 +169,37 @@ def validate_bars(
     )
     reasons = _add_reason(reasons, low > high, "low ", low, " > high ", high)
 
-    reasons = _add_reason(
-        reasons, dates > pd.Timestamp(today), "future date ", iso_dates, f" (today is {today})"
-    )
+    today = part.map({k: pd.Timestamp(t) for k, (_, t, _) in enumerate(parts)})
+    told = part.map({k: f" (today is {t})" for k, (_, t, _) in enumerate(parts)})
+    reasons = _add_reason(reasons, dates > today, "future date ", iso_dates, told)
 
-    reasons = _far_outside(reasons, frame, series_range)
+    ranges = {k: r for k, (_, _, r) in enumerate(parts) if r is not None}
+    reasons = _far_outside(reasons, frame, part, ranges)
+    return _split(parts, frame, dates, raw_dates, reasons)
 
-    failed = reasons != ""
-    valid = frame.loc[~failed, BAR_COLUMNS].reset_index(drop=True)
-    rejected = frame.loc[failed, ["open", "high", "low", "close", "volume"]].assign(
-        date=dates[failed], raw_date=raw_dates[failed], reason=reasons[failed].astype(str)
-    )
-    return ValidationResult(valid=valid, rejected=rejected[REJECTED_COLUMNS].reset_index(drop=True))
+
+def _split(
+    parts: list[tuple[pd.DataFrame, date, tuple[float, float] | None]],
+    frame: pd.DataFrame,
+    dates: pd.Series,
+    raw_dates: pd.Series,
+    reasons: pd.Series,
+) -> list[ValidationResult]:
+    """Each frame's valid rows (its own, as given) and rejected rows (with their reasons)."""
+    failed = (reasons != "").to_numpy()
+    rejected = frame[["open", "high", "low", "close", "volume"]].assign(
+        date=dates, raw_date=raw_dates, reason=reasons.astype(str)
+    )[REJECTED_COLUMNS]
+    results, first = [], 0
+    for own, _, _ in parts:
+        rows = slice(first, first + len(own))
+        bad = failed[rows]
+        first += len(own)
+        valid = own.loc[~bad, BAR_COLUMNS] if bad.any() else own[BAR_COLUMNS]
+        results.append(
+            ValidationResult(
+                valid=valid.reset_index(drop=True),
+                rejected=rejected.iloc[rows][bad].reset_index(drop=True),
+            )
+        )
+    return results

@@ -12,7 +12,7 @@ import pytest
 from pipeline.data.bars import BAR_COLUMNS, canonical, empty_bars
 from pipeline.data.csv_formats import read_history_csv
 from pipeline.data.symbols import get_symbol
-from pipeline.data.validation import REJECTED_COLUMNS, validate_bars
+from pipeline.data.validation import REJECTED_COLUMNS, validate_bars, validate_many
 
 TODAY = date(2026, 11, 23)
 NAN = float("nan")
@@ -170,3 +170,25 @@ def test_rejected_rows_keep_their_values() -> None:
 def test_empty_frame() -> None:
     result = validate_bars(empty_bars(), today=TODAY)
     assert result.valid.empty and result.rejected.empty
+
+
+def test_frames_validated_together_give_what_each_gives_alone() -> None:
+    # A watch list's chunk is validated in one pass: duplicates, the series' range and today
+    # stay each frame's own.
+    with_raw = bars({"date": "2020-01-02"}, {"date": None}).assign(raw_date=["2020-01-02", "x"])
+    parts = [
+        (bars({"date": "2020-01-02"}, {"date": "2020-01-02"}), TODAY, None),  # a duplicate
+        (bars({"date": "2020-01-02"}, {"date": "2026-11-24"}), TODAY, None),  # one in the future
+        (bars({"date": "2020-01-02"}, {"date": "2020-01-03", "close": 1e-4}), TODAY, None),
+        (bars({"date": "2020-01-02", "open": 1e5, "high": 1e5}), TODAY, (1.0, 2.0)),
+        (bars({"date": "2020-01-02"}, {"date": "2026-11-24"}), date(2026, 11, 30), None),
+        (with_raw, TODAY, None),
+        (bars({"date": "2020-01-02"}).iloc[:0], TODAY, None),
+    ]
+    together = validate_many(parts)
+    assert len(together) == len(parts)
+    for (frame, today, series_range), result in zip(parts, together, strict=True):
+        alone = validate_bars(frame, today=today, series_range=series_range)
+        pdt.assert_frame_equal(result.valid, alone.valid)
+        pdt.assert_frame_equal(result.rejected, alone.rejected)
+    assert [len(r.rejected) for r in together] == [2, 1, 1, 1, 0, 1, 0]
