@@ -149,17 +149,24 @@ def _store(
 
 def _chained(con: duckdb.DuckDBPyConnection, items: list[SymbolBars]) -> list[SymbolBars]:
     """Items with Yahoo's relative factors chained onto the stored ones (one query for all)."""
+    chained = _chain_factors(con, {i.request.symbol: i.valid for i in items})
+    return [replace(i, valid=chained[i.request.symbol]) for i in items]
+
+
+def _chain_factors(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """Each symbol's bars, Yahoo's relative factors chained onto the stored ones."""
     relative = {
-        i.request.symbol: i
-        for i in items
-        if not i.valid.empty and (i.valid["price_adjustment"] == RELATIVE_BASIS).any()
+        s: v
+        for s, v in frames.items()
+        if not v.empty and (v["price_adjustment"] == RELATIVE_BASIS).any()
     }
     if not relative:
-        return items
-    dates = {s: i.valid["date"] for s, i in relative.items()}
-    stored = stored_factors(con, {s: (d.min().date(), d.max().date()) for s, d in dates.items()})
-    chained = {s: replace(i, valid=chain_factors(i.valid, stored[s])) for s, i in relative.items()}
-    return [chained.get(i.request.symbol, i) for i in items]
+        return frames
+    spans = {s: (v["date"].min().date(), v["date"].max().date()) for s, v in relative.items()}
+    stored = stored_factors(con, spans)
+    return {s: chain_factors(v, stored[s]) if s in relative else v for s, v in frames.items()}
 
 
 def _staged(items: list[SymbolBars]) -> pd.DataFrame:
@@ -208,7 +215,7 @@ def _classify(con: duckdb.DuckDBPyConnection) -> None:
 def would_change(con: duckdb.DuckDBPyConnection, symbol: str, valid: pd.DataFrame) -> bool:
     """Whether storing ``valid`` would add or revise a bar of ``symbol``: :func:`store_ingest`'s
     classification, read-only (a same-day re-run asks it before starting an ingest)."""
-    valid = chain_factors(valid, _stored_factors(con, symbol, valid))
+    valid = _chain_factors(con, {symbol: valid})[symbol]
     con.register("staged_bars", valid[BAR_COLUMNS].assign(symbol=symbol))
     try:
         [(changes,)] = con.execute(
