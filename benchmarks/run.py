@@ -6,7 +6,7 @@ the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
         probabilistic_direct|fhs_validation|fhs_walkforward|profile|replay_speed|overhead|
-        warm_run|epoch_time|backend|views|all] [--days N]
+        warm_run|epoch_time|backend|views|mechanisms|all] [--days N]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from benchmarks import replay_speed
 from benchmarks.backend import backend
 from benchmarks.epoch_time import epoch_time
 from benchmarks.fhs_walkforward import fhs_validation, fhs_walkforward
+from benchmarks.mechanisms import mechanisms
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from benchmarks.views import views
 from benchmarks.warm_run import warm_run
@@ -261,6 +262,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "epoch_time": epoch_time,
     "backend": backend,
     "views": views,
+    "mechanisms": mechanisms,
 }
 
 
