@@ -2,8 +2,9 @@
 
     python -m benchmarks.run --suite mechanisms [--days N]   # about 15 min at load 10
 
-Each mechanism runs its own loop on, then off, then on, then off (``pairs`` pairs), so a drift
-in the shared machine's load falls on both sides; each run records the load average before it.
+Each mechanism runs its own loop in ``pairs`` pairs, on then off, then off then on, and so on,
+so that a drift in the shared machine's load or an effect of the order falls on both sides;
+each run records the load average before it.
 A mechanism is turned off here by patching this process, never by a product setting:
 
 - fit workers: the fast frozen replay of the last ``days`` Moutai close days (naive, gru, lstm,
@@ -105,9 +106,9 @@ def _never_warm() -> AbstractContextManager[None]:
     return _patched(train, "_WARM_SIZE", 0)
 
 
-def _one_step_per_call() -> AbstractContextManager[None]:
-    """One batch per traced call, on twins traced for it."""
-    return _empty_pool(_STEPS_PER_CALL={})
+def _steps_per_call(steps: int) -> Callable[[], AbstractContextManager[None]]:
+    """``steps`` batches per traced call (TensorFlow and JAX), on twins traced for it."""
+    return lambda: _empty_pool(_STEPS_PER_CALL={"tensorflow": steps, "jax": steps})
 
 
 def _replay(template: Path, days: int, processes: int) -> Callable[[], float]:
@@ -257,16 +258,20 @@ def mechanisms(models_dir: Path, days: int = 40, pairs: int = 3, **_unused: obje
             (
                 "steps_per_execution (32 vs 1)",
                 "full fits of the default gru and lstm",
-                (fits, on),
-                (fits, _one_step_per_call),
+                (fits, _steps_per_call(32)),
+                (fits, _steps_per_call(1)),
             ),
         ]
         one()  # untimed: the compilation cache, the pool and Prefect's server warm up
         measured: dict[str, list[tuple[float, float, float, float]]] = {c[0]: [] for c in cases}
-        for _pair in range(pairs):
+        for pair in range(pairs):
             for name, _, on_side, off_side in cases:
-                on_s, on_load = _timed(on_side)
-                off_s, off_load = _timed(off_side)
+                if pair % 2:  # every other pair off first: an order effect falls on both sides
+                    off_s, off_load = _timed(off_side)
+                    on_s, on_load = _timed(on_side)
+                else:
+                    on_s, on_load = _timed(on_side)
+                    off_s, off_load = _timed(off_side)
                 measured[name].append((on_s, off_s, on_load, off_load))
                 shown = (
                     f"on {on_s:.1f} s (load {on_load:.1f}), off {off_s:.1f} s (load {off_load:.1f})"
