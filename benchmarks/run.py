@@ -6,7 +6,7 @@ the machines are noisy, so no absolute time is asserted anywhere.
 
     python -m benchmarks.run [--suite reproduction|timing|policy|walkforward|probabilistic|
         probabilistic_direct|fhs_validation|fhs_walkforward|fhs_risk|profile|replay_speed|
-        overhead|warm_run|epoch_time|backend|views|all] [--days N]
+        overhead|warm_run|epoch_time|backend|views|mechanisms|all] [--days N]
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from benchmarks.backend import backend
 from benchmarks.epoch_time import epoch_time
 from benchmarks.fhs_risk import fhs_risk
 from benchmarks.fhs_walkforward import fhs_validation, fhs_walkforward
+from benchmarks.mechanisms import mechanisms
 from benchmarks.probabilistic import probabilistic, probabilistic_direct
 from benchmarks.views import views
 from benchmarks.warm_run import warm_run
@@ -263,6 +264,7 @@ SUITES: dict[str, Callable[..., pd.DataFrame]] = {
     "epoch_time": epoch_time,
     "backend": backend,
     "views": views,
+    "mechanisms": mechanisms,
 }
 
 

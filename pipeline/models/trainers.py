@@ -32,9 +32,10 @@ Loss = str | Callable[..., Any]
 # architecture -> (traced twin, its dropout generators' state variables with their initial values)
 _POOL: OrderedDict[tuple[Hashable, ...], tuple[keras.Model, list[tuple[Any, Any]]]] = OrderedDict()
 _POOL_SIZE = 8  # architectures kept per process (each holds a traced network)
-# Batches per traced call: fewer Python round trips per epoch, the same updates in the same
-# order (the weights equal one batch per call to the bit). PyTorch's trainer takes only 1.
-_STEPS_PER_CALL = {"tensorflow": 32, "jax": 32}
+# Batches per traced call: TensorFlow runs them in one graph call, the same updates in the same
+# order (the weights equal one batch per call to the bit). JAX's trainer loops over its batches
+# in Python either way, and 32 saved nothing there (BENCHMARKS.md, issue #20); PyTorch's takes 1.
+_STEPS_PER_CALL = {"tensorflow": 32}
 _LOCK = threading.Lock()
 _MIN_ROWS = 8  # the fewest rows a forward pass is padded to
 

@@ -99,7 +99,7 @@ def test_another_backend_never_imports_tensorflow(tmp_path: Path) -> None:
     # a fresh process that loads a point gru and predicts (a replay's first day), seeding nothing
     make_model("gru", **TINY_NETWORK).fit(tiny_split(), epochs=2, seed=3).save(tmp_path / "gru")
     script = (
-        "import sys; from pipeline.models import load_model;"
+        "import sys; from pipeline.models.registry import load_model;"
         "from tests.pipeline.test_backends import tiny_split;"
         "load_model(sys.argv[1]).predict_part(tiny_split().test);"
         "print('tensorflow' in sys.modules)"
