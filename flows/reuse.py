@@ -21,9 +21,9 @@ from pipeline.errors import NextbarError
 from pipeline.settings import Settings
 from pipeline.splits.split import Split
 from warehouse import forecasts as wforecasts
+from warehouse.bar_changes import would_change
 from warehouse.bars import close_range, last_bar_date, load_bars, volume_unit
 from warehouse.day_runs import DayRun, reusable_day_run
-from warehouse.ingests import would_change
 from warehouse.models import base_runs
 
 

@@ -19,9 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipeline.data.adj_factors import RELATIVE_BASIS, chain_factors
 from pipeline.data.bars import BAR_COLUMNS
-from warehouse.bars import stored_factors
+from warehouse.bar_changes import chain_stored_factors, classify
 from warehouse.connection import rollback
 from warehouse.ingest_runs import IngestCounts, IngestRequest, record_runs
 from warehouse.overlap import check_overlaps, rebase, rebase_factors
@@ -107,14 +106,14 @@ def _store(
     con.execute("begin transaction")
     try:
         con.register("staged_bars", staged)
-        _classify(con)
+        classify(con)
         factors = rebase_factors(con)
         if alone:
             for symbol, factor in factors.items():
                 request = by_symbol[symbol].request
                 rebase(con, symbol, factor, request.run_id, request.started_at)
             if factors:
-                _classify(con)
+                classify(con)
         later = [] if alone else [by_symbol[s] for s in factors]
         replacing = {s for s, i in by_symbol.items() if i.request.replace}
         refused: dict[str, Exception] = {
@@ -149,24 +148,8 @@ def _store(
 
 def _chained(con: duckdb.DuckDBPyConnection, items: list[SymbolBars]) -> list[SymbolBars]:
     """Items with Yahoo's relative factors chained onto the stored ones (one query for all)."""
-    chained = _chain_factors(con, {i.request.symbol: i.valid for i in items})
+    chained = chain_stored_factors(con, {i.request.symbol: i.valid for i in items})
     return [replace(i, valid=chained[i.request.symbol]) for i in items]
-
-
-def _chain_factors(
-    con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
-    """Each symbol's bars, Yahoo's relative factors chained onto the stored ones."""
-    relative = {
-        s: v
-        for s, v in frames.items()
-        if not v.empty and (v["price_adjustment"] == RELATIVE_BASIS).any()
-    }
-    if not relative:
-        return frames
-    spans = {s: (v["date"].min().date(), v["date"].max().date()) for s, v in relative.items()}
-    stored = stored_factors(con, spans)
-    return {s: chain_factors(v, stored[s]) if s in relative else v for s, v in frames.items()}
 
 
 def _staged(items: list[SymbolBars]) -> pd.DataFrame:
@@ -187,43 +170,6 @@ def _leave_out(con: duckdb.DuckDBPyConnection, kept: list[str]) -> None:
     con.execute(
         "delete from classified_bars where symbol not in (select unnest(?::varchar[]))", [kept]
     )
-
-
-def _classified() -> str:
-    """Each staged bar labelled new, changed or unchanged against what is stored."""
-    differs = " or ".join(f"s.{c} is distinct from b.{c}" for c in _VALUE_COLUMNS)
-    return f"""
-        select
-            s.*,
-            case
-                when b.date is null then 'new'
-                -- a partial bar never replaces a final one
-                when s.is_partial and not b.is_partial then 'unchanged'
-                when {differs} then 'changed'
-                else 'unchanged'
-            end as change
-        from staged_bars as s
-        left join bars as b on b.symbol = s.symbol and b.date = s.date
-        """
-
-
-def _classify(con: duckdb.DuckDBPyConnection) -> None:
-    """Label each staged bar new, changed or unchanged against what is stored."""
-    con.execute(f"create or replace temp table classified_bars as {_classified()}")
-
-
-def would_change(con: duckdb.DuckDBPyConnection, symbol: str, valid: pd.DataFrame) -> bool:
-    """Whether storing ``valid`` would add or revise a bar of ``symbol``: :func:`store_ingest`'s
-    classification, read-only (a same-day re-run asks it before starting an ingest)."""
-    valid = _chain_factors(con, {symbol: valid})[symbol]
-    con.register("staged_bars", valid[BAR_COLUMNS].assign(symbol=symbol))
-    try:
-        [(changes,)] = con.execute(
-            f"select count(*) filter (where change <> 'unchanged') from ({_classified()})"
-        ).fetchall()
-    finally:
-        con.unregister("staged_bars")
-    return bool(changes)
 
 
 def _record_revisions(con: duckdb.DuckDBPyConnection) -> None:
