@@ -22,7 +22,7 @@ from pipeline.settings import Settings
 from pipeline.splits.split import Split
 from warehouse import forecasts as wforecasts
 from warehouse.bar_changes import would_change
-from warehouse.bars import close_range, last_bar_date, load_bars, volume_unit
+from warehouse.bars import last_bar_date, load_bars, series_facts
 from warehouse.day_runs import DayRun, reusable_day_run
 from warehouse.models import base_runs
 
@@ -88,11 +88,12 @@ def nothing_new_at_source(
     and the flow then ingests as usual, with its retries."""
     if source == "tushare" and settings.tushare_token is None:
         return False  # the token may live in a Prefect Secret block, which only the flow reads
+    unit, series_range = series_facts(con, [info.symbol])[info.symbol]
     try:
         span = plan.plan_range(info, last_bar_date(con, info.symbol), settings)
         fetched = plan.fetch_bars(plan.make_source(source, info, settings), info, *span)
+        bars = in_volume_unit(fetched.bars, unit)  # as the store step reads them
     except NextbarError:
         return False
-    bars = in_volume_unit(fetched.bars, volume_unit(con, info.symbol))
-    checked = validate_bars(bars, today=today_in(info), series_range=close_range(con, info.symbol))
+    checked = validate_bars(bars, today=today_in(info), series_range=series_range)
     return checked.rejected.empty and not would_change(con, info.symbol, checked.valid)
