@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.pipeline.test_workers import _alive
+from tests.pipeline.test_workers import assert_children_die_with_parent
 
 # Starts the cluster the daily step's task runner asks for, prints its workers' process ids
 # and the resource tracker's, then waits to be killed.
@@ -32,19 +27,4 @@ if __name__ == "__main__":
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_dask_workers_end_when_their_parent_is_killed() -> None:
-    root = Path(__file__).resolve().parents[2]
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT], cwd=root, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert parent.stdout is not None
-        children = json.loads(parent.stdout.readline())
-        assert len(children) == 2 and all(_alive(pid) for pid in children)
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
-        deadline = time.monotonic() + 20
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not [pid for pid in children if _alive(pid)]
-    finally:
-        parent.kill()
+    assert_children_die_with_parent([_PARENT], children=2)

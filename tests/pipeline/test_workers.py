@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -93,31 +98,28 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
-    import json
-    import signal
-    import subprocess
-    import sys
-    import time
-
+def assert_children_die_with_parent(parent_script: list[str], children: int) -> None:
+    """Start ``parent_script`` (it prints its children's pids as JSON, then waits), kill -9
+    it, and assert that each of its ``children`` processes ends within 20 s."""
     root = Path(__file__).resolve().parents[2]
     parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT, str(tmp_path)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", *parent_script], cwd=root, stdout=subprocess.PIPE, text=True
     )
     try:
         assert parent.stdout is not None
-        children = json.loads(parent.stdout.readline())
-        assert len(children) == 3 and all(_alive(pid) for pid in children)
+        pids = json.loads(parent.stdout.readline())
+        assert len(pids) == children and all(_alive(pid) for pid in pids)
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         deadline = time.monotonic() + 20
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not [pid for pid in children if _alive(pid)]
+        assert not [pid for pid in pids if _alive(pid)]
     finally:
         parent.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    assert_children_die_with_parent([_PARENT, str(tmp_path)], children=3)
