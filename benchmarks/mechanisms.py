@@ -7,20 +7,17 @@ so that a drift in the shared machine's load or an effect of the order falls on 
 each run records the load average before it.
 A mechanism is turned off here by patching this process, never by a product setting:
 
-- fit workers: the fast frozen replay of the last ``days`` Moutai close days (naive, gru, lstm,
-  a full retrain every 20 days), 2 processes against 1 (retrains ahead off on both sides);
-- retrains started a block ahead: the same replay with 2 processes, ahead against never ahead;
-- pooled traced twins: the same replay in 1 process (every fit here), the pool against one that
-  keeps nothing (a new traced network for every fit and forward pass);
-- frozen batching: the same replay in 1 process, one batched predict per block against one
-  predict per day;
+- pooled traced twins: the fast frozen replay of the last ``days`` Moutai close days (naive,
+  gru, lstm, a full retrain every 20 days), the pool against one that keeps nothing (a new
+  traced network for every fit and forward pass);
+- frozen batching: the same replay, one batched predict per block against one predict per day;
 - the ``_WARM`` cache: a daily fine-tune sequence (gru and lstm, ``FINETUNES`` days each, every
   day fine-tuning the day before's model), kept in memory against reloaded from disk;
 - ``steps_per_execution``: full fits of the default gru and lstm, 32 batches per traced call
   against 1 (each side's twins traced by a one-epoch warm-up first).
 
-Worker processes are spawned and see none of these patches: every patched replay runs in 1
-process. All replays share one JAX compilation cache, filled by an untimed warm-up replay.
+(Fit worker processes and retrains started a block ahead were measured here too, and removed.)
+All replays share one JAX compilation cache, filled by an untimed warm-up replay.
 """
 
 from __future__ import annotations
@@ -79,13 +76,6 @@ def _no_pool() -> AbstractContextManager[None]:
     return _empty_pool(_POOL_SIZE=0)
 
 
-def _never_ahead() -> AbstractContextManager[None]:
-    """A full retrain starts on its own day, never a block ahead."""
-    from pipeline.daily.replay import ReplayEngine
-
-    return _patched(ReplayEngine, "_fit_next_retrains", lambda self, kinds, day: None)
-
-
 def _per_day_predicts() -> AbstractContextManager[None]:
     """A frozen model predicts one day per call instead of its whole block."""
     from pipeline.daily.replay import ReplayEngine
@@ -111,7 +101,7 @@ def _steps_per_call(steps: int) -> Callable[[], AbstractContextManager[None]]:
     return lambda: _empty_pool(_STEPS_PER_CALL={"tensorflow": steps, "jax": steps})
 
 
-def _replay(template: Path, days: int, processes: int) -> Callable[[], float]:
+def _replay(template: Path, days: int) -> Callable[[], float]:
     """A run of the fast frozen replay over the last ``days`` days in a copy of ``template``."""
     from flows.replay import replay
     from warehouse.bars import load_bars
@@ -135,7 +125,6 @@ def _replay(template: Path, days: int, processes: int) -> Callable[[], float]:
                 models=MODELS,
                 target=TARGET,
                 policy="frozen",
-                processes=processes,
                 warehouse=str(path),
             )
             return time.perf_counter() - started
@@ -237,18 +226,16 @@ def mechanisms(models_dir: Path, days: int = 40, pairs: int = 3, **_unused: obje
     from pipeline.models.backend import use_compilation_cache
 
     with tempfile.TemporaryDirectory() as tmp:
-        use_compilation_cache(Path(tmp) / "jax-cache")  # one for every run and worker
+        use_compilation_cache(Path(tmp) / "jax-cache")  # one for every run
         template = Path(tmp) / "template.duckdb"
         ingest(symbols=[SYMBOL], source="bundled", warehouse=str(template))
-        one, two = _replay(template, days, 1), _replay(template, days, 2)
+        one = _replay(template, days)
         warm, fits = _finetunes(models_dir), _full_fits(models_dir)
         on = nullcontext
         loop = REPLAY.format(days=days)
         cases: list[tuple[str, str, Side, Side]] = [
-            ("fit workers (2 processes vs 1)", loop, (two, _never_ahead), (one, on)),
-            ("retrains started ahead (2 processes)", loop, (two, on), (two, _never_ahead)),
-            ("pooled traced twins (1 process)", loop, (one, on), (one, _no_pool)),
-            ("frozen batching (1 process)", loop, (one, on), (one, _per_day_predicts)),
+            ("pooled traced twins", loop, (one, on), (one, _no_pool)),
+            ("frozen batching", loop, (one, on), (one, _per_day_predicts)),
             (
                 "_WARM model cache",
                 f"{FINETUNES} daily fine-tunes each of gru and lstm",

@@ -108,9 +108,9 @@ def _run(replay: Callable[..., object], path: str, **kwargs: object) -> float:
 
 def replay_speed(days: int = 40, long_days: int = 240, **_: object) -> pd.DataFrame:
     """The same ``days`` Moutai close days, refit every 20: today's replay (the daily step day by
-    day, fine-tuning) against the fast replay fine-tuning and frozen (fits in one process, and
-    side by side in one worker per core); MAE beside naive's. Then the fast frozen replay over
-    ``long_days`` (the issue's 240), whose "today" is today's cost per day times ``long_days``.
+    day, fine-tuning) against the fast replay fine-tuning and frozen; MAE beside naive's. Then
+    the fast frozen replay over ``long_days`` (the issue's 240), whose "today" is today's cost
+    per day times ``long_days``.
     """
     from flows.replay import replay, replay_stepwise
     from pipeline.daily.step import StepConfig
@@ -119,17 +119,15 @@ def replay_speed(days: int = 40, long_days: int = 240, **_: object) -> pd.DataFr
     from warehouse.forecasts import leaderboard
 
     rows = []
-    for name, policy, processes, n in (
-        ("today: daily step day by day", "finetune", None, days),
-        ("fast replay, finetune, 1 process", "finetune", 1, days),
-        ("fast replay, finetune, workers", "finetune", 0, days),
-        ("fast replay, frozen, 1 process", "frozen", 1, days),
-        ("fast replay, frozen, workers", "frozen", 0, days),
-        (f"fast replay, frozen, workers, {long_days} days", "frozen", 0, long_days),
+    for name, policy, fast, n in (
+        ("today: daily step day by day", "finetune", False, days),
+        ("fast replay, finetune", "finetune", True, days),
+        ("fast replay, frozen", "frozen", True, days),
+        (f"fast replay, frozen, {long_days} days", "frozen", True, long_days),
     ):
         with _warehouse() as (path, dates):
             start, end = dates[-n - 1], dates[-2]
-            if processes is not None:
+            if fast:
                 seconds = _run(
                     replay,
                     path,
@@ -140,7 +138,6 @@ def replay_speed(days: int = 40, long_days: int = 240, **_: object) -> pd.DataFr
                     models=MODELS,
                     target=TARGET,
                     policy=policy,
-                    processes=processes or None,  # 0: the default, one worker per core
                 )
             else:
                 step = StepConfig.from_settings(

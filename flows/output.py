@@ -172,7 +172,7 @@ def quiet_backend() -> None:
     """Load the Keras backend with its C++ start-up notices (absl, oneDNN, CUDA stubs) kept off
     the terminal, and TensorFlow's Python warnings (``tf.function retracing``) below errors;
     ``nextbar --debug`` shows them."""
-    from pipeline.training.workers import load_backend_quietly
+    from pipeline.training.backend_loading import load_backend_quietly
 
     load_backend_quietly()
     if not os.environ.get("NEXTBAR_DEBUG"):

@@ -20,7 +20,6 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.settings import Settings
 from pipeline.training.jobs import champion_of
-from pipeline.training.workers import worker_count
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
 from warehouse.connection import transaction
@@ -48,11 +47,9 @@ def load_replay(
     info: SymbolInfo,
     days: list[date],
     step: StepConfig,
-    processes: int | None = None,
 ) -> ReplayEngine:
     """Read once what replaying ``days`` needs: the final bars, each model's run before the
-    first and the stored forecasts' scored errors; its fits use ``processes`` workers (None:
-    the settings' ``[replay] processes``)."""
+    first and the stored forecasts' scored errors."""
     with open_warehouse(settings, read_only=True) as con:
         bars = load_bars(con, info.symbol)
         bases = {
@@ -61,17 +58,8 @@ def load_replay(
         }
         flat = step.calibration.flat_kinds
         stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1], flat)
-    workers = worker_count(processes if processes is not None else settings.replay.processes)
-    return ReplayEngine(
-        info,
-        bars,
-        step,
-        settings.models_dir,
-        bases,
-        Realized(stored, step.calibration.history),
-        workers,
-        schedule=days,
-    )
+    realized = Realized(stored, step.calibration.history)
+    return ReplayEngine(info, bars, step, settings.models_dir, bases, realized)
 
 
 @task(name="replay-block", task_run_name="replay-block-{days[0]}", cache_policy=NO_CACHE)
@@ -160,7 +148,6 @@ def replay(
     history_bars: int | None = None,
     warehouse: str | None = None,
     policy: str | None = None,
-    processes: int | None = None,
 ) -> list[DayResult]:
     """Walk forward: the daily step as of each stored trading day in [start, end].
 
@@ -168,9 +155,8 @@ def replay(
     ``policy`` would have issued; they are marked as replays and scored from the stored bars.
     ``frozen`` (the default) retrains fully every ``retrain_every`` trading days and keeps the
     weights in between, so its cost is the retrains; ``finetune`` fine-tunes daily. Parameters
-    left None come from the settings (nextbar.toml, NEXTBAR_*; ``[replay]`` for the schedule
-    and the ``processes`` a retrain day's recurrent fits run in), epochs and window from the
-    preset.
+    left None come from the settings (nextbar.toml, NEXTBAR_*; ``[replay]`` for the schedule),
+    epochs and window from the preset.
     """
     settings = load_settings(warehouse)
     [info] = resolve_symbols([symbol], settings)
@@ -183,15 +169,12 @@ def replay(
         len(days),
         extra={"replay": {"done": 0, "total": len(days), "symbol": symbol, "mae": None}},
     )
-    engine = load_replay(settings, info, days, step, processes)
+    engine = load_replay(settings, info, days, step)
     results: list[DayResult] = []
     size = max(step.policy.retrain_every, 1)
-    try:
-        for first in range(0, len(days), size):
-            block = replay_block(engine, days[first : first + size], first, len(days))
-            results += record_block(settings, info, step, block)
-    finally:
-        engine.pool.close()
+    for first in range(0, len(days), size):
+        block = replay_block(engine, days[first : first + size], first, len(days))
+        results += record_block(settings, info, step, block)
     return results
 
 

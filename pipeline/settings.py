@@ -155,9 +155,6 @@ class ReplayConfig(BaseModel):
     # its cost is the retrains), "finetune" fine-tunes daily as the live step does
     retrain_every: int = Field(default=20, ge=1)
     policy: str = "frozen"
-    # worker processes a retrain day's recurrent fits train in, side by side (None: one per core;
-    # 1: all in the replay's own process)
-    processes: int | None = Field(default=None, ge=1)
 
     @field_validator("policy")
     @classmethod

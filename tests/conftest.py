@@ -17,10 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Tests never look up a Prefect Secret block for the tushare token.
 os.environ["NEXTBAR_NO_SECRET_BLOCK"] = "1"
-# Replays fit in this process (a worker costs a backend start-up); tests that want workers say so.
-os.environ["NEXTBAR_REPLAY__PROCESSES"] = "1"
 os.environ.pop("TUSHARE_TOKEN", None)
-# JAX's compiled steps are kept for the session (and its fit workers), not beside each test's
+# JAX's compiled steps are kept for the session, not beside each test's
 # temporary warehouse.
 _JAX_CACHE = tempfile.TemporaryDirectory(prefix="nextbar-test-jax-cache-")
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _JAX_CACHE.name)

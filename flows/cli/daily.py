@@ -89,12 +89,6 @@ def replay(
     start: Annotated[str, typer.Option(help="First as-of day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="Last as-of day, YYYY-MM-DD")],
     warehouse: WarehouseOpt = None,
-    processes: Annotated[
-        int | None,
-        typer.Option(
-            min=1, help="Processes a retrain day's recurrent fits share [default: one per core]"
-        ),
-    ] = None,
     wide: WideOpt = False,
     **step: Any,
 ) -> None:
@@ -112,7 +106,6 @@ def replay(
             start=start_day,
             end=end_day,
             warehouse=str(path),
-            processes=processes,
             **step,
         )
     board = load_leaderboard(path, [symbol])

@@ -33,9 +33,8 @@ from pipeline.models.base import ForecastModel
 from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of
+from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
 from pipeline.training.train import saved_model
-from pipeline.training.workers import AheadFits, FitPool
 
 
 @dataclass
@@ -59,11 +58,7 @@ class ReplayEngine:
         models_dir: Path,
         bases: dict[str, BaseRun],
         realized: Realized,
-        processes: int = 1,
-        schedule: list[date] | None = None,
     ) -> None:
-        """``schedule``: every day this engine will replay, so that with worker processes a
-        full retrain starts a block before its day."""
         self.info, self.step, self.models_dir = info, step, models_dir
         self.bars = bars.reset_index(drop=True)
         self._dates = self.bars["date"].to_numpy(dtype="datetime64[D]")
@@ -75,15 +70,6 @@ class ReplayEngine:
         self._frozen: dict[str, dict[date, Frozen]] = {}
         self._models: dict[str, ForecastModel] = {}
         self.champion_errors: list[tuple[float, float]] = []  # |error|, naive's |error|
-        self.schedule = schedule or []
-        self._ahead = AheadFits()
-        self.pool = FitPool(
-            processes,
-            models_dir=models_dir,
-            epochs=step.full_epochs(),
-            finetune_epochs=step.policy.step_epochs,
-            seed=step.seed,
-        )
 
     def run(
         self, days: list[date], on_day: Callable[[ReplayDay], None] | None = None
@@ -138,21 +124,8 @@ class ReplayEngine:
                     recent,
                 ),
             )
-        # The day's full recurrent fits train side by side in worker processes (those started
-        # a block ahead are waited for); the rest here. All are calibrated on today's errors.
-        apart = [k for k in fits if k in NEURAL_KINDS and plan[k] is None]
-        early = self._ahead.take(day, apart)
-        rest = [k for k in apart if k not in early]
-        futures = self.pool.submit([fits[k] for k in rest])  # none: better fitted here
-        started = dict(zip(rest, futures, strict=True)) if futures else {}
-        self._fit_next_retrains(apart, day)
         for kind, (split, job) in fits.items():
-            if kind not in started and kind not in early:
-                done[kind] = (self.pool.fit_here(split, job), split)
-        for kind, future in started.items():
-            done[kind] = (self.pool.result(future, *fits[kind]), fits[kind][0])
-        for kind, (future, split, job) in early.items():
-            done[kind] = (self.pool.result(future, split, job), split)
+            done[kind] = (self._fit(split, job), split)
         for kind in plan:  # in the plan's order, as the live step lists them
             outcome, split = done[kind]
             result.splits.setdefault(split.split_id, split)
@@ -178,27 +151,16 @@ class ReplayEngine:
         self._score(result)
         return result
 
-    def _fit_next_retrains(self, kinds: list[str], day: date) -> None:
-        """Start the next full retrain of ``kinds`` (fully retrained on ``day``) in the workers
-        now: its bars are all known, so it trains while the days before it are replayed."""
-        if self.pool.processes < 2:
-            return
-        for kind in kinds:
-            fitted = BaseRun("", "", day)
-            due = next(
-                (
-                    d
-                    for d in self.schedule
-                    if d > day and not wants_fine_tune(self.info, kind, fitted, d, self.step.policy)
-                ),
-                None,
-            )
-            if due is None or self._ahead.has(kind, due):
-                continue
-            split = build_split(self._history(due), self.config, symbol=self.info.symbol)
-            job = FitJob(kind, "", None, None, self.step.hyperparameters_for(kind))
-            for future in self.pool.submit([(split, job)], ahead=True):
-                self._ahead.put(kind, due, (future, split, job))
+    def _fit(self, split: Split, job: FitJob) -> ModelOutcome:
+        """One fit in this process, with the step's epochs and seed."""
+        return fit_one(
+            split,
+            job,
+            models_dir=self.models_dir,
+            epochs=self.step.full_epochs(),
+            finetune_epochs=self.step.policy.step_epochs,
+            seed=self.step.seed,
+        )
 
     def _advance(self, kind: str, base: BaseRun | None, outcome: ModelOutcome, day: date) -> None:
         """The run a later day fine-tunes from (or keeps frozen): this one."""

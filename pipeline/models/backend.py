@@ -3,11 +3,11 @@
 Keras reads ``KERAS_BACKEND`` once, when it is first imported, so the choice is made by setting
 that variable before then: :func:`use_backend` does it for the settings' choice, and importing
 ``pipeline.models`` does it for :data:`DEFAULT_BACKEND` when nothing else chose. Processes this
-one starts (fit workers, a local Dask cluster's workers) inherit the variable, so they train on
+one starts (a local Dask cluster's workers) inherit the variable, so they train on
 the same backend. No backend is imported here.
 
 JAX compiles each traced step with XLA; :func:`use_compilation_cache` keeps the compiled steps
-in a folder (beside the warehouse) that later processes and the fit workers reuse.
+in a folder (beside the warehouse) that later processes reuse.
 """
 
 from __future__ import annotations

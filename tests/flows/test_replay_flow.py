@@ -48,20 +48,17 @@ def _forecasts(path: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-# frozen: the first day's three full recurrent fits train in two worker processes, and the
-# third day's retrain starts there on the first day, before the second is replayed
 @pytest.mark.parametrize(
-    ("policy", "processes", "retrain_every", "trainings"),
+    ("policy", "retrain_every", "trainings"),
     [
-        ("frozen", 2, 2, ["full", "fine_tune", "full"]),
-        ("finetune", 1, 3, ["full", "fine_tune", "fine_tune"]),
+        ("frozen", 2, ["full", "fine_tune", "full"]),
+        ("finetune", 3, ["full", "fine_tune", "fine_tune"]),
     ],
 )
 def test_the_fast_replay_issues_what_the_daily_step_issues(
     ingested: Path,
     tmp_path: Path,
     policy: str,
-    processes: int,
     retrain_every: int,
     trainings: list[str],
 ) -> None:
@@ -73,7 +70,6 @@ def test_the_fast_replay_issues_what_the_daily_step_issues(
         end=END,
         models=MODELS,
         policy=policy,
-        processes=processes,
         warehouse=fast,
         **small,
     )

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from flows.ingest import ingest
-from flows.replay import load_replay, replay
+from flows.replay import replay
 from flows.train import train
 from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.symbols import DEFAULT_SYMBOLS
@@ -53,7 +53,6 @@ finetune_epochs = 1
 [replay]
 retrain_every = 2
 policy = "finetune"
-processes = 2
 
 [intervals]
 pool = 250
@@ -82,7 +81,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     warehouse = str(root / "nextbar.duckdb")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NEXTBAR_CONFIG", str(root / "nextbar.toml"))
-        patch.delenv("NEXTBAR_REPLAY__PROCESSES")  # the tests' own default: the file's applies
         ingest(warehouse=warehouse)
         with duckdb.connect(warehouse, read_only=True) as con:
             days = [r[0] for r in con.sql(_FINAL_DAYS).fetchall()][-3:]
@@ -234,15 +232,6 @@ def test_replay_retrain_every(run: Path) -> None:
 def test_replay_policy(run: Path) -> None:
     tuned = [r for r in _replay_runs(run) if r[2] == "fine_tune"]
     assert tuned and all(r[3] > 0 for r in tuned)  # the default, frozen, trains 0 epochs
-
-
-def test_replay_processes(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
-    settings = load_settings(warehouse=str(run))
-    [info] = [i for i in DEFAULT_SYMBOLS if i.symbol == BTC]
-    day = date(2024, 5, 1)
-    engine = load_replay.fn(settings, info, [day], StepConfig.for_replay(settings, {}))
-    assert engine.pool.processes == 2  # unset: one per core
 
 
 def test_retrain_retrain_every(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
