@@ -22,6 +22,8 @@ from pipeline.splits.config import SplitConfig
 from warehouse.bars import load_bars
 from warehouse.connection import connect
 
+pytestmark = pytest.mark.slow  # trains real Keras models
+
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1}
 BASELINES = ["naive", "drift", "linear"]
 
