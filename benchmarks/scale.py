@@ -33,11 +33,11 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import numpy as np
 import pandas as pd
 
-from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes, write_csv
 from benchmarks.run import RESULTS, _table
 from pipeline.data.ingest import read_file
 from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
+from tests.watchlist_data import bootstrap_bars, bootstrap_codes, write_csv
 from warehouse.connection import connect
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols

@@ -20,11 +20,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes
 from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
 from pipeline.forecast.intervals import QUANTILE_LEVELS
 from pipeline.settings import DEFAULT_MODELS
+from tests.watchlist_data import bootstrap_bars, bootstrap_codes
 from warehouse.connection import connect, transaction
 from warehouse.forecasts import write_forecasts
 from warehouse.ingests import IngestRequest, store_ingest

@@ -39,10 +39,10 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import pandas as pd
 
-from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes
 from benchmarks.run import RESULTS, _table
 from pipeline.data.sources import bundled
 from pipeline.data.symbols import SymbolInfo
+from tests.watchlist_data import bootstrap_bars, bootstrap_codes
 
 if TYPE_CHECKING:
     from flows.ingest_store import SymbolIngest

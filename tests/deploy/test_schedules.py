@@ -6,8 +6,10 @@ import asyncio
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from prefect.server.schemas.schedules import CronSchedule
 
+from flows import daily
 from flows.schedules import DEPLOYMENTS
 from pipeline.data.calendars import is_trading_day
 from pipeline.data.symbols import get_symbol
@@ -42,8 +44,17 @@ def test_bitcoin_runs_every_day_in_utc() -> None:
     assert runs == [datetime(2024, 5, 25 + i, 1, 30, tzinfo=UTC) for i in range(3)]
 
 
-def test_the_moutai_flow_skips_the_national_day_week() -> None:
+def test_the_moutai_flow_skips_the_national_day_week(monkeypatch: pytest.MonkeyPatch) -> None:
     moutai = get_symbol("600519.SH")
     holiday = [date(2024, 10, d) for d in range(1, 8)]
     assert not any(is_trading_day(moutai, d) for d in holiday)
     assert is_trading_day(moutai, date(2024, 10, 8))
+    # The live flow's own check, on each day of the week as the Shanghai clock reads it.
+    for today in [*holiday, date(2024, 10, 8)]:
+        monkeypatch.setattr(daily, "today_in", lambda info, today=today: today)
+        reason = daily.skip_reason(moutai, None, "tushare")
+        assert reason == daily.check_trading_day.fn(moutai)
+        if today in holiday:
+            assert reason and f"{today} is not a XSHG trading day" in reason
+        else:
+            assert reason is None

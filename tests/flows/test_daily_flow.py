@@ -22,6 +22,8 @@ from pipeline.splits.config import SplitConfig
 from warehouse.bars import load_bars
 from warehouse.connection import connect
 
+pytestmark = pytest.mark.slow  # trains real Keras models
+
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1}
 BASELINES = ["naive", "drift", "linear"]
 
@@ -33,8 +35,9 @@ def _df(path: Path, sql: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Moutai ingested, then four trading days replayed with a GRU beside the baselines, and
-    the ensemble (which adds its missing member, lstm)."""
+    """Moutai ingested, then four trading days replayed under the daily step's ``finetune``
+    policy with a GRU beside the baselines, and the ensemble (which adds its missing member,
+    lstm)."""
     path = tmp_path_factory.mktemp("daily") / "nextbar.duckdb"
     ingest(symbols=["600519.SH"], source="bundled", warehouse=str(path))
     replay(
@@ -42,6 +45,8 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         start=date(2020, 4, 14),
         end=date(2020, 4, 17),
         retrain_every=3,
+        policy="finetune",  # the daily step's policy: the days between retrains fine-tune
+        finetune_epochs=1,
         models=[*BASELINES, "gru", "ensemble"],
         warehouse=str(path),
         **SMALL,
@@ -76,13 +81,14 @@ def test_replay_forecasts_each_day_from_bars_known_that_day(replayed: Path) -> N
 def test_the_policy_fine_tunes_between_full_retrains(replayed: Path) -> None:
     runs = _df(
         replayed,
-        """select s.as_of_date, r.training, r.base_run_id is not null as has_base
+        """select s.as_of_date, r.training, r.base_run_id is not null as has_base, r.epochs_run
            from model_runs r join splits s using (split_id) where r.model = 'gru'
            order by s.as_of_date""",
     )
     # retrain_every=3: full on the 14th, fine-tunes on the 15th and 16th, full again on the 17th.
     assert runs["training"].tolist() == ["full", "fine_tune", "fine_tune", "full"]
     assert runs["has_base"].tolist() == [False, True, True, False]
+    assert (runs["epochs_run"] >= 1).all()  # the fine-tunes trained: the weights are not frozen
 
 
 def test_scores_equal_a_hand_computation(replayed: Path) -> None:

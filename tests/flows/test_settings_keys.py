@@ -26,6 +26,8 @@ from pipeline.splits.config import SplitConfig
 from pipeline.training.presets import get_preset
 from warehouse.bars import load_bars
 
+pytestmark = pytest.mark.slow  # trains real Keras models
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "nextbar.example.toml"
 BTC = "BTC-USD"
 CONFIG = """

@@ -15,6 +15,8 @@ from flows.train import train
 from pipeline.errors import InputError, InsufficientDataError, UnknownSymbolError
 from warehouse.connection import connect
 
+pytestmark = pytest.mark.slow  # trains real Keras models
+
 AS_OF = date(2013, 6, 28)  # about 770 bars: enough for a real split, small enough to be quick
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bootstrap import bootstrap_codes, load_bootstrapped
 from flows.daily import daily
 from flows.fanout import fit_chunk
 from pipeline.training.jobs import FitJob
+from tests.watchlist_data import bootstrap_codes, load_bootstrapped
 from warehouse.connection import WarehouseForbiddenError, connect, forbid_warehouse
 
 AS_OF = date(2026, 11, 20)
@@ -29,6 +29,7 @@ def watch_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return codes
 
 
+@pytest.mark.slow
 def test_every_symbol_of_the_watch_list_gets_a_forecast_from_dask(
     watch_list: list[str], warehouse_path: Path
 ) -> None:

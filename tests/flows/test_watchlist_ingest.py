@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bootstrap import bootstrap_bars, bootstrap_codes
 from flows.ingest import ingest
 from pipeline.data.sources import bundled
 from pipeline.errors import NextbarError
+from tests.watchlist_data import bootstrap_bars, bootstrap_codes
 from warehouse.connection import connect
 
 AS_OF = date(2026, 11, 20)

@@ -58,7 +58,13 @@ def hyperparameters(kind: str) -> dict[str, Any]:
     return TINY_NETWORK if kind in NEURAL_KINDS else {}
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+KINDS = [
+    pytest.param(kind, marks=pytest.mark.slow) if kind in (*NEURAL_KINDS, "ensemble") else kind
+    for kind in MODEL_KINDS
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_contract(kind: str, split: Split, tmp_path: Path) -> None:
     model = make_model(kind, **hyperparameters(kind)).fit(split, epochs=1, seed=7)
     predicted = model.predict(split.X_test, split.test.last_known)
@@ -73,6 +79,7 @@ def test_contract(kind: str, split: Split, tmp_path: Path) -> None:
     assert reloaded.hyperparameters == model.hyperparameters
 
 
+@pytest.mark.slow
 def test_fit_never_sees_the_test_range(split: Split, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[Any, ...]] = []
     fit = keras.Model.fit

@@ -211,6 +211,7 @@ def test_the_model_confidence_set_drops_the_worse_models() -> None:
     assert pvalues["naive"] < 0.1 and pvalues["worse"] < 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["lstm_dist"])  # gru_dist: the same class, another cell
 def test_distributional_recurrent_models_learn_a_scale(
     btc_bars: pd.DataFrame, kind: str, tmp_path: Path

@@ -42,6 +42,7 @@ def bars() -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_search_never_sees_the_test_range(bars: pd.DataFrame) -> None:
     result = search(
         bars,
@@ -63,6 +64,7 @@ def test_search_never_sees_the_test_range(bars: pd.DataFrame) -> None:
     assert np.isfinite(table["validation_mae"]).all()
 
 
+@pytest.mark.slow
 def test_budget_best_and_seed(bars: pd.DataFrame) -> None:
     def run(seed: int) -> pd.DataFrame:
         return search(

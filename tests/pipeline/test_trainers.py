@@ -13,6 +13,8 @@ from pipeline.models import trainers
 from pipeline.models.distributional import gaussian_nll
 from pipeline.models.recurrent import build_recurrent
 
+pytestmark = pytest.mark.slow  # trains real Keras models
+
 
 def _data(seed: int, n: int = 1200) -> tuple[np.ndarray, np.ndarray]:
     """Enough windows for more batches an epoch than the twin runs per traced call, the last

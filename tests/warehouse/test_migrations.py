@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -13,11 +14,30 @@ from warehouse.connection import connect
 from warehouse.migrate import migrate, schema_version
 
 
+def _created(folder: str, kind: str) -> set[str]:
+    """The names the package's SQL files under ``folder`` create as ``kind``, less those dropped."""
+    texts = [f.read_text() for f in resources.files("warehouse").joinpath(folder).iterdir()]
+    sql = "\n".join(t for t in texts if t).lower()
+    created = re.findall(rf"create (?:or replace )?{kind} (?:if not exists )?(\w+)", sql)
+    dropped = re.findall(rf"drop {kind} (?:if exists )?(\w+)", sql)
+    return set(created) - {name for name in dropped if created.count(name) < 2}
+
+
 def test_a_new_file_gets_every_migration(warehouse_path: Path) -> None:
+    migrations = [
+        f.name
+        for f in resources.files("warehouse").joinpath("migrations").iterdir()
+        if f.name.endswith(".sql")
+    ]
     with connect(warehouse_path) as con:
-        assert schema_version(con) >= 1
+        assert schema_version(con) == len(migrations)
+        applied = {r[0] for r in con.execute("select name from schema_migrations").fetchall()}
         tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-    assert {"symbols", "bars", "bar_revisions", "ingest_runs", "rejected_bars"} <= tables
+        views = {r[0] for r in con.execute("select view_name from duckdb_views()").fetchall()}
+    assert applied == set(migrations)
+    assert _created("migrations", "table") <= tables  # every migration's tables
+    assert "forecasts" in tables and "day_runs" in tables and "calendar_closures" in tables
+    assert _created("views", "view") <= views  # and every view over them
 
 
 def test_reopening_applies_nothing_twice(warehouse_path: Path) -> None:
