@@ -138,12 +138,19 @@ class SplitDefaults(BaseModel):
 
 
 class RetrainConfig(BaseModel):
-    """``[retrain]``: full retrain every N trading days, fine-tune in between."""
+    """``[retrain]``: the daily step's schedule: full retrain every N trading days, fine-tune
+    (or keep frozen) in between."""
 
     model_config = STRICT
 
     retrain_every: int = Field(default=5, ge=1)
     finetune_epochs: int = Field(default=3, ge=0)
+    policy: str = "finetune"  # between full retrains: fine-tune daily, or keep the weights frozen
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return one_of(value, POLICIES, "policy")
 
 
 class ReplayConfig(BaseModel):
