@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import InputError
 
+# The defaults that functions below the settings share (the settings' [model] seed and
+# [retrain] finetune_epochs are these)
+DEFAULT_SEED = 42
+FINETUNE_EPOCHS = 3
+
 
 class StepOptions(BaseModel):
     """How one run splits and trains, as given (None: the settings')."""
