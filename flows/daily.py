@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
@@ -26,6 +27,7 @@ from pipeline.errors import InputError
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as load_plain_settings
+from pipeline.step_options import DAY_OPTIONS, StepOptions, with_step_options
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
 from warehouse.connection import connect
@@ -135,7 +137,7 @@ def reused_report(
     infos = resolve_symbols(symbols, settings)
     if ask_source and len(infos) >= MANY_SYMBOLS:
         return None  # a watch list's ingest is batched: the flow fetches it once
-    config = StepConfig.from_parameters(settings, step)
+    config = StepConfig.from_options(settings, StepOptions.of(step))
     source = source or settings.sources.default
     results = []
     with connect(settings.warehouse, read_only=True) as con:
@@ -159,22 +161,15 @@ def reused_report(
 
 
 @flow(name="daily")
+@with_step_options(*DAY_OPTIONS)
 def daily(
     symbols: list[str] | None = None,
     source: str | None = None,
     as_of: date | None = None,
-    models: list[str] | None = None,
-    retrain_every: int | None = None,
-    finetune_epochs: int | None = None,
-    epochs: int | None = None,
-    target: str | None = None,
-    preset: str | None = None,
-    window: int | None = None,
-    history_bars: int | None = None,
     skip_ingest: bool = False,
     warehouse: str | None = None,
-    policy: str | None = None,
     force: bool = False,
+    **options: Any,
 ) -> reports.DailyReport:
     """Ingest, split, retrain or fine-tune, forecast the next trading day, score, report.
 
@@ -190,7 +185,7 @@ def daily(
     infos = resolve_symbols(symbols, settings)
     warn_calendar_horizons(infos)
     source = source or settings.sources.default
-    step = StepConfig.from_parameters(settings, locals())
+    step = StepConfig.from_options(settings, StepOptions.of(options))
     if not skip_ingest:
         since = datetime.now(tz=UTC)
         ingest(symbols=[i.symbol for i in infos], source=source, warehouse=str(settings.warehouse))

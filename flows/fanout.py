@@ -21,6 +21,7 @@ from prefect_dask import DaskTaskRunner
 from flows.common import GPU_DEPLOYMENT_ENV, dispatch_fit
 from pipeline.settings import Settings
 from pipeline.settings_sections import DaskConfig
+from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
 from pipeline.training.global_fit import fit_global
 from pipeline.training.jobs import FitJob, ModelOutcome, fit_saved
 from warehouse.connection import forbid_warehouse
@@ -108,8 +109,8 @@ def fit_chunks(
     chunks: list[list[list[FitJob]]],
     models_dir: str,
     epochs: int,
-    finetune_epochs: int = 3,
-    seed: int = 42,
+    finetune_epochs: int = FINETUNE_EPOCHS,
+    seed: int = DEFAULT_SEED,
     global_fits: list[GlobalFit] | None = None,
 ) -> tuple[list[list[ModelOutcome]], list[list[ModelOutcome]]]:
     """One task per chunk, and one per global model, on the flow's task runner: the outcomes
@@ -134,7 +135,7 @@ def fan_out(
     dask: DaskConfig,
     epochs: int,
     seed: int,
-    finetune_epochs: int = 3,
+    finetune_epochs: int = FINETUNE_EPOCHS,
     global_fits: list[GlobalFit] | None = None,
 ) -> list[list[ModelOutcome]]:
     """Fit each symbol's jobs (``jobs[i]``: symbol i's) on Dask, or on the GPU pool when a

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 from prefect import flow, task
@@ -19,6 +20,7 @@ from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.settings import Settings
+from pipeline.step_options import DAY_OPTIONS, StepOptions, with_step_options
 from pipeline.training.jobs import champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
@@ -134,20 +136,13 @@ def record_block(
 
 
 @flow(name="replay")
+@with_step_options(*DAY_OPTIONS)
 def replay(
     symbol: str,
     start: date,
     end: date,
-    retrain_every: int | None = None,
-    models: list[str] | None = None,
-    finetune_epochs: int | None = None,
-    epochs: int | None = None,
-    target: str | None = None,
-    preset: str | None = None,
-    window: int | None = None,
-    history_bars: int | None = None,
     warehouse: str | None = None,
-    policy: str | None = None,
+    **options: Any,
 ) -> list[DayResult]:
     """Walk forward: the daily step as of each stored trading day in [start, end].
 
@@ -161,7 +156,7 @@ def replay(
     settings = load_settings(warehouse)
     [info] = resolve_symbols([symbol], settings)
     warn_calendar_horizons([info])
-    step = StepConfig.for_replay(settings, locals())
+    step = StepConfig.for_replay(settings, StepOptions.of(options))
     days = replay_days(settings, symbol, start, end)
     progress_log.info(
         "%s: replaying %d trading days",

@@ -29,6 +29,7 @@ from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig, TargetKind
+from pipeline.step_options import TRAIN_OPTIONS, StepOptions, with_step_options
 from pipeline.training.jobs import FitJob, ModelOutcome
 from pipeline.training.presets import Preset
 from pipeline.training.search import Candidate, best_by_kind, chosen_trials, search_history
@@ -168,21 +169,15 @@ def publish_train_report(symbol: str, table: pd.DataFrame) -> None:
 
 
 @flow(name="train")
+@with_step_options(*TRAIN_OPTIONS)
 def train(
     symbol: str,
-    models: list[str] | None = None,
     as_of: date | None = None,
-    target: str | None = None,
-    preset: str | None = None,
-    window: int | None = None,
-    test_size: int | None = None,
-    validation_size: int | None = None,
     features: list[str] | None = None,
     target_kind: TargetKind | None = None,
-    epochs: int | None = None,
-    seed: int | None = None,
     search_budget: int | None = None,
     warehouse: str | None = None,
+    **options: Any,
 ) -> TrainReport:
     """Rebuild the split from the warehouse, train the models, store runs, metrics, predictions.
 
@@ -196,8 +191,8 @@ def train(
     """
     settings = load_settings(warehouse)
     resolve_symbols([symbol], settings)
-    kinds = resolve_kinds(models or ["all"])
-    step = StepConfig.from_parameters(settings, locals())
+    kinds = resolve_kinds(options.get("models") or ["all"])
+    step = StepConfig.from_options(settings, StepOptions.of(options))
     chosen, config = step.chosen_preset().overriding(
         step.split_config(test_size=step.test_size),
         window=step.window,

@@ -60,6 +60,7 @@ from pipeline.settings_sections import (
     WatchListConfig,
     one_of,
 )
+from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("nextbar.toml")
@@ -97,7 +98,7 @@ class ModelConfig(BaseModel):
     preset: str = "default"
     models: tuple[str, ...] = DEFAULT_MODELS
     epochs: int | None = Field(default=None, ge=1)  # None: the preset's
-    seed: int = 42
+    seed: int = DEFAULT_SEED
     # Keras backend of the networks; KERAS_BACKEND counts as its environment variable too
     backend: str = backend.DEFAULT_BACKEND
 
@@ -138,12 +139,19 @@ class SplitDefaults(BaseModel):
 
 
 class RetrainConfig(BaseModel):
-    """``[retrain]``: full retrain every N trading days, fine-tune in between."""
+    """``[retrain]``: the daily step's schedule: full retrain every N trading days, fine-tune
+    (or keep frozen) in between."""
 
     model_config = STRICT
 
     retrain_every: int = Field(default=5, ge=1)
-    finetune_epochs: int = Field(default=3, ge=0)
+    finetune_epochs: int = Field(default=FINETUNE_EPOCHS, ge=0)
+    policy: str = "finetune"  # between full retrains: fine-tune daily, or keep the weights frozen
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        return one_of(value, POLICIES, "policy")
 
 
 class ReplayConfig(BaseModel):

@@ -18,6 +18,7 @@ from flows.cli.checks import check_range as check_range
 from flows.cli.checks import parse_date as parse_date
 from flows.cli.checks import warehouse_path as warehouse_path
 from flows.quiet_logging import use_quiet_console
+from pipeline.step_options import DAY_OPTIONS, StepOptions
 
 # Quiet Prefect's console chatter and telemetry unless the user asked otherwise.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -146,9 +147,8 @@ VerboseOpt = Annotated[
 WideOpt = Annotated[bool, typer.Option("--wide", help="Print every column, however wide")]
 
 
-# The options of every command that runs the daily step (``run``, ``replay``); None: as the
-# settings say (nextbar.toml, NEXTBAR_*), whose defaults the help texts show.
-STEP_OPTIONS: dict[str, Any] = {
+# The flags of the step options whose help says more than the option's description
+FLAGS: dict[str, Any] = {
     "models": ModelsOpt,
     "retrain_every": RetrainOpt,
     "finetune_epochs": FinetuneOpt,
@@ -158,6 +158,19 @@ STEP_OPTIONS: dict[str, Any] = {
     "preset": PresetOpt,
     "policy": PolicyOpt,
 }
+
+
+def generated_flag(name: str) -> Any:
+    """The flag ``--name`` of a step option, its help the option's description."""
+    field = StepOptions.model_fields[name]
+    flag = typer.Option(f"--{name.replace('_', '-')}", help=field.description)
+    return Annotated[field.annotation, flag]
+
+
+# The options of every command that runs the daily step (``run``, ``replay``), as the flows
+# take them (pipeline.step_options.DAY_OPTIONS); None: as the settings say (nextbar.toml,
+# NEXTBAR_*), whose defaults the help texts show.
+STEP_OPTIONS: dict[str, Any] = {n: FLAGS.get(n) or generated_flag(n) for n in DAY_OPTIONS}
 
 
 def with_step_options(command: Callable[..., None]) -> Callable[..., None]:

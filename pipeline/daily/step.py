@@ -1,13 +1,12 @@
 """The step options: how a run splits and trains, built once from settings plus overrides.
 
 ``daily``, ``replay`` and ``train`` (and the CLI commands and deployments that start them) take
-the same keyword parameters; None means "as the settings say" (pipeline.settings), so each
-default is written once, there.
+the step options of pipeline.step_options; None means "as the settings say"
+(pipeline.settings), so each default is written once, there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
+from pipeline.step_options import StepOptions
 from pipeline.training.presets import Preset, get_preset
 
 if TYPE_CHECKING:
@@ -63,24 +63,23 @@ class StepConfig:
     calibration: Calibration = field(default_factory=Calibration)  # [intervals]
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, policy: str | None = None, **overrides: Any
-    ) -> StepConfig:
-        """The settings' step, with each override that is not None over it (a flow parameter
-        or CLI flag: ``models``, ``target``, ``epochs``, ``retrain_every``, …). ``policy`` is
-        the flow's own (``finetune`` unless given: replay passes ``frozen``)."""
+    def from_settings(cls, settings: Settings, **overrides: Any) -> StepConfig:
+        """The settings' step, with each override that is not None over it (a step option:
+        pipeline.step_options.StepOptions); InputError naming one that is not."""
+        return cls.from_options(settings, StepOptions.of(overrides))
+
+    @classmethod
+    def from_options(cls, settings: Settings, options: StepOptions) -> StepConfig:
+        """The settings' step (``[model]``, ``[split]``, ``[retrain]``) with ``options`` over it."""
         model, split, retrain = settings.model, settings.split, settings.retrain
         values: dict[str, Any] = {
             **model.model_dump(exclude={"backend"}),  # the process's, applied with the settings
             **split.model_dump(),
             **retrain.model_dump(),
+            **options.given(),
         }
-        unknown = set(overrides) - set(values)
-        if unknown:
-            raise TypeError(f"unknown step options {sorted(unknown)}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
         schedule = RetrainPolicy(
-            values.pop("retrain_every"), values.pop("finetune_epochs"), policy or "finetune"
+            values.pop("retrain_every"), values.pop("finetune_epochs"), values.pop("policy")
         )
         return cls(
             **{**values, "models": tuple(values["models"])},
@@ -89,22 +88,12 @@ class StepConfig:
         )
 
     @classmethod
-    def from_parameters(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
-        """:meth:`from_settings` with the step options among a flow's ``parameters`` (its
-        ``locals()``: ``symbols``, ``warehouse`` and the like are left out)."""
-        options = set(settings.model.model_dump(exclude={"backend"}))
-        options |= set(settings.split.model_dump())
-        options |= set(settings.retrain.model_dump()) | {"policy"}
-        return cls.from_settings(settings, **{k: v for k, v in parameters.items() if k in options})
-
-    @classmethod
-    def for_replay(cls, settings: Settings, parameters: Mapping[str, Any]) -> StepConfig:
-        """:meth:`from_parameters` for a walk-forward: ``retrain_every`` and ``policy`` default
+    def for_replay(cls, settings: Settings, options: StepOptions) -> StepConfig:
+        """:meth:`from_options` for a walk-forward: ``retrain_every`` and ``policy`` default
         to the settings' ``[replay]`` schedule rather than the daily step's."""
         replay = settings.replay
         defaults = {"retrain_every": replay.retrain_every, "policy": replay.policy}
-        given = {k: v for k, v in parameters.items() if v is not None}
-        return cls.from_parameters(settings, {**defaults, **given})
+        return cls.from_options(settings, StepOptions.of({**defaults, **options.given()}))
 
     def chosen_preset(self) -> Preset:
         """The preset the defaults come from."""

@@ -23,9 +23,11 @@ from pipeline.errors import InputError
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams, target_to_prices
 from pipeline.splits.split import Split, SplitPart
+from pipeline.step_options import DEFAULT_SEED
 
 EpochCallback = Callable[[int, dict[str, float]], None]  # (epoch, logs such as loss/val_loss)
 META_FILE = "model.json"
+FINE_TUNE_RECENT = 250  # the newest windows a fine-tune trains on
 
 
 class ForecastModel(ABC):
@@ -50,7 +52,7 @@ class ForecastModel(ABC):
         split: Split,
         *,
         epochs: int = 50,
-        seed: int = 42,
+        seed: int = DEFAULT_SEED,
         on_epoch: EpochCallback | None = None,
     ) -> Self:
         """Fit on ``split``'s training range (validation only for early stopping/selection).
@@ -81,8 +83,8 @@ class ForecastModel(ABC):
         split: Split,
         *,
         epochs: int,
-        seed: int = 42,
-        recent: int = 250,
+        seed: int = DEFAULT_SEED,
+        recent: int = FINE_TUNE_RECENT,
         on_epoch: EpochCallback | None = None,
     ) -> Self:
         """Continue training from the fitted state on ``split`` (validation as in :meth:`fit`).

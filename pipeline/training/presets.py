@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.choices import ENSEMBLE_KIND, NEURAL_KINDS, PRESET_NAMES, RECURRENT_KINDS
 from pipeline.errors import InputError
 from pipeline.splits.config import SplitConfig, TargetKind
+from pipeline.step_options import DEFAULT_SEED
 from pipeline.training.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpace, draw
 
 SEARCHABLE_KINDS = ("linear", "gru", "lstm")  # what ``train`` searches (the issue's kinds)
@@ -64,7 +65,7 @@ class Preset:
         return replace(self, search=self.search.fixing(**given)), config
 
     def candidates(
-        self, kinds: list[str], config: SplitConfig, *, budget: int, seed: int = 42
+        self, kinds: list[str], config: SplitConfig, *, budget: int, seed: int = DEFAULT_SEED
     ) -> list[Candidate]:
         """What ``train`` tries on validation for ``kinds``: per searchable kind, ``config`` as
         it is, then ``budget`` draws from the preset's search space (no test range in any)."""

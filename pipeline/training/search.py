@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.choices import RECURRENT_KINDS
 from pipeline.splits.config import SplitConfig, TargetKind
+from pipeline.step_options import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from pipeline.splits.split import Split
@@ -102,7 +103,7 @@ def draw(
     base: SplitConfig,
     *,
     budget: int,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
 ) -> list[Candidate]:
     """At most ``budget`` candidates per kind: a seeded random draw from the grid when it is
     larger, else the whole grid. Their configs have no test range (``test_size=0``)."""
@@ -151,7 +152,7 @@ def search(
     space: SearchSpace | None = None,
     budget: int = 8,
     epochs: int = 30,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     fixed: dict[str, dict[str, Any]] | None = None,
 ) -> SearchResult:
     """Try at most ``budget`` candidates per kind (see :func:`draw`) in this process and rank

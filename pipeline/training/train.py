@@ -16,9 +16,10 @@ from pipeline.evaluation.metrics import evaluate, significance_vs_naive
 from pipeline.evaluation.probabilistic import distribution_scores
 from pipeline.evaluation.significance import coverage
 from pipeline.forecast.point import INTERVAL_LEVELS, conformal_quantile
-from pipeline.models.base import EpochCallback, ForecastModel
+from pipeline.models.base import FINE_TUNE_RECENT, EpochCallback, ForecastModel
 from pipeline.models.registry import load_model, make_model
 from pipeline.splits.split import Split
+from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
 
 STATUS_SUCCEEDED = "succeeded"
 SCORED_PARTS = ("validation", "test")
@@ -80,7 +81,7 @@ def train_model(
     run_id: str,
     models_dir: Path,
     epochs: int = 50,
-    seed: int = 42,
+    seed: int = DEFAULT_SEED,
     hyperparameters: dict[str, Any] | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
@@ -107,9 +108,9 @@ def finetune_model(
     *,
     run_id: str,
     models_dir: Path,
-    epochs: int = 3,
-    seed: int = 42,
-    recent: int = 250,
+    epochs: int = FINETUNE_EPOCHS,
+    seed: int = DEFAULT_SEED,
+    recent: int = FINE_TUNE_RECENT,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Warm-start the model saved in ``artifact_dir``: ``fine_tune`` it on ``split`` (built with

@@ -23,6 +23,7 @@ from pipeline.models.registry import make_model
 from pipeline.settings import load_settings
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
+from pipeline.step_options import StepOptions
 from pipeline.training.presets import get_preset
 from warehouse.bars import load_bars
 
@@ -51,6 +52,7 @@ history_bars = 300
 [retrain]
 retrain_every = 3
 finetune_epochs = 1
+policy = "frozen"
 
 [replay]
 retrain_every = 2
@@ -240,8 +242,17 @@ def test_retrain_retrain_every(run: Path, monkeypatch: pytest.MonkeyPatch) -> No
     # the daily step's schedule (the replay above follows [replay])
     monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
     settings = load_settings()
-    assert StepConfig.from_parameters(settings, {}).policy.retrain_every == 3  # default 5
-    assert StepConfig.for_replay(settings, {}).policy == RetrainPolicy(2, 1, "finetune")
+    assert StepConfig.from_options(settings, StepOptions()).policy.retrain_every == 3  # 5
+    assert StepConfig.for_replay(settings, StepOptions()).policy == RetrainPolicy(2, 1, "finetune")
+
+
+def test_retrain_policy(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the daily step's policy (the replay's is [replay]'s, above); default finetune
+    monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
+    settings = load_settings()
+    assert StepConfig.from_options(settings, StepOptions()).policy.mode == "frozen"
+    given = StepOptions(policy="finetune")
+    assert StepConfig.from_options(settings, given).policy.mode == "finetune"
 
 
 def test_retrain_finetune_epochs(run: Path) -> None:
@@ -257,6 +268,6 @@ def test_intervals_flat(run: Path) -> None:
 
 def test_intervals_pool_aci_step_scale(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEXTBAR_CONFIG", str(run.parent / "nextbar.toml"))
-    calibration = StepConfig.for_replay(load_settings(), {}).calibration
+    calibration = StepConfig.for_replay(load_settings(), StepOptions()).calibration
     assert calibration == Calibration(pool=250, aci_step=0.01, scale="naive_har", flat=("gru",))
     assert calibration.history == 250 + ACI_REPLAY  # the default: 1000, no ACI

@@ -13,6 +13,7 @@ import pytest
 from pipeline.daily.plan import BaseRun, plan_day, wants_fine_tune
 from pipeline.daily.step import RetrainPolicy, StepConfig
 from pipeline.data.symbols import get_symbol
+from pipeline.errors import InputError
 from pipeline.models.base import META_FILE
 from pipeline.settings import Settings
 
@@ -67,7 +68,7 @@ def test_step_options_come_from_settings_with_overrides_over_them() -> None:
     assert step.policy == RetrainPolicy(retrain_every=2, finetune_epochs=9)
     assert step.target == "open"
     assert StepConfig.from_settings(Settings()).full_epochs() == 30  # the default preset's
-    with pytest.raises(TypeError, match="epoch"):
+    with pytest.raises(InputError, match="epoch"):
         StepConfig.from_settings(settings, epoch=3)
 
 
