@@ -23,8 +23,8 @@ from pipeline.training.jobs import champion_of
 from pipeline.training.workers import worker_count
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.connection import transaction
 from warehouse.models import base_runs, record_split, write_runs
+from warehouse.transactions import transaction
 
 progress_log = logging.getLogger("nextbar.replay")  # one record per day: the CLI's progress bar
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 
+from pipeline.choices import DISTRIBUTIONAL_KINDS
 from pipeline.errors import InputError
 from pipeline.models.recurrent import RecurrentModel
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS
 from pipeline.models.trainers import forward
 from pipeline.splits.split import Split
 
