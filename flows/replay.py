@@ -18,8 +18,8 @@ from pipeline.daily.replay import ReplayDay, ReplayEngine
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
+from pipeline.evaluation.champion import champion_of
 from pipeline.settings import Settings
-from pipeline.training.jobs import champion_of
 from pipeline.training.workers import worker_count
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars

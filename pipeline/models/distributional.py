@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.choices import DISTRIBUTIONAL_KINDS
 from pipeline.errors import InputError
 from pipeline.models.recurrent import RecurrentModel
-from pipeline.models.trainers import forward
+from pipeline.models.traced import forward
 from pipeline.splits.split import Split
 
 _MIN_SCALE = 1e-4  # in scaled target units; keeps the likelihood finite

@@ -22,7 +22,8 @@ from functools import partial
 from pathlib import Path
 
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
+from pipeline.training.fit_one import fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome
 
 DEBUG_ENV = "NEXTBAR_DEBUG"  # set: the backend's start-up notices are shown
 PARENT_CHECK_SECONDS = 0.5  # how often a worker checks that the process that started it lives
