@@ -106,18 +106,18 @@ def test_batches_cover_every_window_once_an_epoch() -> None:
 def test_each_architecture_compiles_its_steps_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two fits of different lengths (both with a partial last batch) and forward passes of
     many sizes trace the training step once and the forward pass once per size class."""
-    traced: dict[str, int] = {"train_step": 0, "predict_step": 0}
+    traces: dict[str, int] = {"train_step": 0, "predict_step": 0}
 
     def counting(name: str) -> Any:
         step = getattr(keras.Model, name)
 
         def count(self: keras.Model, *args: Any) -> Any:
-            traced[name] += 1  # under jit, Python runs the step only while tracing it
+            traces[name] += 1  # under jit, Python runs the step only while tracing it
             return step(self, *args)
 
         return count
 
-    for name in traced:
+    for name in traces:
         monkeypatch.setattr(keras.Model, name, counting(name))
     traced._POOL.clear()
     for n in (1000, 1111):
@@ -125,4 +125,4 @@ def test_each_architecture_compiles_its_steps_once(monkeypatch: pytest.MonkeyPat
     network = build_recurrent("gru", window=10, n_features=3, units=(8,), outputs=2, seed=1)
     for rows in (1, 3, 8, 5):
         traced.forward(network, gaussian_nll, _data(rows, n=rows)[0])
-    assert traced == {"train_step": 1, "predict_step": 1}
+    assert traces == {"train_step": 1, "predict_step": 1}
