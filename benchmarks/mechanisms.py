@@ -53,22 +53,22 @@ def _patched(target: object, name: str, value: object) -> Iterator[None]:
 
 @contextmanager
 def _empty_pool(**patches: object) -> Iterator[None]:
-    """The traced twins' pool emptied and ``trainers`` patched; afterwards the pool as it was,
+    """The traced twins' pool emptied and ``traced`` patched; afterwards the pool as it was,
     so the next run traces no more than the one before."""
-    from pipeline.models import trainers
+    from pipeline.models import traced
 
-    kept = dict(trainers._POOL)
-    trainers._POOL.clear()
-    saved = {name: getattr(trainers, name) for name in patches}
+    kept = dict(traced._POOL)
+    traced._POOL.clear()
+    saved = {name: getattr(traced, name) for name in patches}
     for name, value in patches.items():
-        setattr(trainers, name, value)
+        setattr(traced, name, value)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(trainers, name, value)
-        trainers._POOL.clear()
-        trainers._POOL.update(kept)
+            setattr(traced, name, value)
+        traced._POOL.clear()
+        traced._POOL.update(kept)
 
 
 def _no_pool() -> AbstractContextManager[None]:

@@ -25,11 +25,12 @@ from pipeline.data.validation import validate_bars
 from pipeline.forecast.intervals import QUANTILE_LEVELS
 from pipeline.settings import DEFAULT_MODELS
 from tests.watchlist_data import bootstrap_bars, bootstrap_codes
-from warehouse.connection import connect, transaction
+from warehouse.connection import connect
 from warehouse.forecasts import write_forecasts
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.models import record_champion, record_split, write_runs
 from warehouse.symbols import sync_symbols
+from warehouse.transactions import transaction
 
 AS_OF = date(2026, 11, 20)
 LIVE_DAYS = 20

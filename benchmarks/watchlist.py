@@ -111,8 +111,8 @@ def _ingest_direct(settings: Settings, infos: list[SymbolInfo]) -> list[SymbolIn
     function, without the concurrency-limit lookups."""
     import flows.concurrency
     import flows.ingest_store
-    from flows.ingest import IngestOptions
     from flows.ingest_chunks import ingest_chunk
+    from flows.ingest_fetch import IngestOptions
     from warehouse.connection import connect
     from warehouse.symbols import sync_symbols
 

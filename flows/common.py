@@ -22,10 +22,12 @@ from pipeline.data.calendars import today_in
 from pipeline.data.horizons import horizon_warning
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import TransientSourceError
+from pipeline.evaluation.champion import champion_of
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_saved
+from pipeline.training.fit_one import fit_saved
+from pipeline.training.jobs import FitJob, ModelOutcome
 from warehouse.connection import connect
 from warehouse.models import record_champion, record_run, record_split
 

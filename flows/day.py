@@ -25,10 +25,11 @@ from pipeline.daily.plan import DayPlan, forecast_rows, plan_day
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
+from pipeline.evaluation.champion import champion_of
 from pipeline.forecast.scaled import calibrate_day
 from pipeline.models.registry import GLOBAL_KINDS
 from pipeline.settings import Settings
-from pipeline.training.jobs import ModelOutcome, champion_of
+from pipeline.training.jobs import ModelOutcome
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars_of
 from warehouse.day_runs import record_day_run

@@ -22,8 +22,9 @@ from flows.common import GPU_DEPLOYMENT_ENV, dispatch_fit
 from pipeline.settings import Settings
 from pipeline.settings_sections import DaskConfig
 from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
+from pipeline.training.fit_one import fit_saved
 from pipeline.training.global_fit import fit_global
-from pipeline.training.jobs import FitJob, ModelOutcome, fit_saved
+from pipeline.training.jobs import FitJob, ModelOutcome
 from warehouse.connection import forbid_warehouse
 
 

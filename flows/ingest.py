@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
-from pathlib import Path
+from dataclasses import asdict
+from datetime import date
 
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
@@ -20,33 +16,22 @@ from flows.common import (
     resolve_symbols,
     retry_transient_only,
 )
+from flows.ingest_chunks import ingest_in_chunks
+from flows.ingest_fetch import IngestOptions, fetch_symbol, make_request, report_progress
 from flows.ingest_store import SymbolIngest, store_fetched
 from pipeline.data import ingest as plan
 from pipeline.data.batch_ingest import Prefetched, fetch_in_batches
 from pipeline.data.symbols import SymbolInfo
-from pipeline.errors import NextbarError, SourceError, WarehouseBusyError, error_text
+from pipeline.errors import NextbarError, WarehouseBusyError, error_text
 from pipeline.settings import Settings
 from warehouse.bars import last_bar_date, last_bar_dates
 from warehouse.deferred_failures import defer_failed_ingest, record_deferred_failures
 from warehouse.ingests import IngestRequest
 from warehouse.symbols import sync_symbols
 
-progress_log = logging.getLogger("nextbar.ingest")  # one record per symbol: a progress bar
 # From this many symbols an ingest runs in chunks (flows.ingest_chunks): a task and one
 # warehouse opening per chunk, not three tasks and two openings per symbol.
 MANY_SYMBOLS = 20
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """What the user asked of every symbol's ingest."""
-
-    source: str | None = None
-    start: date | None = None
-    end: date | None = None
-    file: str | None = None
-    replace: bool = False
-    ignore_code: bool = False  # import a file that names another instrument
 
 
 @task(name="prepare-warehouse")
@@ -66,18 +51,6 @@ def prepare_warehouse(
         for symbol in asked:
             defer_failed_ingest(settings.warehouse, make_request(symbol, options), error_text(exc))
         raise
-
-
-def make_request(symbol: str, options: IngestOptions) -> IngestRequest:
-    return IngestRequest(
-        run_id=str(uuid.uuid4()),
-        symbol=symbol,
-        source="file" if options.file else (options.source or "default"),
-        start=options.start,
-        end=options.end,
-        started_at=datetime.now(tz=UTC),
-        replace=options.replace,
-    )
 
 
 @task(name="plan-range", task_run_name="plan-range-{info.symbol}")
@@ -124,11 +97,6 @@ def store_bars(
         return store_fetched(con, [(info, request, fetched)])[0]
 
 
-def report_progress(symbol: str, status: str, done: int, total: int) -> None:
-    """One ``nextbar.ingest`` record per symbol: the CLI's progress bar over symbols."""
-    progress_log.info("ingest %s %s", symbol, status, extra={"progress": (done, total)})
-
-
 @flow(name="ingest")
 def ingest(
     symbols: list[str] | None = None,
@@ -156,8 +124,6 @@ def ingest(
     prepare_warehouse(settings, list(known.values()), options, [i.symbol for i in infos])
     batched = fetch_batched(infos, options, settings) if len(infos) > 1 and not file else {}
     if len(infos) >= MANY_SYMBOLS and not file:
-        from flows.ingest_chunks import ingest_in_chunks
-
         results = ingest_in_chunks(infos, options, settings, batched)
     else:
         results = []
@@ -169,35 +135,6 @@ def ingest(
     if failures:
         raise NextbarError("; ".join(f"{r.symbol}: {r.error}" for r in failures))
     return results
-
-
-def fetch_symbol(
-    info: SymbolInfo,
-    options: IngestOptions,
-    settings: Settings,
-    prefetched: Prefetched | None,
-    span_of: Callable[[SymbolInfo], tuple[date, date]],
-    fetch: Callable[[SymbolInfo, str, Settings, tuple[date, date]], plan.Fetched],
-) -> tuple[IngestRequest, plan.Fetched | str]:
-    """A symbol's request (with the range fetched) and its bars, or why there are none: from
-    the file, the batch's share, or ``fetch`` over the range ``span_of`` plans."""
-    source = "file" if options.file else (options.source or info.default_source)
-    request = replace(make_request(info.symbol, options), source=source)
-    try:
-        if options.file:
-            fetched = plan.read_file(Path(options.file), info, ignore_code=options.ignore_code)
-        elif prefetched is not None:
-            request = replace(request, start=prefetched.span[0], end=prefetched.span[1])
-            if prefetched.fetched is None:
-                raise SourceError(prefetched.error or "the batched fetch returned nothing")
-            fetched = prefetched.fetched
-        else:
-            span = span_of(info)
-            request = replace(request, start=span[0], end=span[1])
-            fetched = fetch(info, source, settings, span)
-    except Exception as exc:
-        return request, error_text(exc)
-    return replace(request, source=fetched.source), fetched
 
 
 def ingest_symbol(

@@ -15,7 +15,7 @@ from datetime import date
 from prefect import task
 
 from flows.common import RETRIES, RETRY_DELAYS, open_warehouse
-from flows.ingest import IngestOptions, fetch_symbol, report_progress
+from flows.ingest_fetch import IngestOptions, fetch_symbol, report_progress
 from flows.ingest_store import SymbolIngest, store_fetched
 from pipeline.data import ingest as plan
 from pipeline.data.batch_ingest import Prefetched

@@ -19,13 +19,13 @@ from pipeline.daily.replay import ReplayDay, ReplayEngine
 from pipeline.daily.step import StepConfig
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
+from pipeline.evaluation.champion import champion_of
 from pipeline.settings import Settings
 from pipeline.step_options import DAY_OPTIONS, StepOptions, with_step_options
-from pipeline.training.jobs import champion_of
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.connection import transaction
 from warehouse.models import base_runs, record_split, write_runs
+from warehouse.transactions import transaction
 
 progress_log = logging.getLogger("nextbar.replay")  # one record per day: the CLI's progress bar
 

@@ -7,8 +7,6 @@ is imported where one is built."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, time, timedelta
 
 import duckdb
@@ -16,6 +14,7 @@ import duckdb
 from pipeline.data.past_horizon import use_closures
 from pipeline.data.symbols import ALWAYS_OPEN, SymbolInfo
 from warehouse.scores import refresh_scores
+from warehouse.transactions import transaction
 
 # Weekdays from $after to the calendar's last bar without any bar of it (from its first bar
 # when it has none before $after).
@@ -96,15 +95,6 @@ def retarget_forecasts(con: duckdb.DuckDBPyConnection) -> int:
         )
         refresh_scores(con, {m[1] for m in moved})
     return len(moved)
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """warehouse.connection.transaction (imported late: connection runs this module)."""
-    from warehouse.connection import transaction as in_transaction
-
-    with in_transaction(con):
-        yield
 
 
 def sync_calendars(con: duckdb.DuckDBPyConnection) -> None:

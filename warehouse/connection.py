@@ -19,7 +19,7 @@ import errno
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -198,22 +198,3 @@ def _lock_reader(con: duckdb.DuckDBPyConnection) -> None:
     configuration locked: the reader's query cannot change it."""
     con.execute("set enable_progress_bar = false")
     con.execute("set lock_configuration = true")
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit what the block writes, or roll all of it back."""
-    con.execute("begin transaction")
-    try:
-        yield
-        con.execute("commit")
-    except BaseException:
-        rollback(con)
-        raise
-
-
-def rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Roll back the open transaction, if any: a commit that failed (a full disk) has already
-    ended it, and its error, not "no transaction is active", is the one to report."""
-    with suppress(duckdb.TransactionException):
-        con.execute("rollback")

@@ -8,8 +8,8 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from warehouse.connection import transaction
 from warehouse.scores import refresh_scores
+from warehouse.transactions import transaction
 
 FORECAST_COLUMNS = [
     "symbol",

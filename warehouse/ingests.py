@@ -21,10 +21,10 @@ import pandas as pd
 
 from pipeline.data.bars import BAR_COLUMNS
 from warehouse.bar_changes import chain_stored_factors, classify
-from warehouse.connection import rollback
 from warehouse.ingest_runs import IngestCounts, IngestRequest, record_runs
 from warehouse.overlap import check_overlaps, rebase, rebase_factors
 from warehouse.scores import refresh_scores
+from warehouse.transactions import rollback
 
 _VALUE_COLUMNS = ["open", "high", "low", "close", "volume", "amount", "adj_factor", "is_partial"]
 _REJECTED_COLUMNS = ["date", "raw_date", "open", "high", "low", "close", "volume", "reason"]

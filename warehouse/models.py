@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse.connection import transaction
+from warehouse.transactions import transaction
 
 
 def record_split(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> None:
@@ -55,7 +55,7 @@ def record_run(con: duckdb.DuckDBPyConnection, run: Mapping[str, Any]) -> None:
 def write_runs(con: duckdb.DuckDBPyConnection, runs: list[Mapping[str, Any]]) -> None:
     """Insert runs (pipeline.training.jobs.ModelOutcome.to_record: the ``model_runs`` columns by
     name, dicts as JSON, and its ``metrics`` and ``predictions`` frames), three statements in
-    all (no transaction of its own: wrap it in :func:`warehouse.connection.transaction`)."""
+    all (no transaction of its own: wrap it in :func:`warehouse.transactions.transaction`)."""
     if not runs:
         return
     rows = [{k: v for k, v in run.items() if k not in ("metrics", "predictions")} for run in runs]

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 import duckdb
 
+from warehouse.transactions import transaction
+
 # in refresh order: the others read forecast_scores
 DERIVED_TABLES = {
     "forecast_scores": "forecast_accuracy_of",
@@ -42,8 +44,6 @@ def refresh_scores(con: duckdb.DuckDBPyConnection, symbols: Iterable[str]) -> No
 
 def refresh_all_scores(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every stored score, in one transaction."""
-    from warehouse.connection import transaction  # connection opens through migrate, and here
-
     with transaction(con):
         for table in DERIVED_TABLES:
             con.execute(f"delete from {table}")

@@ -12,9 +12,10 @@ import numpy as np
 
 from pipeline.daily.plan import BaseRun
 from pipeline.forecast.intervals import interval_bounds
+from pipeline.forecast.next_day import next_quantiles
 from pipeline.models.base import FINE_TUNE_RECENT, ForecastModel
 from pipeline.splits.split import Split
-from pipeline.training.jobs import ModelOutcome, next_quantiles
+from pipeline.training.jobs import ModelOutcome
 from pipeline.training.train import keras_runtime, score_parts
 
 

@@ -28,12 +28,14 @@ from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import next_trading_day
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
+from pipeline.evaluation.champion import champion_of
 from pipeline.forecast.scaled import calibrate_day
 from pipeline.models.base import ForecastModel
 from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, champion_of, fit_one
+from pipeline.training.fit_one import fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome
 from pipeline.training.train import saved_model
 
 

@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 
+from pipeline.choices import DISTRIBUTIONAL_KINDS
 from pipeline.errors import InputError
 from pipeline.models.recurrent import RecurrentModel
-from pipeline.models.registry import DISTRIBUTIONAL_KINDS
-from pipeline.models.trainers import forward
+from pipeline.models.traced import forward
 from pipeline.splits.split import Split
 
 _MIN_SCALE = 1e-4  # in scaled target units; keeps the likelihood finite

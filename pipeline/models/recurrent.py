@@ -6,7 +6,7 @@ followed by Dropout(0.2), then Dense(1); Adam(1e-3) on MSE, batch 64. Settings s
 cuDNN-eligible on a GPU: tanh/sigmoid activations, GRU ``reset_after=True``, no
 ``recurrent_dropout`` and no ``unroll``. ``fine_tune`` continues from the saved weights with a
 fresh Adam at ``FINE_TUNE_LR_FACTOR`` times the learning rate. Every fit and fine-tune trains on
-this process's traced twin of the network (``pipeline.models.trainers``): the same result, with
+this process's traced twin of the network (``pipeline.models.traced``): the same result, with
 the training step traced once per architecture rather than once per model.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from pipeline.errors import InputError
 from pipeline.models.base import EpochCallback, ForecastModel
-from pipeline.models.trainers import (
+from pipeline.models.traced import (
     Batches,
     copy_variables,
     forward,
@@ -182,7 +182,7 @@ class RecurrentModel(ForecastModel):
         """Fit ``model_`` on ``train`` (X, y) with a fresh Adam at ``learning_rate``,
         early-stopping on ``validation``, dropout masks and shuffling drawn from ``seed``; its
         history. The training runs on this process's
-        traced twin of the network (``pipeline.models.trainers``), which hands the weights back.
+        traced twin of the network (``pipeline.models.traced``), which hands the weights back.
 
         Only arrays come in, never the Split, so the test range cannot reach training.
         """

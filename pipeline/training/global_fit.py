@@ -5,7 +5,7 @@ return-like inputs, min-max scaled on that symbol's own training range), so the 
 symbols are pooled into one training set, as Qlib and NeuralForecast do. The one fitted network
 then forecasts each symbol with that symbol's own target scaler, and each symbol gets its own
 run (``gru_global``), scored on its own validation range beside its naive forecast. Like
-:mod:`pipeline.training.jobs`, nothing here opens the warehouse.
+:mod:`pipeline.training.fit_one`, nothing here opens the warehouse.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 
 from pipeline.errors import InputError
+from pipeline.forecast.next_day import scored_outcome
 from pipeline.models.registry import GLOBAL_KINDS, make_model
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, scored_outcome
+from pipeline.training.jobs import FitJob, ModelOutcome
 from pipeline.training.train import score_and_save
 
 

@@ -14,7 +14,7 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.models.recurrent import RecurrentModel
 from pipeline.models.registry import load_model, make_model
-from pipeline.models.trainers import Batches
+from pipeline.models.traced import Batches
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split

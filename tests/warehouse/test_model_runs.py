@@ -15,7 +15,8 @@ import pytest
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome, fit_one
+from pipeline.training.fit_one import fit_one
+from pipeline.training.jobs import FitJob, ModelOutcome
 from warehouse.connection import connect
 from warehouse.models import (
     base_runs,
