@@ -28,7 +28,6 @@ from pipeline.choices import (
     DISTRIBUTIONAL_KINDS,
     POLICIES,
     PRESET_NAMES,
-    SCALED_KINDS,
     STEP_KINDS,
     TARGETS,
     VOLATILITY_KINDS,
@@ -37,12 +36,6 @@ from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.environment import check_environment
 from pipeline.errors import InputError
-from pipeline.forecast.calibration import (
-    DEFAULT_ACI_STEP,
-    DEFAULT_POOL,
-    DEFAULT_SCALE,
-    Calibration,
-)
 from pipeline.models import backend
 from pipeline.settings_checks import (
     check_names,
@@ -55,6 +48,7 @@ from pipeline.settings_sections import (
     STRICT,
     CalendarConfig,
     DaskConfig,
+    IntervalsConfig,
     RetentionConfig,
     SymbolConfig,
     WatchListConfig,
@@ -168,33 +162,6 @@ class ReplayConfig(BaseModel):
     @classmethod
     def _known_policy(cls, value: str) -> str:
         return one_of(value, POLICIES, "policy")
-
-
-class IntervalsConfig(BaseModel):
-    """``[intervals]``: how tomorrow's quantiles are calibrated (pipeline.forecast.intervals)."""
-
-    model_config = STRICT
-
-    pool: int = Field(default=DEFAULT_POOL, ge=20)  # FHS: standardised errors pooled
-    aci_step: float = Field(default=DEFAULT_ACI_STEP, ge=0.0, le=0.05)  # ACI on top; 0: off
-    scale: str = DEFAULT_SCALE  # the scale kind point models are issued on
-    flat: tuple[str, ...] = ()  # point models kept on the flat 60-error window
-
-    @field_validator("scale")
-    @classmethod
-    def _known_scale(cls, value: str) -> str:
-        return one_of(value, VOLATILITY_KINDS, "scale kind")
-
-    @field_validator("flat")
-    @classmethod
-    def _point_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for kind in value:
-            one_of(kind, [k for k in STEP_KINDS if k not in SCALED_KINDS], "point model")
-        return value
-
-    def calibration(self) -> Calibration:
-        """The step's calibration."""
-        return Calibration(**self.model_dump())
 
 
 class Settings(BaseSettings):

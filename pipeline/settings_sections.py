@@ -1,6 +1,6 @@
-"""Settings sections about what is watched and where the work runs: ``[[symbols]]``,
-``[watchlist]``, ``[dask]``, ``[retention]`` and ``[calendar]`` (pipeline.settings holds
-them all)."""
+"""Settings sections beside the step's: what is watched and where the work runs
+(``[[symbols]]``, ``[watchlist]``, ``[dask]``, ``[retention]``, ``[calendar]``) and how
+tomorrow's quantiles are calibrated (``[intervals]``); pipeline.settings holds them all."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pipeline.choices import SCALED_KINDS, STEP_KINDS, VOLATILITY_KINDS
 from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import SymbolInfo, exchange_session, infer_symbol
 from pipeline.errors import InputError
+from pipeline.forecast.calibration import DEFAULT_ACI_STEP, DEFAULT_POOL, DEFAULT_SCALE, Calibration
 
 STRICT = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
 
@@ -160,3 +162,30 @@ class CalendarConfig(BaseModel):
     def holiday_paths(self, base: Path) -> dict[str, Path]:
         """Each calendar's holiday file, relative paths taken from ``base``."""
         return {c: p if p.is_absolute() else base / p for c, p in self.holidays_file.items()}
+
+
+class IntervalsConfig(BaseModel):
+    """``[intervals]``: how tomorrow's quantiles are calibrated (pipeline.forecast.intervals)."""
+
+    model_config = STRICT
+
+    pool: int = Field(default=DEFAULT_POOL, ge=20)  # FHS: standardised errors pooled
+    aci_step: float = Field(default=DEFAULT_ACI_STEP, ge=0.0, le=0.05)  # ACI on top; 0: off
+    scale: str = DEFAULT_SCALE  # the scale kind point models are issued on
+    flat: tuple[str, ...] = ()  # point models kept on the flat 60-error window
+
+    @field_validator("scale")
+    @classmethod
+    def _known_scale(cls, value: str) -> str:
+        return one_of(value, VOLATILITY_KINDS, "scale kind")
+
+    @field_validator("flat")
+    @classmethod
+    def _point_kinds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for kind in value:
+            one_of(kind, [k for k in STEP_KINDS if k not in SCALED_KINDS], "point model")
+        return value
+
+    def calibration(self) -> Calibration:
+        """The step's calibration."""
+        return Calibration(**self.model_dump())
