@@ -78,14 +78,18 @@ def _no_pool() -> AbstractContextManager[None]:
 
 def _per_day_predicts() -> AbstractContextManager[None]:
     """A frozen model predicts one day per call instead of its whole block."""
-    from pipeline.daily.replay import ReplayEngine
+    from pipeline.daily.frozen import ReplayFitter
 
-    batched = ReplayEngine._predict_frozen
+    def one_day(self: ReplayFitter, plan: Any, job: Any, base: Any) -> None:
+        days = self.days
+        self.days = []  # no later days: the block is the day itself
+        try:
+            batched(self, plan, job, base)
+        finally:
+            self.days = days
 
-    def one_day(self: ReplayEngine, kind: str, base: Any, days: list[Any], i: int) -> Any:
-        return batched(self, kind, base, days[i : i + 1], 0)
-
-    return _patched(ReplayEngine, "_predict_frozen", one_day)
+    batched = ReplayFitter._predict_ahead
+    return _patched(ReplayFitter, "_predict_ahead", one_day)
 
 
 def _never_warm() -> AbstractContextManager[None]:
@@ -133,8 +137,8 @@ def _replay(template: Path, days: int) -> Callable[[], float]:
 
 
 def _step() -> Any:
-    from pipeline.daily.step import StepConfig
     from pipeline.settings import load_settings
+    from pipeline.step_config import StepConfig
 
     return StepConfig.from_settings(load_settings(), models=["gru", "lstm"], target=TARGET)
 

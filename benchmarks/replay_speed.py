@@ -32,7 +32,7 @@ RETRAIN_EVERY = 20
 # One replayed day's parts: (label, function names whose cumulative time it is, their folder).
 PARTS = (
     ("split builds", ("build_split",), "/pipeline/splits/"),
-    ("split files (npz) and rows", ("keep_split",), "/flows/"),
+    ("split files (npz)", ("saved_jobs",), "/flows/"),
     ("full fits", ("_fit",), "/pipeline/models/"),
     ("fine-tunes", ("_fine_tune",), "/pipeline/models/"),
     ("predict (validation + next day)", ("predict",), "/pipeline/models/"),
@@ -43,7 +43,7 @@ PARTS = (
     ),
     ("model saves", ("save",), "/pipeline/models/"),
     ("warehouse reads", ("base_runs", "recent_errors"), "/warehouse/"),
-    ("warehouse writes", ("record_run", "issue_forecasts"), "/warehouse/"),
+    ("warehouse writes", ("record_split", "write_runs", "new_forecasts_by_day"), "/warehouse/"),
     ("warehouse opens (migrations, views)", ("connect",), "/warehouse/"),
 )
 
@@ -69,8 +69,8 @@ def profile(**_: object) -> pd.DataFrame:
     """One replayed fine-tune day of the daily step (today's replay), by part, after a warm-up
     day with full retrains; "Prefect and the rest" is what the parts leave of the day's wall."""
     from flows.replay import replay_stepwise
-    from pipeline.daily.step import StepConfig
     from pipeline.settings import load_settings
+    from pipeline.step_config import StepConfig
 
     step = StepConfig.from_settings(
         load_settings(), models=MODELS, target=TARGET, retrain_every=RETRAIN_EVERY
@@ -113,8 +113,8 @@ def replay_speed(days: int = 40, long_days: int = 240, **_: object) -> pd.DataFr
     per day times ``long_days``.
     """
     from flows.replay import replay, replay_stepwise
-    from pipeline.daily.step import StepConfig
     from pipeline.settings import load_settings
+    from pipeline.step_config import StepConfig
     from warehouse.connection import connect
     from warehouse.forecasts import leaderboard
 
@@ -200,8 +200,8 @@ def overhead(epochs: int = 10, **_: object) -> pd.DataFrame:
     """nextbar's full gru retrain (fit, score, save) against a plain Keras fit of the same
     windows, both fitting ``epochs`` epochs (no early stop in so few); best of two each."""
     from benchmarks.run import _bars
-    from pipeline.daily.step import StepConfig
     from pipeline.settings import load_settings
+    from pipeline.step_config import StepConfig
     from pipeline.training.train import train_model
 
     step = StepConfig.from_settings(

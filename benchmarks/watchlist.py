@@ -14,7 +14,7 @@ to start).
 
 Stages: ``check`` reads and checks the 2N-line list (``Settings.watch_list``); ``ingest`` is
 ``flows.ingest.ingest`` with ``source="bundled"`` (fetch each symbol, validate and store each
-chunk of them together); ``prepare`` is ``flows.day.prepare_days`` (each symbol's bars, split
+chunk of them together); ``prepare`` is ``flows.day_step.prepare_days`` (each symbol's bars, split
 and day plan, splits saved) for the baselines. Results go to benchmarks/results/watchlist.md
 (watchlist-direct.md).
 Both paths share the list, the stages and their timing; only the ingest call differs.
@@ -62,9 +62,9 @@ def serve_bootstrapped(codes: list[str], days: int) -> None:
 
 def one_size(count: int, days: int, *, direct: bool) -> dict[str, float]:
     """Each stage's seconds for a list of ``count`` codes (``direct``: no Prefect server)."""
-    from flows.day import prepare_days
-    from pipeline.daily.step import StepConfig
+    from flows.day_step import prepare_days
     from pipeline.settings import load_settings
+    from pipeline.step_config import StepConfig
 
     codes = bootstrap_codes(count)
     serve_bootstrapped(codes, days)

@@ -1,5 +1,5 @@
 """What every flow shares: settings with the secret resolved, the retry policy, the warehouse
-opening, where splits are kept, training (here or on the gpu pool) and recording its runs."""
+opening, where splits are kept, and recording runs and champions."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import Task, flow, get_run_logger, task
+from prefect import Task, get_run_logger
 from prefect.tasks import exponential_backoff
 from pydantic import SecretStr
 
 from flows.calendars import configure_calendars
-from flows.concurrency import gpu_slot, warehouse_writer
+from flows.concurrency import warehouse_writer
 from flows.symbols import resolve_symbols as resolve_symbols  # one place: no Prefect there
 from pipeline.data.calendars import today_in
 from pipeline.data.horizons import horizon_warning
@@ -26,14 +26,12 @@ from pipeline.evaluation.champion import champion_of
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as settings_from
 from pipeline.splits.split import Split
-from pipeline.training.fit_one import fit_saved
-from pipeline.training.jobs import FitJob, ModelOutcome
+from pipeline.training.jobs import ModelOutcome
 from warehouse.connection import connect
 from warehouse.models import record_champion, record_run, record_split
 
 RETRIES = 3
 RETRY_DELAYS = exponential_backoff(backoff_factor=10)
-GPU_DEPLOYMENT_ENV = "NEXTBAR_GPU_DEPLOYMENT"  # e.g. "fit-models/gpu": train on the gpu pool
 
 
 def retry_transient_only(task: Task, task_run: object, state: object) -> bool:
@@ -98,49 +96,6 @@ def keep_split(con: duckdb.DuckDBPyConnection, settings: Settings, split: Split)
     """Record ``split`` in the warehouse and save its arrays where the trainers read them."""
     record_split(con, split.to_record())
     return split.save(settings.splits_dir / f"{split.split_id}.npz")
-
-
-@task(name="fit-model", task_run_name="fit-{job.kind}-{job.training}")
-def fit_model(
-    job: FitJob, models_dir: str, epochs: int, finetune_epochs: int, seed: int
-) -> ModelOutcome:
-    """Train or fine-tune one model on its saved split and forecast the next day."""
-    with gpu_slot():
-        return fit_saved(
-            job,
-            models_dir=Path(models_dir),
-            epochs=epochs,
-            finetune_epochs=finetune_epochs,
-            seed=seed,
-        )
-
-
-@flow(name="fit-models")
-def fit_models(
-    jobs: list[FitJob], models_dir: str, epochs: int, finetune_epochs: int, seed: int
-) -> list[ModelOutcome]:
-    """Train models on saved splits. Never opens the warehouse: deployable to the gpu pool."""
-    return [fit_model(job, models_dir, epochs, finetune_epochs, seed) for job in jobs]
-
-
-def dispatch_fit(
-    jobs: list[FitJob], settings: Settings, *, epochs: int, seed: int, finetune_epochs: int
-) -> list[ModelOutcome]:
-    """Train on the gpu work pool when a deployment is configured, else in this process."""
-    params: dict[str, Any] = {
-        "jobs": jobs,
-        "models_dir": str(settings.models_dir),
-        "epochs": epochs,
-        "finetune_epochs": finetune_epochs,
-        "seed": seed,
-    }
-    deployment = os.environ.get(GPU_DEPLOYMENT_ENV)
-    if not deployment:
-        return fit_models(**params)
-    from prefect.deployments import run_deployment
-
-    run = run_deployment(deployment, parameters=params, timeout=None)
-    return run.state.result()  # type: ignore[union-attr]
 
 
 def record_outcomes(

@@ -15,18 +15,18 @@ from flows.common import (
     resolve_symbols,
     warn_calendar_horizons,
 )
-from flows.day import run_day, run_days
 from flows.day_result import DayResult, reused_result
+from flows.day_step import run_day, run_days
 from flows.events import emit_interval_breaches
 from flows.ingest import MANY_SYMBOLS, ingest
 from flows.reuse import day_inputs, earlier_run, nothing_new_at_source
-from pipeline.daily.step import StepConfig
 from pipeline.data.calendars import is_trading_day, today_in
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.settings import load_settings as load_plain_settings
+from pipeline.step_config import StepConfig
 from pipeline.step_options import DAY_OPTIONS, StepOptions, with_step_options
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flows.reuse import ReusedDay
+from pipeline.daily.day import DayOutcome
 from pipeline.data.symbols import SymbolInfo
 from pipeline.training.jobs import ModelOutcome
 
@@ -21,6 +22,19 @@ class DayResult:
     champion: str | None = None
     new_forecasts: int = 0
     outcomes: list[ModelOutcome] = field(default_factory=list)
+
+    @classmethod
+    def forecast(cls, day: DayOutcome, new_forecasts: int) -> DayResult:
+        """A recorded day, ``new_forecasts`` of its forecasts not stored before."""
+        champion = day.champion()
+        return cls(
+            symbol=day.info.symbol,
+            status="forecast",
+            as_of=day.as_of,
+            champion=champion.model if champion else None,
+            new_forecasts=new_forecasts,
+            outcomes=day.outcomes,
+        )
 
 
 def reused_result(info: SymbolInfo, reused: ReusedDay, asked: str | None = None) -> DayResult:

@@ -3,14 +3,13 @@
 The flow's own process stays the warehouse's only writer: it saves each symbol's split, the
 chunk tasks load the splits, fit, and return plain outcomes (they cannot open the warehouse),
 and the flow records them. Without ``[dask] address`` a local cluster of ``workers`` processes
-is started for the run; with one, the tasks go to that existing cluster. With
-``NEXTBAR_GPU_DEPLOYMENT`` set, the fits go to the GPU pool instead, as for a single symbol.
+is started for the run; with one, the tasks go to that existing cluster (flows.fitters
+decides what goes here and what to the gpu pool).
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 from prefect import flow, task
 from prefect_dask import DaskTaskRunner
 
-from flows.common import GPU_DEPLOYMENT_ENV, dispatch_fit
 from pipeline.settings import Settings
 from pipeline.settings_sections import DaskConfig
 from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
@@ -133,36 +131,16 @@ def fit_chunks(
 def fan_out(
     jobs: list[list[FitJob]],
     settings: Settings,
-    dask: DaskConfig,
     epochs: int,
     seed: int,
     finetune_epochs: int = FINETUNE_EPOCHS,
     global_fits: list[GlobalFit] | None = None,
-) -> list[list[ModelOutcome]]:
-    """Fit each symbol's jobs (``jobs[i]``: symbol i's) on Dask, or on the GPU pool when a
-    deployment is configured (global models stay on Dask); the outcomes per symbol, in the
-    same order, each symbol's global outcomes last."""
-    per_symbol: list[list[ModelOutcome]] = []
-    chunks = chunked(jobs, dask)
-    if os.environ.get(GPU_DEPLOYMENT_ENV):
-        flat = dispatch_fit(
-            [job for symbol_jobs in jobs for job in symbol_jobs],
-            settings,
-            epochs=epochs,
-            seed=seed,
-            finetune_epochs=finetune_epochs,
-        )
-        sizes = [len(symbol_jobs) for symbol_jobs in jobs]
-        starts = [sum(sizes[:i]) for i in range(len(sizes))]
-        per_symbol = [flat[start : start + n] for start, n in zip(starts, sizes, strict=True)]
-        chunks = []
-    if chunks or global_fits:
-        runner = fit_chunks.with_options(task_runner=task_runner(dask))  # type: ignore[arg-type]
-        fitted, pooled = runner(
-            chunks, str(settings.models_dir), epochs, finetune_epochs, seed, global_fits
-        )
-        per_symbol = per_symbol or fitted
-        for outcomes in pooled:
-            for symbol_outcomes, outcome in zip(per_symbol, outcomes, strict=True):
-                symbol_outcomes.append(outcome)
-    return per_symbol
+) -> tuple[list[list[ModelOutcome]], list[list[ModelOutcome]]]:
+    """Fit each symbol's jobs (``jobs[i]``: symbol i's) in chunks, and each global model, on
+    Dask (``[dask]``): the outcomes per symbol in the same order, and per global model one
+    outcome per symbol."""
+    chunks = chunked(jobs, settings.dask)
+    if not chunks and not global_fits:
+        return [], []
+    runner = fit_chunks.with_options(task_runner=task_runner(settings.dask))  # type: ignore[arg-type]
+    return runner(chunks, str(settings.models_dir), epochs, finetune_epochs, seed, global_fits)

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import load_settings, open_warehouse, resolve_symbols, warn_calendar_horizons
-from flows.day import run_day
 from flows.day_result import DayResult
-from pipeline.daily.plan import BaseRun, forecast_rows
+from flows.day_step import log_notes, run_day
+from flows.fitters import replay_fitter
+from flows.record_days import record_days
+from flows.reuse import read_bases
+from pipeline.daily.day import DayOutcome, Fitter
 from pipeline.daily.realized import Realized
-from pipeline.daily.replay import ReplayDay, ReplayEngine
-from pipeline.daily.step import StepConfig
+from pipeline.daily.replay import ReplayEngine
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
-from pipeline.evaluation.champion import champion_of
 from pipeline.settings import Settings
+from pipeline.step_config import StepConfig
 from pipeline.step_options import DAY_OPTIONS, StepOptions, with_step_options
 from warehouse import forecasts as wforecasts
 from warehouse.bars import load_bars
-from warehouse.models import base_runs, record_split, write_runs
-from warehouse.transactions import transaction
 
 progress_log = logging.getLogger("nextbar.replay")  # one record per day: the CLI's progress bar
 
@@ -54,23 +53,21 @@ def load_replay(
     first and the stored forecasts' scored errors."""
     with open_warehouse(settings, read_only=True) as con:
         bars = load_bars(con, info.symbol)
-        bases = {
-            row["model"]: BaseRun.from_row(row)
-            for row in base_runs(con, info.symbol, days[0]).to_dict("records")
-        }
+        bases = read_bases(con, info.symbol, days[0])
         flat = step.calibration.flat_kinds
         stored = wforecasts.day_errors(con, info.symbol, step.target, days[-1], flat)
-    realized = Realized(stored, step.calibration.history)
-    return ReplayEngine(info, bars, step, settings.models_dir, bases, realized)
+    return ReplayEngine(info, bars, step, bases, Realized(stored, step.calibration.history))
 
 
 @task(name="replay-block", task_run_name="replay-block-{days[0]}", cache_policy=NO_CACHE)
-def replay_block(engine: ReplayEngine, days: list[date], done: int, total: int) -> list[ReplayDay]:
+def replay_block(
+    engine: ReplayEngine, days: list[date], fitter: Fitter, done: int, total: int
+) -> list[DayOutcome]:
     """Replay consecutive days; each reports progress (days done, running MAE beside naive)."""
 
     counter = iter(range(done + 1, done + len(days) + 1))
 
-    def report(day: ReplayDay) -> None:
+    def report(day: DayOutcome) -> None:
         scored, mae, naive_mae = engine.running_mae()
         n = next(counter)
         progress = {"done": n, "total": total, "scored": scored, "mae": mae, "naive_mae": naive_mae}
@@ -83,56 +80,7 @@ def replay_block(engine: ReplayEngine, days: list[date], done: int, total: int) 
             extra={"replay": {**progress, "symbol": engine.info.symbol, "day": day.as_of}},
         )
 
-    return engine.run(days, on_day=report)
-
-
-@task(name="record-block", task_run_name="record-block-{block[0].as_of}", cache_policy=NO_CACHE)
-def record_block(
-    settings: Settings, info: SymbolInfo, step: StepConfig, block: list[ReplayDay]
-) -> list[DayResult]:
-    """Store a block's splits, runs and forecasts in one transaction."""
-    now = datetime.now(tz=UTC)
-    results, rows = [], []
-    for day in block:
-        champion = champion_of(day.outcomes)
-        rows.append(
-            forecast_rows(
-                info,
-                day.outcomes,
-                as_of=day.as_of,
-                target=step.target,
-                last_known=day.last_known,
-                champion_run_id=champion.run_id if champion else None,
-                is_replay=True,
-                issued_at=now,
-            )
-        )
-        results.append(
-            DayResult(
-                symbol=info.symbol,
-                status="forecast",
-                as_of=day.as_of,
-                champion=champion.model if champion else None,
-                new_forecasts=len(rows[-1]),
-                outcomes=day.outcomes,
-            )
-        )
-    with open_warehouse(settings) as con, transaction(con):
-        for day in block:
-            for split in day.splits.values():
-                record_split(con, split.to_record())
-        write_runs(
-            con,
-            [
-                o.to_record(symbol=info.symbol, purpose="replay", preset=step.preset)
-                for d in block
-                for o in d.outcomes
-            ],
-        )
-        frames = [r for r in rows if not r.empty]
-        if frames:
-            wforecasts.write_forecasts(con, pd.concat(frames, ignore_index=True))
-    return results
+    return engine.run(days, fitter, on_day=report)
 
 
 @flow(name="replay")
@@ -165,11 +113,13 @@ def replay(
         extra={"replay": {"done": 0, "total": len(days), "symbol": symbol, "mae": None}},
     )
     engine = load_replay(settings, info, days, step)
+    fitter = replay_fitter(settings, engine, days)
     results: list[DayResult] = []
     size = max(step.policy.retrain_every, 1)
     for first in range(0, len(days), size):
-        block = replay_block(engine, days[first : first + size], first, len(days))
-        results += record_block(settings, info, step, block)
+        block = replay_block(engine, days[first : first + size], fitter, first, len(days))
+        log_notes(block)
+        results += record_days(settings, block, step, is_replay=True)
     return results
 
 

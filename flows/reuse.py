@@ -8,10 +8,9 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+from pipeline.daily.inputs import DayInputs
 
-from pipeline.daily.plan import BaseRun
-from pipeline.daily.reuse import day_fingerprint
-from pipeline.daily.step import StepConfig
+from pipeline.daily.schedule import BaseRun
 from pipeline.data import ingest as plan
 from pipeline.data.bars import in_volume_unit
 from pipeline.data.calendars import today_in
@@ -19,23 +18,12 @@ from pipeline.data.symbols import SymbolInfo
 from pipeline.data.validation import validate_bars
 from pipeline.errors import NextbarError
 from pipeline.settings import Settings
-from pipeline.splits.split import Split
+from pipeline.step_config import StepConfig
 from warehouse import forecasts as wforecasts
 from warehouse.bar_changes import would_change
 from warehouse.bars import last_bar_date, load_bars, series_facts
 from warehouse.day_runs import DayRun, reusable_day_run
 from warehouse.models import base_runs
-
-
-@dataclass(frozen=True)
-class DayInputs:
-    """What one symbol's day is planned from, and its fingerprint."""
-
-    bars: pd.DataFrame  # the final bars dated <= the as-of day that are trained on
-    fresh: Split  # the day's split with freshly fitted scalers
-    bases: dict[str, BaseRun]  # per model, the earlier run a fine-tune would start from
-    errors: dict[str, dict[str, float]]  # per model, the scored errors known that day
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -53,21 +41,22 @@ def day_inputs(
     step: StepConfig,
     stored: pd.DataFrame | None = None,
 ) -> DayInputs:
-    """Read a day's inputs: the bars known on ``as_of`` (None: the newest; ``stored``: those
-    bars, when already read), the models' earlier runs and their latest scored errors."""
+    """Read a day's inputs, keyed: the bars known on ``as_of`` (None: the newest; ``stored``:
+    those bars, when already read), the models' earlier runs and their latest scored errors."""
     known = load_bars(con, info.symbol, until=as_of) if stored is None else stored
     bars = step.recent(known)
     fresh = step.day_split(info.symbol, bars)
     day = fresh.as_of_date
-    bases = {
-        row["model"]: BaseRun.from_row(row)
-        for row in base_runs(con, info.symbol, day).to_dict("records")
-    }
     calibration = step.calibration
     errors = wforecasts.recent_errors(
         con, info.symbol, step.target, day, calibration.history, calibration.flat_kinds
     )
-    return DayInputs(bars, fresh, bases, errors, day_fingerprint(fresh, step, bases, errors))
+    return DayInputs(info, bars, fresh, read_bases(con, info.symbol, day), errors).keyed(step)
+
+
+def read_bases(con: duckdb.DuckDBPyConnection, symbol: str, before: date) -> dict[str, BaseRun]:
+    """Per model, the newest earlier run a fine-tune on ``before`` would start from."""
+    return BaseRun.by_model(base_runs(con, symbol, before).to_dict("records"))
 
 
 def earlier_run(

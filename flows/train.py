@@ -1,5 +1,5 @@
 """Flow ``train`` (split, fit, record: the single writer). Its fit runs in ``fit-models``
-(flows.common), deployable on the gpu pool; ``fit_models`` is exported here as that
+(flows.fit_models), deployable on the gpu pool; ``fit_models`` is exported here as that
 deployment's entrypoint (``flows.train.fit_models``)."""
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from flows.common import (
-    dispatch_fit,
-    fit_models,
     keep_split,
     load_settings,
     open_warehouse,
@@ -23,12 +21,13 @@ from flows.common import (
     record_outcomes,
     resolve_symbols,
 )
+from flows.fit_models import dispatch_fit, fit_models
 from pipeline.choices import resolve_kinds
-from pipeline.daily.step import StepConfig
 from pipeline.reporting import plots, reports
 from pipeline.settings import Settings
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig, TargetKind
+from pipeline.step_config import StepConfig
 from pipeline.step_options import TRAIN_OPTIONS, StepOptions, with_step_options
 from pipeline.training.jobs import FitJob, ModelOutcome
 from pipeline.training.presets import Preset

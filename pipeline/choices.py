@@ -36,7 +36,7 @@ STEP_KINDS: tuple[str, ...] = (*MODEL_KINDS, *GLOBAL_KINDS)
 
 # pipeline.training.presets: the tutorials' exact setup, and the best found on validation
 PRESET_NAMES: tuple[str, ...] = ("seed", "default")
-# Between full retrains (pipeline.daily.step.RetrainPolicy): keep the weights, or fine-tune
+# Between full retrains (pipeline.step_config.RetrainPolicy): keep the weights, or fine-tune
 POLICIES: tuple[str, ...] = ("frozen", "finetune")
 # Predictions are prices, so targets are the price columns (pipeline.data.bars.PRICE_COLUMNS)
 TARGETS: tuple[str, ...] = ("open", "high", "low", "close")

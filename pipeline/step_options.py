@@ -6,7 +6,7 @@ default once). The flows' step parameters are generated from it (:func:`with_ste
 and the CLI's step flags (flows.cli.app); the settings keys are ``[model]``, ``[split]`` and
 ``[retrain]``'s. Adding an option: a field here (with its description, the flag's help, and
 its name in DAY_OPTIONS or TRAIN_OPTIONS), a key of the same name in its settings section,
-and its use (pipeline.daily.step.StepConfig).
+and its use (pipeline.step_config.StepConfig).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -57,19 +58,27 @@ def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
     """Insert forecasts and their ``quantiles`` (a column of {level: price}, optional), and
     re-score their symbols (``warehouse.scores``); return how many forecasts were new (no
     transaction of its own: see :func:`issue_forecasts`)."""
+    return sum(new_forecasts_by_day(con, frame).values())
+
+
+def new_forecasts_by_day(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame
+) -> Counter[tuple[str, date]]:
+    """:func:`write_forecasts`, counting the new forecasts per (symbol, as-of day)."""
     if frame.empty:
-        return 0
+        return Counter()
     identity = ", ".join(f"coalesce({c}::varchar, '')" for c in _IDENTITY)
     issued = frame.reindex(columns=FORECAST_COLUMNS).assign(issue_row=range(len(frame)))
     con.register("issued_forecasts", issued)
     con.register("issued_quantiles", _quantile_rows(frame))
     try:
-        [(inserted,)] = con.execute(
+        inserted = con.execute(
             f"""
             insert into forecasts (forecast_id, {", ".join(FORECAST_COLUMNS)})
             select md5(concat_ws('|', {identity})), {", ".join(FORECAST_COLUMNS)}
             from issued_forecasts
             on conflict (forecast_id) do nothing
+            returning symbol, as_of_date
             """
         ).fetchall()
         con.execute(
@@ -82,7 +91,7 @@ def write_forecasts(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
             """
         )
         refresh_scores(con, frame["symbol"])
-        return int(inserted)
+        return Counter((symbol, day) for symbol, day in inserted)
     finally:
         con.unregister("issued_forecasts")
         con.unregister("issued_quantiles")
@@ -183,6 +192,21 @@ def interval_breaches(
     ).df()
 
 
+# Each scored day forecast's relative error, standardised by the scale it was calibrated with
+# (1: a point model; pipeline.forecast.intervals.relative_errors), for one symbol and target up
+# to a target day, raw for the ``flat`` models and standardised for the others
+_DAY_ERRORS = """
+    select
+        model,
+        strftime(target_date, '%Y-%m-%d') as day,
+        (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error,
+        is_replay
+    from forecast_accuracy
+    where symbol = ? and target = ? and is_day_forecast and target_date <= ?
+      and (scale is null) = list_contains(?::varchar[], model)
+"""
+
+
 def recent_errors(
     con: duckdb.DuckDBPyConnection,
     symbol: str,
@@ -198,16 +222,9 @@ def recent_errors(
     raw errors) count only their forecasts without a scale, the others only those with one, so
     a pool never mixes raw and standardised errors."""
     rows = con.execute(
-        """
-        select
-            model,
-            strftime(target_date, '%Y-%m-%d'),
-            -- standardised by the scale the forecast was calibrated with (1: a point model)
-            (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error
-        from forecast_accuracy
-        where symbol = ? and target = ? and is_day_forecast and target_date <= ?
-          and (scale is null) = list_contains(?::varchar[], model)
-        qualify row_number() over (partition by model order by target_date desc) <= ?
+        f"""
+        select model, day, relative_error from ({_DAY_ERRORS})
+        qualify row_number() over (partition by model order by day desc) <= ?
         """,
         [symbol, target, as_of, list(flat), window],
     ).fetchall()
@@ -227,16 +244,4 @@ def day_errors(
     """Every scored day forecast with a target day on or before ``until``: model, day (ISO),
     relative_error and is_replay (a replay may replace it, a live forecast stands); raw or
     standardised as the model's calibration takes them (``flat``, as in :func:`recent_errors`)."""
-    return con.execute(
-        """
-        select
-            model,
-            strftime(target_date, '%Y-%m-%d') as day,
-            (actual - predicted) / abs(last_known) / coalesce(scale, 1.0) as relative_error,
-            is_replay
-        from forecast_accuracy
-        where symbol = ? and target = ? and is_day_forecast and target_date <= ?
-          and (scale is null) = list_contains(?::varchar[], model)
-        """,
-        [symbol, target, until, list(flat)],
-    ).df()
+    return con.execute(_DAY_ERRORS, [symbol, target, until, list(flat)]).df()

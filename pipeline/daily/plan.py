@@ -1,53 +1,22 @@
-"""The daily step's decisions: retrain or fine-tune, which split each model gets, forecast rows."""
+"""The day's decisions before fitting: retrain or fine-tune each model, and on which split."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
-
-from pipeline.daily.step import RetrainPolicy, StepConfig
-from pipeline.data.calendars import next_trading_day, trading_days
+from pipeline.daily.inputs import DayInputs
+from pipeline.daily.schedule import BaseRun, RetrainPolicy
 from pipeline.data.symbols import SymbolInfo
 from pipeline.models.base import META_FILE
-from pipeline.models.registry import ENSEMBLE_KIND, NEURAL_KINDS
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.scaling import MinMaxParams
 from pipeline.splits.split import Split
-from pipeline.training.jobs import FitJob, ModelOutcome
-
-
-@dataclass(frozen=True)
-class BaseRun:
-    """The newest earlier run of a model that a fine-tune may start from."""
-
-    run_id: str
-    artifact_uri: str
-    last_full_as_of: date  # as-of date of the full retrain its lineage started from
-
-    @classmethod
-    def from_row(cls, row: Mapping[Any, Any]) -> BaseRun:
-        """From a row of warehouse.models.base_runs."""
-        return cls(row["run_id"], row["artifact_uri"], pd.Timestamp(row["last_full_as_of"]).date())
-
-
-def wants_fine_tune(
-    info: SymbolInfo, kind: str, base: BaseRun | None, as_of: date, policy: RetrainPolicy
-) -> bool:
-    """The policy alone: fine-tune a neural model whose lineage's last full retrain is fewer
-    than ``retrain_every`` trading days before ``as_of`` (and not after it); else retrain."""
-    if kind not in NEURAL_KINDS or base is None or policy.retrain_every <= 1:
-        return False
-    if base.last_full_as_of >= as_of:  # never start from a model that saw later bars
-        return False
-    since = len(trading_days(info, base.last_full_as_of, as_of)) - 1
-    return since < policy.retrain_every
+from pipeline.step_config import StepConfig
+from pipeline.training.jobs import FitJob
 
 
 def saved_scalers(artifact_uri: str) -> tuple[MinMaxParams, MinMaxParams]:
@@ -70,46 +39,11 @@ def same_inputs(a: SplitConfig, b: SplitConfig) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-def forecast_rows(
-    info: SymbolInfo,
-    outcomes: list[ModelOutcome],
-    *,
-    as_of: date,
-    target: str,
-    last_known: float,
-    champion_run_id: str | None,
-    is_replay: bool,
-    issued_at: datetime,
-) -> pd.DataFrame:
-    """One forecast row per succeeded model for the next trading day after ``as_of``."""
-    target_date = next_trading_day(info, as_of)
-    rows: list[dict[str, Any]] = [
-        {
-            "symbol": info.symbol,
-            "model": o.model,
-            "run_id": o.run_id,
-            "target": target,
-            "as_of_date": as_of,
-            "target_date": target_date,
-            "issued_at": issued_at,
-            "predicted": o.next_prediction,
-            **o.intervals,
-            "last_known": last_known,
-            "is_champion": o.run_id == champion_run_id,
-            "is_replay": is_replay,
-            "scale": o.scale,
-            "quantiles": o.quantiles,
-        }
-        for o in outcomes
-        if o.status == "succeeded" and o.next_prediction is not None
-    ]
-    return pd.DataFrame(rows)
-
-
 def plan_fits(
     info: SymbolInfo,
     kinds: list[str],
     bases: dict[str, BaseRun],
+    errors: dict[str, dict[str, float]],
     config: SplitConfig,
     as_of: date,
     policy: RetrainPolicy,
@@ -121,7 +55,7 @@ def plan_fits(
         base = bases.get(kind)
         usable = (
             base is not None
-            and wants_fine_tune(info, kind, base, as_of, policy)
+            and policy.fine_tunes(info, kind, base, as_of, errors.get(kind, {}))
             and Path(base.artifact_uri, META_FILE).is_file()
             and same_inputs(saved_config(base.artifact_uri), config)
         )
@@ -131,57 +65,71 @@ def plan_fits(
 
 @dataclass
 class DayPlan:
-    """One symbol's day before fitting: what is known, what to fit, the splits to keep."""
+    """One symbol's day before fitting: its inputs and one job per model, in the plan's order
+    (a job's ``split_path`` is set by a fitter that saves the split for another process)."""
 
-    as_of: date
-    last_known: float  # the as-of value of the target: the naive forecast
+    inputs: DayInputs
     jobs: list[FitJob]
-    ensemble_errors: dict[str, float] | None  # the ensemble's recent errors; None: no ensemble
-    splits: list[Split]  # to record and save at the jobs' split paths
-    fingerprint: str = ""  # the day's inputs (pipeline.daily.reuse), for a same-day re-run
+    config: SplitConfig
+    _splits: dict[str, Split] = field(default_factory=dict)  # per kind, once built
 
-    def errors(self) -> dict[str, dict[str, float]]:
-        """Each model's recent errors (the ensemble's too), to calibrate the day on."""
-        out = {job.kind: job.recent_errors for job in self.jobs}
-        if self.ensemble_errors is not None:
-            out[ENSEMBLE_KIND] = self.ensemble_errors
-        return out
+    @property
+    def as_of(self) -> date:
+        """The day's as-of date."""
+        return self.inputs.fresh.as_of_date
 
+    @property
+    def last_known(self) -> float:
+        """The as-of value of the target: the naive forecast."""
+        return self.inputs.fresh.latest_known
 
-def plan_day(
-    info: SymbolInfo,
-    bars: pd.DataFrame,
-    fresh: Split,
-    step: StepConfig,
-    *,
-    bases: dict[str, BaseRun],
-    errors: Mapping[str, dict[str, float]],
-    splits_dir: Path,
-) -> DayPlan:
-    """A retrain or fine-tune per model, each with its latest scored ``errors`` to calibrate its
-    intervals on; the day's splits: ``fresh`` (``step.day_split``) for retrains, and for each
-    fine-tune ``bars`` scaled as its base run was (``bases``: the newest earlier run per model).
-    """
-    config = step.split_config()
-    plan = plan_fits(info, step.fitted_kinds(), bases, config, fresh.as_of_date, step.policy)
-    splits = {fresh.split_id: fresh}
-    jobs = []
-    for kind, base in plan.items():
-        split = fresh
-        if base is not None:
-            scalers = saved_scalers(base.artifact_uri)
-            split = build_split(bars, config, symbol=info.symbol, scalers=scalers)
-            splits.setdefault(split.split_id, split)
-        jobs.append(
-            FitJob(
-                kind,
-                str(splits_dir / f"{split.split_id}.npz"),
-                base.run_id if base else None,
-                base.artifact_uri if base else None,
-                step.hyperparameters_for(kind),
-                errors.get(kind, {}),
+    def split_of(self, job: FitJob) -> Split:
+        """The job's split: the day's fresh one for a retrain, for a fine-tune the day's bars
+        scaled as its base run was (built when first asked)."""
+        if job.base_artifact is None:
+            return self.inputs.fresh
+        if job.kind not in self._splits:
+            scalers = saved_scalers(job.base_artifact)
+            self._splits[job.kind] = build_split(
+                self.inputs.bars, self.config, symbol=self.inputs.info.symbol, scalers=scalers
             )
+        return self._splits[job.kind]
+
+    def keep_split(self, job: FitJob, split: Split) -> None:
+        """A fitter built ``job``'s split itself (the same one :meth:`split_of` would build)."""
+        self._splits[job.kind] = split
+
+    def used_splits(self) -> list[Split]:
+        """The day's splits that its runs name, to record (the fresh one always)."""
+        splits = {self.inputs.fresh.split_id: self.inputs.fresh}
+        for split in self._splits.values():
+            splits.setdefault(split.split_id, split)
+        return list(splits.values())
+
+
+def plan_day(inputs: DayInputs, step: StepConfig) -> DayPlan:
+    """A retrain or fine-tune per fitted model, each with its latest scored errors to calibrate
+    its intervals on."""
+    config = step.split_config()
+    kinds = step.fitted_kinds()
+    plan = plan_fits(
+        inputs.info,
+        kinds,
+        inputs.bases,
+        inputs.errors,
+        config,
+        inputs.fresh.as_of_date,
+        step.policy,
+    )
+    jobs = [
+        FitJob(
+            kind,
+            "",
+            base.run_id if base else None,
+            base.artifact_uri if base else None,
+            step.hyperparameters_for(kind),
+            inputs.errors.get(kind, {}),
         )
-    ensemble_errors = errors.get(ENSEMBLE_KIND, {}) if step.wants_ensemble() else None
-    kept = list(splits.values())
-    return DayPlan(fresh.as_of_date, fresh.latest_known, jobs, ensemble_errors, kept)
+        for kind, base in plan.items()
+    ]
+    return DayPlan(inputs, jobs, config)

@@ -12,9 +12,9 @@ import pytest
 
 from flows.ingest import ingest
 from flows.replay import replay, replay_stepwise
-from pipeline.daily.step import StepConfig
 from pipeline.forecast.intervals import QUANTILE_LEVELS
 from pipeline.settings import load_settings
+from pipeline.step_config import StepConfig
 from warehouse.connection import connect
 
 SYMBOL = "BTC-USD"

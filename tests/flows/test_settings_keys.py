@@ -15,7 +15,7 @@ import pytest
 from flows.ingest import ingest
 from flows.replay import replay
 from flows.train import train
-from pipeline.daily.step import RetrainPolicy, StepConfig
+from pipeline.daily.schedule import RetrainPolicy
 from pipeline.data.symbols import DEFAULT_SYMBOLS
 from pipeline.forecast.calibration import ACI_REPLAY, Calibration
 from pipeline.forecast.point import forecast_next
@@ -23,6 +23,7 @@ from pipeline.models.registry import make_model
 from pipeline.settings import load_settings
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
+from pipeline.step_config import StepConfig
 from pipeline.step_options import StepOptions
 from pipeline.training.presets import get_preset
 from warehouse.bars import load_bars

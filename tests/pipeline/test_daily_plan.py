@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from pipeline.daily.inputs import DayInputs
 
-from pipeline.daily.plan import BaseRun, plan_day, wants_fine_tune
-from pipeline.daily.step import RetrainPolicy, StepConfig
-from pipeline.data.symbols import get_symbol
+from pipeline.daily.plan import plan_day
+from pipeline.daily.schedule import BaseRun, RetrainPolicy
+from pipeline.data.symbols import SymbolInfo, get_symbol
 from pipeline.errors import InputError
 from pipeline.models.base import META_FILE
 from pipeline.settings import Settings
+from pipeline.step_config import StepConfig
 
 MOUTAI, BTC = get_symbol("600519.SH"), get_symbol("BTC-USD")
 EVERY_5 = RetrainPolicy(retrain_every=5, finetune_epochs=3)
@@ -24,6 +26,12 @@ CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "S
 
 def _base(last_full: date, artifact: str = "/nowhere") -> BaseRun:
     return BaseRun("run-1", artifact, last_full)
+
+
+def wants_fine_tune(
+    info: SymbolInfo, kind: str, base: BaseRun | None, day: date, policy: RetrainPolicy
+) -> bool:
+    return policy.fine_tunes(info, kind, base, day, {})
 
 
 @pytest.mark.parametrize(
@@ -101,15 +109,8 @@ def test_the_day_plan_fine_tunes_on_the_base_scalers_and_retrains_the_rest(
     (base_dir / META_FILE).write_text(json.dumps(meta))
     yesterday = bars["date"].iloc[-2].date()  # the previous trading day
     errors = {"gru": {"2010-09-01": 0.01}, "ensemble": {"2010-09-01": 0.02}}
-    plan = plan_day(
-        MOUTAI,
-        bars,
-        fresh,
-        step,
-        bases={"gru": _base(yesterday, str(base_dir))},
-        errors=errors,
-        splits_dir=tmp_path,
-    )
+    bases = {"gru": _base(yesterday, str(base_dir))}
+    plan = plan_day(DayInputs(MOUTAI, bars, fresh, bases, errors), step)
     assert len(bars) == 150 and plan.as_of == fresh.as_of_date
     jobs = {job.kind: job for job in plan.jobs}
     # the ensemble's members are fitted in its place (it is combined afterwards), and the
@@ -117,7 +118,7 @@ def test_the_day_plan_fine_tunes_on_the_base_scalers_and_retrains_the_rest(
     assert set(jobs) == {"naive", "gru", "linear", "lstm", "drift", "naive_vol"}
     assert jobs["gru"].training == "fine_tune" and jobs["gru"].recent_errors == errors["gru"]
     assert jobs["lstm"].training == "full" and jobs["lstm"].recent_errors == {}
-    assert plan.ensemble_errors == errors["ensemble"]
-    tuned = Path(jobs["gru"].split_path).stem
-    assert tuned != fresh.split_id and Path(jobs["naive"].split_path).stem == fresh.split_id
-    assert {s.split_id for s in plan.splits} == {fresh.split_id, tuned}
+    assert "ensemble" not in jobs and step.wants_ensemble()
+    tuned = plan.split_of(jobs["gru"]).split_id
+    assert tuned != fresh.split_id and plan.split_of(jobs["naive"]) is fresh
+    assert {s.split_id for s in plan.used_splits()} == {fresh.split_id, tuned}

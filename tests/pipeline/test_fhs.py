@@ -12,7 +12,6 @@ import pytest
 
 from pipeline.daily.realized import Realized
 from pipeline.daily.replay import ReplayEngine
-from pipeline.daily.step import StepConfig
 from pipeline.data.sources.bundled import BundledSource
 from pipeline.data.symbols import get_symbol
 from pipeline.forecast.calibration import Calibration
@@ -24,6 +23,7 @@ from pipeline.forecast.intervals import (
 )
 from pipeline.forecast.scaled import calibrate_day
 from pipeline.settings import load_settings
+from pipeline.step_config import StepConfig
 from pipeline.training.jobs import ModelOutcome
 
 DATES = pd.date_range("2024-01-01", periods=5, freq="D")
@@ -142,11 +142,11 @@ def _replay(bars: pd.DataFrame, days: list[date], tmp: Path) -> pd.DataFrame:
     )
     stored = pd.DataFrame(columns=["model", "day", "relative_error", "is_replay"])
     engine = ReplayEngine(
-        get_symbol("BTC-USD"), bars, step, tmp, {}, Realized(stored, step.calibration.history)
+        get_symbol("BTC-USD"), bars, step, {}, Realized(stored, step.calibration.history)
     )
     rows = [
         {"as_of": d.as_of, "model": o.model, "scale": o.scale, **o.quantiles}
-        for d in engine.run(days)
+        for d in engine.run(days, engine.fitter(tmp, days))
         for o in d.outcomes
     ]
     return pd.DataFrame(rows).sort_values(["as_of", "model"]).reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""The step options: how a run splits and trains, built once from settings plus overrides.
+"""How one run (daily, replay or train) splits and trains, built once from settings plus options.
 
 ``daily``, ``replay`` and ``train`` (and the CLI commands and deployments that start them) take
 the step options of pipeline.step_options; None means "as the settings say"
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.choices import POLICIES, resolve_kinds
-from pipeline.errors import InputError
+from pipeline.choices import resolve_kinds
+from pipeline.daily.schedule import RetrainPolicy
 from pipeline.forecast.calibration import Calibration
 from pipeline.models.ensemble import EnsembleModel
 from pipeline.models.registry import ENSEMBLE_KIND, SCALED_KINDS
@@ -25,25 +25,6 @@ from pipeline.training.presets import Preset, get_preset
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
-
-
-@dataclass(frozen=True)
-class RetrainPolicy:
-    """Full retrain every ``retrain_every`` trading days; in between, ``finetune`` the latest
-    model for ``finetune_epochs`` each day, or keep its weights ``frozen`` (the fast replay)."""
-
-    retrain_every: int
-    finetune_epochs: int
-    mode: str = "finetune"
-
-    def __post_init__(self) -> None:
-        if self.mode not in POLICIES:
-            raise InputError(f"unknown policy {self.mode!r}; choose from {list(POLICIES)}")
-
-    @property
-    def step_epochs(self) -> int:
-        """Epochs of a day between full retrains (0: frozen weights, the model only predicts)."""
-        return 0 if self.mode == "frozen" else self.finetune_epochs
 
 
 @dataclass(frozen=True)
