@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,8 @@ import pytest
 
 from flows.ingest import ingest
 from flows.replay import replay, replay_stepwise
+from pipeline.daily.schedule import BaseRun, RetrainPolicy
+from pipeline.data.symbols import SymbolInfo
 from pipeline.forecast.intervals import QUANTILE_LEVELS
 from pipeline.settings import load_settings
 from pipeline.step_config import StepConfig
@@ -136,3 +139,47 @@ def _day_quantiles(path: str) -> pd.DataFrame:
             "select f.as_of_date, f.model, q.level, q.value from forecast_quantiles q "
             "join forecasts f using (forecast_id) order by f.as_of_date, f.model, q.level"
         ).df()
+
+
+def test_a_data_dependent_retrain_rule_keeps_the_replay_identical(
+    ingested: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retrain rule is one function (RetrainPolicy.fine_tunes): swapped for one that reads
+    the scored errors (retrain whenever a model has an odd number of them), the fast replay,
+    whose frozen blocks are predicted ahead by what is known on their first day, still issues
+    what the daily step issues day by day."""
+    calendar_rule = RetrainPolicy.fine_tunes
+
+    def odd_errors_retrain(
+        self: RetrainPolicy,
+        info: SymbolInfo,
+        kind: str,
+        base: BaseRun | None,
+        day: date,
+        errors: Mapping[str, float],
+    ) -> bool:
+        return len(errors) % 2 == 0 and calendar_rule(self, info, kind, base, day, errors)
+
+    monkeypatch.setattr(RetrainPolicy, "fine_tunes", odd_errors_retrain)
+    fast, stepwise = _copy(ingested, tmp_path, "fast"), _copy(ingested, tmp_path, "stepwise")
+    small = {**SMALL, "retrain_every": 10}
+    end = date(2024, 5, 15)
+    replay(
+        symbol=SYMBOL, start=START, end=end, models=LEAN, policy="frozen", warehouse=fast, **small
+    )
+    step = StepConfig.from_settings(load_settings(), models=LEAN, policy="frozen", **small)
+    replay_stepwise(symbol=SYMBOL, start=START, end=end, step=step, warehouse=stepwise)
+
+    ours, theirs = _forecasts(fast), _forecasts(stepwise)
+    assert len(ours) == 4 * 4  # naive, linear, gru and naive_vol (the point models' scale)
+    pd.testing.assert_frame_equal(ours[COMPARED[:3]], theirs[COMPARED[:3]])
+    numbers = ["predicted", "lower_80", "upper_80", "lower_95", "upper_95"]
+    np.testing.assert_allclose(ours[numbers], theirs[numbers], rtol=1e-5)
+    for path in (fast, stepwise):
+        with connect(Path(path), read_only=True) as con:
+            training = con.execute(
+                "select r.training from model_runs r join splits s using (split_id) "
+                "where r.model = 'gru' order by s.as_of_date"
+            ).fetchall()
+        # the 13th and 15th see 1 and 3 scored errors: retrained; the 14th sees 2: kept
+        assert [t for (t,) in training] == ["full", "full", "fine_tune", "full"]
