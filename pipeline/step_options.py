@@ -176,14 +176,14 @@ DAY_OPTIONS: tuple[str, ...] = (
     "history_bars",
     "policy",
 )
-TRAIN_OPTIONS: tuple[str, ...] = (
+TRAIN_OPTIONS: tuple[str, ...] = (  # in the order nextbar train shows them
     "models",
-    "target",
     "preset",
+    "epochs",
+    "target",
     "window",
     "test_size",
     "validation_size",
-    "epochs",
     "seed",
 )
 
