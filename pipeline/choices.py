@@ -1,11 +1,13 @@
 """The names a setting or option takes: model kinds and their groups, presets, policies and
-targets (sources: pipeline.data.sources), and :func:`resolve_kinds`. Nothing but the errors
-is imported here, so reading the settings or checking an option loads no model code; the
-modules behind the names check they match them (pipeline.models.kinds,
+targets (sources: pipeline.data.sources), :func:`resolve_kinds` and :func:`one_of`. Nothing
+but the errors is imported here, so reading the settings or checking an option loads no model
+code; the modules behind the names check they match them (pipeline.models.kinds,
 pipeline.training.presets, pipeline.splits.config).
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from pipeline.errors import InputError
 
@@ -54,3 +56,10 @@ def resolve_kinds(models: list[str]) -> list[str]:
         else:
             raise InputError(f"unknown model kind {name!r}; choose from {[*STEP_KINDS, 'all']}")
     return list(dict.fromkeys(["naive", *kinds]))
+
+
+def one_of(value: str, choices: Collection[str], what: str) -> str:
+    """``value`` if it is one of ``choices``, else a ValueError naming them."""
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose from {list(choices)}")
+    return value

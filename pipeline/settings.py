@@ -24,14 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from pipeline.choices import (
-    DISTRIBUTIONAL_KINDS,
-    POLICIES,
-    PRESET_NAMES,
-    STEP_KINDS,
-    TARGETS,
-    VOLATILITY_KINDS,
-)
+from pipeline.choices import POLICIES, one_of
 from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import DEFAULT_SYMBOLS, SymbolInfo
 from pipeline.environment import check_environment
@@ -52,22 +45,11 @@ from pipeline.settings_sections import (
     RetentionConfig,
     SymbolConfig,
     WatchListConfig,
-    one_of,
 )
-from pipeline.step_options import DEFAULT_SEED, FINETUNE_EPOCHS
+from pipeline.step_options import ModelOptions, RetrainOptions, SplitOptions
 
 CONFIG_ENV = "NEXTBAR_CONFIG"
 DEFAULT_CONFIG_PATH = Path("nextbar.toml")
-DEFAULT_MODELS = (
-    "naive",
-    "drift",
-    "linear",
-    "gru",
-    "lstm",
-    "ensemble",
-    *VOLATILITY_KINDS,
-    *DISTRIBUTIONAL_KINDS,
-)
 PATH_DIRS = {"models_dir": "models", "plots_dir": "plots", "splits_dir": "splits"}
 
 
@@ -84,68 +66,16 @@ class SourcesConfig(BaseModel):
         return None if value is None else one_of(value, SOURCE_NAMES, "source")
 
 
-class ModelConfig(BaseModel):
-    """``[model]``: the preset, which models the daily step fits, and how long."""
+class ModelConfig(ModelOptions):
+    """``[model]``: its step options (pipeline.step_options), and the Keras backend."""
 
-    model_config = STRICT
-
-    preset: str = "default"
-    models: tuple[str, ...] = DEFAULT_MODELS
-    epochs: int | None = Field(default=None, ge=1)  # None: the preset's
-    seed: int = DEFAULT_SEED
     # Keras backend of the networks; KERAS_BACKEND counts as its environment variable too
     backend: str = backend.DEFAULT_BACKEND
-
-    @field_validator("preset")
-    @classmethod
-    def _known_preset(cls, value: str) -> str:
-        return one_of(value, PRESET_NAMES, "preset")
 
     @field_validator("backend")
     @classmethod
     def _known_backend(cls, value: str) -> str:
         return one_of(value, backend.BACKENDS, "Keras backend")
-
-    @field_validator("models")
-    @classmethod
-    def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [m for m in value if m not in (*STEP_KINDS, "all")]
-        if unknown or not value:
-            raise ValueError(f"unknown models {unknown or '(none)'}; choose from {STEP_KINDS}")
-        return value
-
-
-class SplitDefaults(BaseModel):
-    """``[split]``: how bars become training samples."""
-
-    model_config = STRICT
-
-    target: str = "close"
-    window: int | None = Field(default=None, ge=1)  # None: the preset's
-    validation_size: int = Field(default=120, ge=1)
-    test_size: int = Field(default=300, ge=0)  # train only: the daily step tests tomorrow
-    history_bars: int | None = Field(default=None, ge=1)  # daily step: newest N bars only
-
-    @field_validator("target")
-    @classmethod
-    def _known_target(cls, value: str) -> str:
-        return one_of(value, TARGETS, "target")
-
-
-class RetrainConfig(BaseModel):
-    """``[retrain]``: the daily step's schedule: full retrain every N trading days, fine-tune
-    (or keep frozen) in between."""
-
-    model_config = STRICT
-
-    retrain_every: int = Field(default=5, ge=1)
-    finetune_epochs: int = Field(default=FINETUNE_EPOCHS, ge=0)
-    policy: str = "finetune"  # between full retrains: fine-tune daily, or keep the weights frozen
-
-    @field_validator("policy")
-    @classmethod
-    def _known_policy(cls, value: str) -> str:
-        return one_of(value, POLICIES, "policy")
 
 
 class ReplayConfig(BaseModel):
@@ -188,8 +118,8 @@ class Settings(BaseSettings):
     retention: RetentionConfig = RetentionConfig()
     sources: SourcesConfig = SourcesConfig()
     model: ModelConfig = ModelConfig()
-    split: SplitDefaults = SplitDefaults()
-    retrain: RetrainConfig = RetrainConfig()
+    split: SplitOptions = SplitOptions()
+    retrain: RetrainOptions = RetrainOptions()
     replay: ReplayConfig = ReplayConfig()
     intervals: IntervalsConfig = IntervalsConfig()
     calendar: CalendarConfig = CalendarConfig()

@@ -4,7 +4,6 @@ tomorrow's quantiles are calibrated (``[intervals]``); pipeline.settings holds t
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import asdict
 from datetime import time
 from pathlib import Path
@@ -12,20 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.choices import SCALED_KINDS, STEP_KINDS, VOLATILITY_KINDS
+from pipeline.choices import SCALED_KINDS, STEP_KINDS, VOLATILITY_KINDS, one_of
 from pipeline.data.sources import SOURCE_NAMES
 from pipeline.data.symbols import SymbolInfo, exchange_session, infer_symbol
 from pipeline.errors import InputError
 from pipeline.forecast.calibration import DEFAULT_ACI_STEP, DEFAULT_POOL, DEFAULT_SCALE, Calibration
 
 STRICT = ConfigDict(extra="forbid", frozen=True)  # a misspelt key is an error
-
-
-def one_of(value: str, choices: Collection[str], what: str) -> str:
-    """``value`` if it is one of ``choices``, else a ValueError naming them."""
-    if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose from {list(choices)}")
-    return value
 
 
 class SymbolConfig(BaseModel):

@@ -1,8 +1,8 @@
 """How one run (daily, replay or train) splits and trains, built once from settings plus options.
 
 ``daily``, ``replay`` and ``train`` (and the CLI commands and deployments that start them) take
-the step options of pipeline.step_options; None means "as the settings say"
-(pipeline.settings), so each default is written once, there.
+the step options of pipeline.step_options; None means "as the settings say", whose sections
+``[model]``, ``[split]`` and ``[retrain]`` are declared there too, each default once.
 """
 
 from __future__ import annotations

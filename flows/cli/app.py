@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -167,31 +167,48 @@ def generated_flag(name: str) -> Any:
     return Annotated[field.annotation, flag]
 
 
+def step_flags(names: Iterable[str], flags: Mapping[str, Any] = FLAGS) -> dict[str, Any]:
+    """The flags of the step options ``names``: each one's in ``flags``, else generated."""
+    return {name: flags.get(name) or generated_flag(name) for name in names}
+
+
+def with_step_flags(
+    flags: Mapping[str, Any], *, after: str | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A command with ``flags`` (step options' flags by name) added to its options, after its
+    option ``after`` (None: last); it receives them in ``**step``, after
+    :func:`flows.cli.checks.check_options` has checked all of its options."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        keyword = inspect.Parameter.KEYWORD_ONLY  # the wrapper takes keywords only
+        given = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        own = [p.replace(kind=keyword) for p in given]
+        added = [
+            inspect.Parameter(name, keyword, default=None, annotation=hint)
+            for name, hint in flags.items()
+        ]
+        at = [p.name for p in own].index(after) + 1 if after else len(own)
+        parameters = [*own[:at], *added, *own[at:]]
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            # Every option before any work; bars must be stored unless the command ingests first.
+            check_options(kwargs, stored=bool(kwargs.get("skip_ingest", True)))
+            command(**kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper
+
+    return decorate
+
+
 # The options of every command that runs the daily step (``run``, ``replay``), as the flows
 # take them (pipeline.step_options.DAY_OPTIONS); None: as the settings say (nextbar.toml,
 # NEXTBAR_*), whose defaults the help texts show.
-STEP_OPTIONS: dict[str, Any] = {n: FLAGS.get(n) or generated_flag(n) for n in DAY_OPTIONS}
-
-
-def with_step_options(command: Callable[..., None]) -> Callable[..., None]:
-    """``command`` with STEP_OPTIONS added to its options; it receives them in ``**step``, after
-    :func:`flows.cli.checks.check_options` has checked all of its options."""
-    signature = inspect.signature(command, eval_str=True)
-    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    added = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
-        for name, hint in STEP_OPTIONS.items()
-    ]
-
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> None:
-        # Every option before any work; bars must be stored unless the command ingests first.
-        check_options(kwargs, stored=bool(kwargs.get("skip_ingest", True)))
-        command(**kwargs)
-
-    wrapper.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in [*own, *added]}
-    return wrapper
+STEP_OPTIONS: dict[str, Any] = step_flags(DAY_OPTIONS)
+with_step_options = with_step_flags(STEP_OPTIONS)
 
 
 @app.callback()

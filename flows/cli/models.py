@@ -2,48 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from flows.cli.app import (
-    PresetOpt,
-    TargetOpt,
+    FLAGS,
     VerboseOpt,
     WarehouseOpt,
     WideOpt,
     app,
     models_option,
     parse_date,
+    step_flags,
     warehouse_path,
+    with_step_flags,
 )
-from flows.cli.checks import check_not_future, check_step, check_stored, symbols_named
+from flows.cli.checks import check_stored, symbols_named
 from flows.output import OutputFormat, console, print_frame
+from pipeline.step_options import TRAIN_OPTIONS
+
+# The flags of train's step options (every one but the seed: settings' model.seed) where they
+# differ from run's and replay's; the others are theirs (flows.cli.app.step_flags)
+TRAIN_FLAGS = step_flags(
+    [name for name in TRAIN_OPTIONS if name != "seed"],
+    {
+        **FLAGS,
+        "models": Annotated[list[str] | None, models_option("all")],
+        "epochs": Annotated[
+            int | None,
+            typer.Option(
+                min=1, help="Most epochs, early stopping on validation [default: preset's]"
+            ),
+        ],
+        "window": Annotated[
+            int | None, typer.Option(min=1, help="Bars per input window [default: preset's]")
+        ],
+        "test_size": Annotated[
+            int | None,
+            typer.Option("--test-size", min=1, help="Last N targets scored as test [300]"),
+        ],
+        "validation_size": Annotated[
+            int | None,
+            typer.Option(
+                "--validation-size", min=1, help="Targets before test for early stopping [120]"
+            ),
+        ],
+    },
+)
 
 
 @app.command()
+@with_step_flags(TRAIN_FLAGS, after="symbol")
 def train(
     symbol: Annotated[str, typer.Option("--symbol", "-s", help="Symbol to train")],
-    model: Annotated[list[str] | None, models_option("all")] = None,
-    preset: PresetOpt = None,
-    epochs: Annotated[
-        int | None,
-        typer.Option(min=1, help="Most epochs, early stopping on validation [default: preset's]"),
-    ] = None,
-    target: TargetOpt = None,
-    window: Annotated[
-        int | None, typer.Option(min=1, help="Bars per input window [default: preset's]")
-    ] = None,
-    test_size: Annotated[
-        int | None,
-        typer.Option("--test-size", min=1, help="Last N targets scored as test [300]"),
-    ] = None,
-    validation_size: Annotated[
-        int | None,
-        typer.Option(
-            "--validation-size", min=1, help="Targets before test for early stopping [120]"
-        ),
-    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use only bars dated <= this day")
     ] = None,
@@ -58,6 +70,7 @@ def train(
     ] = None,
     verbose: VerboseOpt = False,
     warehouse: WarehouseOpt = None,
+    **step: Any,
 ) -> None:
     """Train models on a fresh split; print each one beside naive.
 
@@ -65,27 +78,17 @@ def train(
     validation only, fits, stores the runs and prints every model's test MAE beside naive's.
     """
     day = parse_date(as_of, "--as-of")
-    check_step({"models": model, "target": target, "preset": preset})
-    symbols = symbols_named(symbol)
-    check_not_future(day, symbols)
     path = warehouse_path(warehouse)
-    check_stored(path, symbols, day)
     from flows.progress import fit_progress
     from flows.train import train as train_flow
 
     with fit_progress(verbose):
         report = train_flow(
             symbol=symbol,
-            models=model,
-            epochs=epochs,
-            target=target,
-            preset=preset,
-            window=window,
-            test_size=test_size,
-            validation_size=validation_size,
             as_of=day,
             search_budget=search_budget,
             warehouse=str(path),
+            **step,
         )
     if not report.search.empty:
         print_frame(

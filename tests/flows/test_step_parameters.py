@@ -8,6 +8,7 @@ import pytest
 from prefect.exceptions import SignatureMismatchError
 
 from flows.cli.app import STEP_OPTIONS
+from flows.cli.models import TRAIN_FLAGS
 from flows.daily import daily
 from flows.replay import replay
 from flows.train import train
@@ -20,6 +21,7 @@ def _parameters(flow: object) -> set[str]:
 
 def test_flow_parameters_and_cli_flags_are_the_options() -> None:
     assert set(STEP_OPTIONS) == set(DAY_OPTIONS)  # nextbar run, nextbar replay
+    assert set(TRAIN_FLAGS) == set(TRAIN_OPTIONS) - {"seed"}  # nextbar train: no --seed
     for flow, names in ((daily, DAY_OPTIONS), (replay, DAY_OPTIONS), (train, TRAIN_OPTIONS)):
         assert _parameters(flow) & set(OPTION_NAMES) == set(names), flow.name
     assert set(DAY_OPTIONS) | set(TRAIN_OPTIONS) == set(OPTION_NAMES)

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.settings import Settings
-from pipeline.step_options import OPTION_NAMES, StepOptions
+from pipeline.step_options import OPTION_NAMES, SECTIONS, StepOptions
 
 
 def test_an_unknown_option_is_an_error_naming_it() -> None:
@@ -20,10 +20,18 @@ def test_an_unknown_option_is_an_error_naming_it() -> None:
     assert StepOptions.of({"retrain_every": 20, "epochs": None}).given() == {"retrain_every": 20}
 
 
-def test_the_options_are_the_step_settings_keys() -> None:
+def test_each_option_is_declared_once_as_a_settings_key() -> None:
     settings = Settings()
-    keys = set(settings.model.model_dump(exclude={"backend"})) | set(settings.split.model_dump())
-    assert set(OPTION_NAMES) == keys | set(settings.retrain.model_dump())
+    for name, section in SECTIONS.items():
+        declared = section.model_fields
+        loaded = getattr(settings, name)
+        for key, field in declared.items():  # the settings key: the declaration's default
+            assert getattr(loaded, key) == field.default, (name, key)
+            option = StepOptions.model_fields[key]  # the option: None, same bounds and text
+            assert option.default is None and option.description == field.description, key
+            assert option.metadata == field.metadata, key
+    assert set(OPTION_NAMES) == {k for s in SECTIONS.values() for k in s.model_fields}
+    assert set(settings.model.model_dump()) - set(OPTION_NAMES) == {"backend"}  # no option
     assert settings.retrain.policy == "finetune"  # the daily step's; the replay's is frozen
     assert settings.replay.policy == "frozen"
 
