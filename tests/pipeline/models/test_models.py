@@ -27,7 +27,7 @@ from pipeline.splits.config import SplitConfig
 from pipeline.splits.split import Split
 from pipeline.training.train import train_model
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 TINY_NETWORK = {"units": (4,), "batch_size": 32, "patience": 2}
 
 

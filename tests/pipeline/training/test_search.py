@@ -14,7 +14,7 @@ from pipeline.splits.config import SplitConfig
 from pipeline.training.presets import DEFAULT_SEARCH, get_preset
 from pipeline.training.search import Candidate, SearchSpace, search
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 BASE = SplitConfig(
     window=5,
     features=("open",),

@@ -22,7 +22,7 @@ from pipeline.training.train import finetune_model, train_model
 
 pytestmark = pytest.mark.slow  # trains real Keras models
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 SYMBOL = "600519.SH"
 CONFIG = SplitConfig(
     window=10,

@@ -18,7 +18,7 @@ from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.training.train import train_model
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 ZEROS = np.zeros(4)
 
