@@ -74,7 +74,7 @@ SymbolsOpt = Annotated[
 
 
 # Every kind the training step knows (pipeline.models.registry.STEP_KINDS) and ``all``;
-# tests/flows/test_help.py checks that none is missing.
+# tests/flows/cli/test_help.py checks that none is missing.
 MODEL_CHOICES = (
     "naive | drift | linear | rnn | gru | lstm | naive_ewma | naive_garch | naive_har | "
     "naive_vol | gru_dist | lstm_dist | ensemble | gru_global | lstm_global | "

@@ -1,4 +1,4 @@
-"""The next-day point forecast and its split-conformal interval."""
+"""The next-day point forecast and the split-conformal quantile its intervals are built from."""
 
 from __future__ import annotations
 
@@ -32,15 +32,6 @@ def conformal_quantile(residuals: np.ndarray, level: float) -> float:
             f"it needs at least {math.ceil(level / (1 - level))}"
         )
     return float(scores[rank - 1])
-
-
-def conformal_interval(point: float, residuals: np.ndarray, level: float) -> tuple[float, float]:
-    """``point ± conformal_quantile(residuals, level)``.
-
-    Residuals are validation-range ``actual - predicted`` prices; the test range is never used.
-    """
-    q = conformal_quantile(residuals, level)
-    return point - q, point + q
 
 
 def forecast_next(model: ForecastModel, split: Split) -> float:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.splits.config import SplitConfig
-from pipeline.splits.scaling import MinMaxParams, target_to_prices
+from pipeline.splits.scaling import MinMaxParams
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,14 +82,6 @@ class Split:
         return self.validation.y
 
     @property
-    def X_test(self) -> np.ndarray:
-        return self.test.X
-
-    @property
-    def y_test(self) -> np.ndarray:
-        return self.test.y
-
-    @property
     def scaler_params(self) -> dict[str, Any]:
         """JSON-able scaler parameters, per column."""
         return {
@@ -97,10 +89,6 @@ class Split:
             "features": self.feature_scaler.to_dict(),
             "target": self.target_scaler.to_dict(),
         }
-
-    def inverse_target(self, y_scaled: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-        """Scaled model outputs (levels or log returns from ``anchor``) -> prices."""
-        return target_to_prices(y_scaled, anchor, self.target_scaler, self.config.target_kind)
 
     def to_record(self) -> dict[str, Any]:
         """One warehouse row describing this split (no arrays)."""

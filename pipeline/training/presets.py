@@ -4,7 +4,9 @@ A preset fixes the split's window, features (optionally per target) and target k
 epochs, and hyperparameters per model kind; the target and range sizes stay the caller's.
 ``default`` was chosen with ``pipeline.training.search.search`` on Moutai's VALIDATION range
 only (the tutorial split's last 240 targets held out, 120 validation targets) for open and close
-targets: every split setting with ``linear``, then 6 draws per neural kind from ``DEFAULT_SEARCH``.
+targets: every split setting with ``linear``, then 6 draws per neural kind (batch 64, patience 5,
+at most 30 epochs) from windows 10 and 20, the OHLC, returns and returns-with-context feature
+sets, the return from the close as target and ``SearchSpace``'s default network settings.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pipeline.choices import ENSEMBLE_KIND, NEURAL_KINDS, PRESET_NAMES, RECURREN
 from pipeline.errors import InputError
 from pipeline.splits.config import SplitConfig, TargetKind
 from pipeline.step_options import DEFAULT_SEED
-from pipeline.training.search import OHLC, RETURNS, RETURNS_CONTEXT, Candidate, SearchSpace, draw
+from pipeline.training.search import OHLC, RETURNS_CONTEXT, Candidate, SearchSpace, draw
 
 SEARCHABLE_KINDS = ("linear", "gru", "lstm")  # what ``train`` searches (the issue's kinds)
 SEARCHED_SETTINGS = ("units", "dropout", "learning_rate")  # a recurrent kind's, in SearchSpace
@@ -119,12 +121,6 @@ SEED = Preset(
     hyperparameters={kind: _TUTORIAL_NETWORK for kind in NEURAL_KINDS},
 )
 
-# The neural part of the search behind DEFAULT (batch 64, patience 5, at most 30 epochs).
-DEFAULT_SEARCH = SearchSpace(
-    windows=(10, 20),
-    feature_sets=(OHLC, RETURNS, RETURNS_CONTEXT),
-    target_kinds=("log_return_from_close",),
-)
 _SEARCHED = {"batch_size": 64, "patience": 5}
 # Validation MAE / naive on Moutai: a return from the last close wins for every kind (open 0.41,
 # close 0.96-0.99); levels of OHLC suit the open target, scale-free returns with volume and

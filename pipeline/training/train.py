@@ -40,7 +40,6 @@ class TrainResult:
     status: str
     predictions: pd.DataFrame  # split, date, predicted, actual, last_known
     metrics: pd.DataFrame  # split, metric, value (long form)
-    validation_residuals: np.ndarray  # actual - predicted prices, for conformal intervals
     next_scale: float | None = None  # a scaled model's std of tomorrow's relative error
 
 
@@ -194,8 +193,6 @@ def score_and_save(
         if len(getattr(split, name))  # test_size=0: nothing to score
     }
     predictions, metrics = score_parts(split, predicted, scales)
-    validation = predictions[predictions["split"] == "validation"]
-    residuals = (validation["actual"] - validation["predicted"]).to_numpy()
     artifact = model.save(Path(models_dir) / split.symbol / model.alias / run_id)
     _keep_warm(artifact, model)
     backend, device = keras_runtime() if model.uses_keras else (None, "cpu")
@@ -211,7 +208,6 @@ def score_and_save(
         status=STATUS_SUCCEEDED,
         predictions=predictions,
         metrics=metrics,
-        validation_residuals=residuals,
         next_scale=float(scales["latest"][0]) if scales else None,
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +9,7 @@ import pytest
 from pipeline.daily.combine import combine_top_k
 from pipeline.errors import InputError
 from pipeline.training.jobs import ModelOutcome
+from tests.outcomes import outcome, prediction_rows, validation_mae
 
 DAYS = pd.date_range("2024-01-01", periods=30, freq="D")
 ACTUAL = 100 + np.cumsum(np.sin(np.arange(30)))
@@ -19,27 +18,11 @@ LAST_KNOWN = np.r_[100.0, ACTUAL[:-1]]
 
 def _outcome(model: str, offset: float, *, status: str = "succeeded") -> ModelOutcome:
     """A fitted member whose validation predictions miss by ``offset`` (its validation MAE)."""
-    predictions = pd.DataFrame(
-        {
-            "split": "validation",
-            "date": DAYS,
-            "predicted": ACTUAL + offset,
-            "actual": ACTUAL,
-            "last_known": LAST_KNOWN,
-        }
-    )
-    now = datetime.now(tz=UTC)
-    return ModelOutcome(
-        model=model,
-        run_id=f"run-{model}",
-        split_id="split-1",
-        training="full",
-        base_run_id=None,
-        started_at=now,
-        finished_at=now,
+    return outcome(
+        model,
         status=status,
-        predictions=predictions,
-        metrics=pd.DataFrame([{"split": "validation", "metric": "mae", "value": abs(offset)}]),
+        predictions=prediction_rows("validation", DAYS, ACTUAL + offset, ACTUAL, LAST_KNOWN),
+        metrics=validation_mae(abs(offset)),
         next_prediction=200.0 + offset,
     )
 

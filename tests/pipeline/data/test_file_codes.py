@@ -12,7 +12,7 @@ from pipeline.data.symbols import get_symbol
 from pipeline.errors import InputError
 
 MOUTAI, WULIANGYE, PINGAN = (get_symbol(s) for s in ("600519.SH", "000858.SZ", "000001.SZ"))
-BUNDLED = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled"
+BUNDLED = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled"
 
 
 @pytest.mark.parametrize("code", ["600519", "600519.SH", "600519.SS", "SH600519", "sh600519"])

@@ -19,7 +19,7 @@ from warehouse.connection import connect
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SHARED = ROOT.parent / "shared" / "data"
 PRO_DAILY = SHARED / "SH600519_tushare_pro_daily_raw_2012-01-04_2022-07-01.csv"
 MOUTAI = get_symbol("600519.SH")

@@ -12,9 +12,10 @@ import pytest
 from pipeline.errors import InputError, InsufficientDataError
 from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
+from pipeline.splits.scaling import target_to_prices
 from pipeline.splits.split import Split
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 SMALL = SplitConfig(
     window=5,
     features=("open", "close"),
@@ -38,6 +39,11 @@ def all_parts(split: Split, name: str) -> np.ndarray:
     )
 
 
+def to_prices(split: Split, y_scaled: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """Scaled targets back to prices, as a model does with its split's scaler and target kind."""
+    return target_to_prices(y_scaled, anchor, split.target_scaler, split.config.target_kind)
+
+
 def test_windows_equal_a_python_loop() -> None:
     bars = moutai()
     split = build_split(bars, SMALL, symbol="600519.SH")
@@ -49,7 +55,7 @@ def test_windows_equal_a_python_loop() -> None:
         all_parts(split, "X"), [scaled[t - w + 1 : t + 1] for t in ends], rtol=1e-6
     )
     np.testing.assert_allclose(
-        split.inverse_target(all_parts(split, "y"), all_parts(split, "last_known")),
+        to_prices(split, all_parts(split, "y"), all_parts(split, "last_known")),
         [close[t + 1] for t in ends],
         rtol=1e-6,
     )
@@ -102,7 +108,7 @@ def test_as_of_excludes_later_bars() -> None:
     changed.loc[71:, "close"] = 1e6  # the future must not matter
     again = build_split(changed, SMALL, symbol="600519.SH", as_of=as_of)
     assert again.split_id == split.split_id
-    np.testing.assert_array_equal(again.X_test, split.X_test)
+    np.testing.assert_array_equal(again.test.X, split.test.X)
 
 
 def test_split_id_is_deterministic() -> None:
@@ -129,14 +135,14 @@ def test_log_return_target_maps_back_to_prices() -> None:
     config = replace(SMALL, features=("close", "log_return"), target_kind="log_return")
     split = build_split(moutai(), config, symbol="600519.SH")
     for part in (split.train, split.validation, split.test):
-        prices = split.inverse_target(part.y, part.last_known)
+        prices = to_prices(split, part.y, part.last_known)
         np.testing.assert_allclose(prices, part.actual, rtol=1e-6)  # float32 storage only
     assert split.first_bar_date == moutai()["date"][0].date()  # the return's extra bar
 
 
 def test_test_size_zero_trains_on_everything() -> None:
     split = build_split(moutai(), replace(SMALL, test_size=0), symbol="600519.SH")
-    assert len(split.test) == 0 and split.X_test.shape == (0, 5, 2)
+    assert len(split.test) == 0 and split.test.X.shape == (0, 5, 2)
     assert split.validation.end == split.last_bar_date
     assert split.to_record()["test_start"] is None
 
@@ -178,7 +184,7 @@ def test_given_scalers_are_reused_and_change_the_split_id() -> None:
     assert reused.X_train.max() > 1.0  # newer bars exceed the given range and are not refit
     last_rows = bars[["open", "close"]].to_numpy()[-21:-1]  # each test window's last bar
     np.testing.assert_allclose(
-        reused.X_test[:, -1], earlier.feature_scaler.transform(last_rows), rtol=1e-6
+        reused.test.X[:, -1], earlier.feature_scaler.transform(last_rows), rtol=1e-6
     )
     assert reused.split_id != fresh.split_id
     # Even scalers equal to the ones it would fit make a split of their own.
@@ -222,12 +228,10 @@ def test_return_from_close_round_trip_is_exact() -> None:
     # Unscaled: the price, its log return from the close and back agree to rounding.
     returns = np.log(opens[w:] / closes[w - 1 : -1])
     scaled = split.target_scaler.transform(returns.reshape(-1, 1))[:, 0]
-    np.testing.assert_allclose(
-        split.inverse_target(scaled, closes[w - 1 : -1]), opens[w:], rtol=1e-12
-    )
+    np.testing.assert_allclose(to_prices(split, scaled, closes[w - 1 : -1]), opens[w:], rtol=1e-12)
     # Stored float32 targets round trip to float32 precision.
     np.testing.assert_allclose(
-        split.inverse_target(all_parts(split, "y"), all_parts(split, "anchor")),
+        to_prices(split, all_parts(split, "y"), all_parts(split, "anchor")),
         all_parts(split, "actual"),
         rtol=1e-6,
     )

@@ -78,7 +78,7 @@ def test_find_gaps_reports_missing_trading_days() -> None:
 
 def test_the_bundled_moutai_file_gaps_are_its_suspension_days() -> None:
     bundled = pd.read_csv(
-        Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv",
+        Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv",
         usecols=["date"],
     )
     dates = pd.to_datetime(bundled["date"]).dt.date.tolist()

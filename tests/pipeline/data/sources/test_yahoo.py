@@ -21,7 +21,7 @@ from warehouse.connection import connect
 from warehouse.ingests import IngestRequest, store_ingest
 from warehouse.symbols import sync_symbols
 
-DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"
 BTC = get_symbol("BTC-USD")
 AAPL = SymbolInfo(
     symbol="AAPL",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +13,14 @@ import pytest
 from pipeline.reporting import plots, reports
 from pipeline.reporting.summary import summarize, verdict
 from pipeline.training.jobs import ModelOutcome
+from tests.outcomes import NOW, outcome, prediction_rows
 
-NOW = datetime(2024, 5, 1, tzinfo=UTC)
 DAYS = pd.date_range("2024-04-01", periods=4)
 ACTUAL = [10.0, 11.0, 12.0, 13.0]
 LAST = [9.0, 10.0, 11.0, 12.0]  # naive: always 1 off
 
 
 def _outcome(model: str, predicted: list[float], status: str = "succeeded") -> ModelOutcome:
-    predictions = pd.DataFrame(
-        {
-            "split": "test",
-            "date": DAYS,
-            "predicted": predicted,
-            "actual": ACTUAL,
-            "last_known": LAST,
-        }
-    )
     mae = sum(abs(a - p) for a, p in zip(ACTUAL, predicted, strict=True)) / len(ACTUAL)
     metrics = pd.DataFrame(
         [
@@ -41,18 +32,13 @@ def _outcome(model: str, predicted: list[float], status: str = "succeeded") -> M
         ],
         columns=["split", "metric", "value"],
     )
+    rows = prediction_rows("test", DAYS, predicted, ACTUAL, LAST)
     failed = status != "succeeded"
-    return ModelOutcome(
-        model=model,
-        run_id=f"run-{model}",
-        split_id="s",
-        training="full",
-        base_run_id=None,
-        started_at=NOW,
-        finished_at=NOW,
+    return outcome(
+        model,
         status=status,
         error="boom" if failed else None,
-        predictions=pd.DataFrame() if failed else predictions,
+        predictions=pd.DataFrame() if failed else rows,
         metrics=pd.DataFrame() if failed else metrics,
     )
 

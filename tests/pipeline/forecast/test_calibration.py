@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ from pipeline.forecast.intervals import (
     relative_errors,
 )
 from pipeline.training.jobs import ModelOutcome
+from tests.outcomes import mean_abs_error, outcome, prediction_rows, validation_mae
 
 DATES = pd.date_range("2024-01-01", periods=5, freq="D")
 ACTUAL = np.array([101.0, 99.0, 102.0, 100.0, 103.0])
@@ -24,15 +23,7 @@ LAST_KNOWN = np.array([100.0, 101.0, 99.0, 102.0, 100.0])
 
 
 def _validation(predicted: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "split": "validation",
-            "date": DATES,
-            "predicted": predicted,
-            "actual": ACTUAL,
-            "last_known": LAST_KNOWN,
-        }
-    )
+    return prediction_rows("validation", DATES, predicted, ACTUAL, LAST_KNOWN)
 
 
 def test_relative_errors_are_shares_of_the_price_they_started_from() -> None:
@@ -65,19 +56,11 @@ def test_interval_bounds_scale_the_conformal_quantile_by_the_last_price() -> Non
 
 
 def _outcome(model: str, predicted: np.ndarray, forecast: float) -> ModelOutcome:
-    now = datetime.now(tz=UTC)
-    mae = float(np.mean(np.abs(ACTUAL - predicted)))
-    return ModelOutcome(
-        model=model,
-        run_id=f"run-{model}",
-        split_id="split",
-        training="full",
-        base_run_id=None,
-        started_at=now,
-        finished_at=now,
-        status="succeeded",
-        predictions=_validation(predicted),
-        metrics=pd.DataFrame([{"split": "validation", "metric": "mae", "value": mae}]),
+    validation = _validation(predicted)
+    return outcome(
+        model,
+        predictions=validation,
+        metrics=validation_mae(mean_abs_error(validation)),
         next_prediction=forecast,
     )
 

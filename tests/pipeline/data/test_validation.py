@@ -38,7 +38,7 @@ def test_valid_rows_pass_untouched() -> None:
 
 
 def test_bundled_files_are_all_valid() -> None:
-    bundled = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled"
+    bundled = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled"
     frame = read_history_csv(bundled / "SH600519.csv", get_symbol("600519.SH"))
     result = validate_bars(frame, today=TODAY)
     # The data README checked this file: no nulls, duplicates or inconsistent OHLC.

@@ -3,7 +3,7 @@ replay whose earlier quantiles never move when a later bar changes."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from pipeline.forecast.scaled import calibrate_day
 from pipeline.settings import load_settings
 from pipeline.step_config import StepConfig
 from pipeline.training.jobs import ModelOutcome
+from tests.outcomes import outcome, prediction_rows
 
 DATES = pd.date_range("2024-01-01", periods=5, freq="D")
 
@@ -65,29 +66,19 @@ def test_the_pool_takes_issued_then_validation_then_earlier_errors_by_day() -> N
 
 
 def _outcome(model: str, predicted: float, scale: float | None = None) -> ModelOutcome:
-    now = datetime.now(tz=UTC)
     rng = np.random.default_rng(len(model))
     last = 100 + rng.standard_normal(60).cumsum()
-    frame = pd.DataFrame(
-        {
-            "split": "validation",
-            "date": pd.date_range("2024-01-01", periods=60, freq="D"),
-            "predicted": last + 0.1,
-            "actual": last * (1 + 0.02 * rng.standard_normal(60)),
-            "last_known": last,
-        }
+    frame = prediction_rows(
+        "validation",
+        pd.date_range("2024-01-01", periods=60, freq="D"),
+        last + 0.1,
+        last * (1 + 0.02 * rng.standard_normal(60)),
+        last,
     )
     if scale is not None:
         frame["scale"] = np.linspace(0.01, 0.03, 60)
-    return ModelOutcome(
-        model=model,
-        run_id=f"run-{model}",
-        split_id="split",
-        training="full",
-        base_run_id=None,
-        started_at=now,
-        finished_at=now,
-        status="succeeded",
+    return outcome(
+        model,
         predictions=frame,
         next_prediction=predicted,
         scale=scale,

@@ -13,7 +13,7 @@ from pipeline.splits.build import build_split
 from pipeline.splits.config import SplitConfig
 from pipeline.splits.features import FEATURES, VOLUME_Z_WINDOW
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 
 def moutai(n: int = 80) -> pd.DataFrame:

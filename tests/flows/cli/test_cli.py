@@ -156,6 +156,7 @@ def test_replay_then_run(
     assert [line for line in fetched.splitlines() if line.startswith(("  ", "chart"))] == summary
 
 
+@pytest.mark.slow  # the demo trains the default models' real Keras networks (1 epoch)
 def test_the_demo_fits_80_columns_and_ends_with_done(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

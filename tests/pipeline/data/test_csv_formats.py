@@ -13,7 +13,7 @@ from pipeline.data.csv_formats import FORMATS, detect_format, read_history_csv
 from pipeline.data.symbols import get_symbol
 from pipeline.errors import CsvFormatError
 
-BUNDLED = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled"
+BUNDLED = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled"
 MOUTAI = get_symbol("600519.SH")
 BTC = get_symbol("BTC-USD")
 

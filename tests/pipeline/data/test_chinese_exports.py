@@ -14,7 +14,7 @@ from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
 from pipeline.errors import CsvFormatError
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
 TDX = SHARED / "SH600519_tdx_export_raw_gbk_2009-01-08_2023-02-10.txt"
 MOUTAI = get_symbol("600519.SH")
 BTC = get_symbol("BTC-USD")

@@ -19,9 +19,9 @@ from pipeline.models import backend
 from pipeline.models.registry import load_model, make_model
 from pipeline.settings import load_settings
 from pipeline.settings_origins import describe
-from tests.pipeline.test_models import TINY_NETWORK, moutai
+from tests.pipeline.models.test_models import TINY_NETWORK, moutai
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 OTHERS = [
     b
     for b in backend.BACKENDS
@@ -34,7 +34,7 @@ OTHERS = [
 _SCRIPT = """
 import json, sys
 import keras
-from tests.pipeline.test_backends import predictions, tiny_split
+from tests.pipeline.models.test_backends import predictions, tiny_split
 from pipeline.models.registry import load_model, make_model
 
 if sys.argv[2] == "load":
@@ -100,7 +100,7 @@ def test_another_backend_never_imports_tensorflow(tmp_path: Path) -> None:
     make_model("gru", **TINY_NETWORK).fit(tiny_split(), epochs=2, seed=3).save(tmp_path / "gru")
     script = (
         "import sys; from pipeline.models.registry import load_model;"
-        "from tests.pipeline.test_backends import tiny_split;"
+        "from tests.pipeline.models.test_backends import tiny_split;"
         "load_model(sys.argv[1]).predict_part(tiny_split().test);"
         "print('tensorflow' in sys.modules)"
     )

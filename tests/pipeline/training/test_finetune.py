@@ -22,7 +22,7 @@ from pipeline.training.train import finetune_model, train_model
 
 pytestmark = pytest.mark.slow  # trains real Keras models
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 SYMBOL = "600519.SH"
 CONFIG = SplitConfig(
     window=10,
@@ -83,7 +83,7 @@ def test_fine_tune_continues_from_the_saved_weights(
     monkeypatch.setattr(keras.Model, "fit", spy)
     # NaN test targets and windows: had any of them reached training, the loss would be NaN.
     poisoned = replace(
-        newer, test=replace(newer.test, X=newer.X_test * np.nan, y=newer.y_test * np.nan)
+        newer, test=replace(newer.test, X=newer.test.X * np.nan, y=newer.test.y * np.nan)
     )
     model = load_gru(saved_gru)
     loaded = model.model_.get_weights()
@@ -142,7 +142,7 @@ def test_finetune_model_saves_a_reloadable_artifact(
     reloaded = load_model(result.artifact_uri)
     test = result.predictions.query("split == 'test'")
     np.testing.assert_array_equal(
-        reloaded.predict(newer.X_test, newer.test.last_known), test["predicted"]
+        reloaded.predict(newer.test.X, newer.test.last_known), test["predicted"]
     )
     assert reloaded.scaler_params_ == newer.scaler_params
     assert len(load_gru(saved_gru).history_["loss"]) == 1  # the source is left as it was
@@ -158,8 +158,8 @@ def test_baseline_fine_tune_is_a_refit(kind: str, tmp_path: Path) -> None:
     tuned = saved.fine_tune(split, epochs=1, recent=RECENT)
     refit = make_model(kind).fit(split)
     np.testing.assert_array_equal(
-        tuned.predict(split.X_test, split.test.last_known),
-        refit.predict(split.X_test, split.test.last_known),
+        tuned.predict(split.test.X, split.test.last_known),
+        refit.predict(split.test.X, split.test.last_known),
     )
 
 

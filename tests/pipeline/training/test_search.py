@@ -11,10 +11,10 @@ import pytest
 
 from pipeline.errors import InputError
 from pipeline.splits.config import SplitConfig
-from pipeline.training.presets import DEFAULT_SEARCH, get_preset
+from pipeline.training.presets import get_preset
 from pipeline.training.search import Candidate, SearchSpace, search
 
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 BASE = SplitConfig(
     window=5,
     features=("open",),
@@ -102,7 +102,8 @@ def test_presets_seed_is_the_tutorials_and_default_was_searched() -> None:
     }
     assert get_preset("seed").epochs == 50
     default = get_preset("default")
-    grid = {(c.config, *c.hyperparameters.values()) for c in DEFAULT_SEARCH.grid("gru", BASE)}
+    assert default.search is not None  # the space ``train`` re-checks the choices in
+    grid = {(c.config, *c.hyperparameters.values()) for c in default.search.grid("gru", BASE)}
     for target in ("open", "close"):
         config = replace(  # the grid's target and sizes: only the searched settings differ
             default.split_config(target, test_size=20, validation_size=20),
