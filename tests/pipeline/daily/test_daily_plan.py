@@ -21,7 +21,7 @@ from pipeline.step_config import StepConfig
 
 MOUTAI, BTC = get_symbol("600519.SH"), get_symbol("BTC-USD")
 EVERY_5 = RetrainPolicy(retrain_every=5, finetune_epochs=3)
-CSV = Path(__file__).resolve().parents[2] / "pipeline" / "data" / "bundled" / "SH600519.csv"
+CSV = Path(__file__).resolve().parents[3] / "pipeline" / "data" / "bundled" / "SH600519.csv"
 
 
 def _base(last_full: date, artifact: str = "/nowhere") -> BaseRun:
