@@ -37,8 +37,8 @@ from pipeline.evaluation.probabilistic import (
 from pipeline.forecast.calibration import ACI_REPLAY, CALIBRATION_WINDOW
 from pipeline.forecast.intervals import ACI_GAMMA, quantile_forecast
 from pipeline.models.volatility import VOLATILITY_MODELS, daily_series
-from pipeline.settings import DEFAULT_MODELS
 from pipeline.splits.build import build_split
+from pipeline.step_options import DEFAULT_MODELS
 from pipeline.training.presets import get_preset
 
 SERIES = {"600519.SH": 240, "BTC-USD": 365}  # symbol -> evaluated days (close)

@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline.data.symbols import get_symbol
 from pipeline.data.validation import validate_bars
 from pipeline.forecast.intervals import QUANTILE_LEVELS
-from pipeline.settings import DEFAULT_MODELS
+from pipeline.step_options import DEFAULT_MODELS
 from tests.watchlist_data import bootstrap_bars, bootstrap_codes
 from warehouse.connection import connect
 from warehouse.forecasts import write_forecasts

@@ -8,7 +8,6 @@ from datetime import date
 
 import duckdb
 import pandas as pd
-from pipeline.daily.inputs import DayInputs
 from prefect import get_run_logger, task
 
 from flows.common import open_warehouse
@@ -18,6 +17,7 @@ from flows.output import quiet_backend
 from flows.record_days import record_days
 from flows.reuse import ReusedDay, day_inputs, earlier_run
 from pipeline.daily.day import DayOutcome, step_day, step_days
+from pipeline.daily.inputs import DayInputs
 from pipeline.data.symbols import SymbolInfo
 from pipeline.errors import InputError
 from pipeline.settings import Settings

@@ -8,8 +8,8 @@ from datetime import date
 
 import duckdb
 import pandas as pd
-from pipeline.daily.inputs import DayInputs
 
+from pipeline.daily.inputs import DayInputs
 from pipeline.daily.schedule import BaseRun
 from pipeline.data import ingest as plan
 from pipeline.data.bars import in_volume_unit

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pipeline.daily.inputs import DayInputs
 
+from pipeline.daily.inputs import DayInputs
 from pipeline.daily.plan import plan_day
 from pipeline.daily.schedule import BaseRun, RetrainPolicy
 from pipeline.data.symbols import SymbolInfo, get_symbol
