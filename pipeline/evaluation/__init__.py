@@ -1,1 +1,2 @@
-"""Scoring: point metrics and the Diebold-Mariano test against naive."""
+"""Scoring: point metrics, the Diebold-Mariano test against naive, proper scores of the
+quantiles and intervals (``probabilistic``), and the champion rule (``champion``)."""

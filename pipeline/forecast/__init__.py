@@ -1,1 +1,3 @@
-"""Next-day forecasts: a fitted model's point, its conformal intervals and its quantiles."""
+"""Next-day forecasts: a fitted model's point and next-day outcome (``point``, ``next_day``),
+its conformal intervals and quantiles (``intervals``, ``calibration``), and a day's point models
+issued on a volatility kind's scale (``scaled``)."""
