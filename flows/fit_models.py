@@ -14,6 +14,7 @@ from prefect import flow, task
 
 from flows.concurrency import gpu_slot
 from pipeline.settings import Settings
+from pipeline.step_config import StepConfig
 from pipeline.training.fit_one import fit_saved
 from pipeline.training.jobs import FitJob, ModelOutcome
 
@@ -48,16 +49,15 @@ def on_gpu_pool() -> bool:
     return bool(os.environ.get(GPU_DEPLOYMENT_ENV))
 
 
-def dispatch_fit(
-    jobs: list[FitJob], settings: Settings, *, epochs: int, seed: int, finetune_epochs: int
-) -> list[ModelOutcome]:
-    """Train on the gpu work pool when a deployment is configured, else in this process."""
+def dispatch_fit(jobs: list[FitJob], settings: Settings, step: StepConfig) -> list[ModelOutcome]:
+    """Train ``jobs`` with the step's epochs and seed: on the gpu work pool when a deployment
+    is configured, else in this process."""
     params: dict[str, Any] = {
         "jobs": jobs,
         "models_dir": str(settings.models_dir),
-        "epochs": epochs,
-        "finetune_epochs": finetune_epochs,
-        "seed": seed,
+        "epochs": step.full_epochs(),
+        "finetune_epochs": step.policy.step_epochs,
+        "seed": step.seed,
     }
     if not on_gpu_pool():
         return fit_models(**params)

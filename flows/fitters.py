@@ -44,7 +44,7 @@ def local_fitter(settings: Settings, step: StepConfig) -> Fitter:
 
     def fit(plans: list[DayPlan]) -> list[list[ModelOutcome]]:
         jobs = [saved_jobs(settings, plan) for plan in plans]
-        flat = _dispatched([job for symbol_jobs in jobs for job in symbol_jobs], settings, step)
+        flat = dispatch_fit([job for symbol_jobs in jobs for job in symbol_jobs], settings, step)
         return regrouped(flat, [len(symbol_jobs) for symbol_jobs in jobs])
 
     return fit
@@ -68,7 +68,7 @@ def dask_fitter(settings: Settings, step: StepConfig) -> Fitter:
         own = [[j for j in symbol_jobs if j.kind not in GLOBAL_KINDS] for symbol_jobs in jobs]
         per_symbol: list[list[ModelOutcome]] = []
         if on_gpu_pool():
-            flat = _dispatched([j for symbol_jobs in own for j in symbol_jobs], settings, step)
+            flat = dispatch_fit([j for symbol_jobs in own for j in symbol_jobs], settings, step)
             per_symbol, own = regrouped(flat, [len(symbol_jobs) for symbol_jobs in own]), []
         fitted, pooled = fan_out(
             own, settings, step.full_epochs(), step.seed, step.policy.step_epochs, global_fits
@@ -85,13 +85,3 @@ def dask_fitter(settings: Settings, step: StepConfig) -> Fitter:
 def replay_fitter(settings: Settings, engine: ReplayEngine, days: list[date]) -> ReplayFitter:
     """The replay's fits of ``days``, in this process."""
     return engine.fitter(settings.models_dir, days)
-
-
-def _dispatched(jobs: list[FitJob], settings: Settings, step: StepConfig) -> list[ModelOutcome]:
-    return dispatch_fit(
-        jobs,
-        settings,
-        epochs=step.full_epochs(),
-        seed=step.seed,
-        finetune_epochs=step.policy.step_epochs,
-    )

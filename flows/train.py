@@ -97,23 +97,12 @@ def search_configs(
         )
         for c, path in zip(candidates, paths, strict=True)
     ]
-    trials = fit_step(jobs, settings, step)
+    trials = dispatch_fit(jobs, settings, step)
     record_runs(settings, symbol, trials, "search", chosen.name, champion=False)
     best = best_by_kind(candidates, [t.metric("validation", "mae") for t in trials])
     notes = reports.selection_notes(candidates, trials, best)
     reuse = chosen_trials(candidates, trials, best)
     return best, reports.search_table(candidates, trials, best), notes, reuse
-
-
-def fit_step(jobs: list[FitJob], settings: Settings, step: StepConfig) -> list[ModelOutcome]:
-    """Train ``jobs`` with the step's epochs and seed (here or on the gpu pool)."""
-    return dispatch_fit(
-        jobs,
-        settings,
-        epochs=step.full_epochs(),
-        seed=step.seed,
-        finetune_epochs=step.policy.finetune_epochs,
-    )
 
 
 @task(name="prepare-split", task_run_name="prepare-split-{symbol}")
@@ -211,7 +200,7 @@ def train(
         FitJob(kind, paths[c], hyperparameters=hp, trial_artifact=reuse.get(kind))
         for kind, (c, hp) in final.items()
     ]
-    outcomes = fit_step(jobs, settings, step)
+    outcomes = dispatch_fit(jobs, settings, step)
     champion = record_runs(settings, symbol, outcomes, "train", chosen.name, selection=selection)
     table = reports.train_table(outcomes, champion)
     plot = plot_test_predictions(settings, symbol, step.target, outcomes)
