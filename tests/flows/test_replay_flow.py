@@ -25,6 +25,8 @@ START, END = date(2024, 5, 12), date(2024, 5, 14)  # three UTC days: one retrain
 MODELS = ["naive", "drift", "linear", "gru", "naive_ewma", "gru_dist", "ensemble"]
 LEAN = ["naive", "linear", "gru"]
 SMALL = {"window": 20, "history_bars": 400, "epochs": 1, "retrain_every": 3, "finetune_epochs": 1}
+pytestmark = pytest.mark.slow  # every case trains real GRU networks
+
 COMPARED = ["model", "as_of_date", "target_date", "predicted", "lower_80", "upper_80"]
 
 
