@@ -106,7 +106,7 @@ def _replay_pair(
     clock = time.perf_counter()
     replay_stepwise(symbol=symbol, start=start, end=end, step=step, warehouse=stepwise)
     stepwise_s = time.perf_counter() - clock
-    return [d.as_of for d in days], fast_s, stepwise_s, _tables(fast), _tables(stepwise)
+    return [d.as_of for d in days if d.as_of], fast_s, stepwise_s, _tables(fast), _tables(stepwise)
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ LIVE = [date(2024, 5, d) for d in (18, 19, 20)]  # live forecasts of the 19th to
 FIRST = (date(2024, 5, 14), date(2024, 5, 21))  # a stored replay over and around them
 SECOND = (date(2024, 5, 17), date(2024, 5, 24))  # the replay Realized follows
 UNTIL = date(2024, 5, 25)
-SMALL = {"window": 20, "history_bars": 400, "retrain_every": 3}
+SMALL: dict[str, Any] = {"window": 20, "history_bars": 400, "retrain_every": 3}
 
 
 def _errors(frame: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -77,8 +78,8 @@ def test_realized_keeps_the_forecast_the_view_marks_as_the_day_forecast(tmp_path
             [SYMBOL, target, since, list(flat)],
         ).df()
         after = day_errors(con, SYMBOL, target, UNTIL, flat)
-    for (model, day), error in _errors(issued).items():
-        realized.record(model, day, error)
+    for (model, iso), error in _errors(issued).items():
+        realized.record(model, iso, error)
 
     ours = {(m, d): e for m, days in realized.errors.items() for d, e in days.items()}
     theirs = _errors(after)
