@@ -18,8 +18,8 @@ import pytest
 from flows.daily import daily
 from flows.ingest import ingest
 from flows.replay import replay, replay_stepwise
-from pipeline.daily.step import StepConfig
 from pipeline.settings import load_settings
+from pipeline.step_config import StepConfig
 from warehouse.connection import connect
 
 # 30 stored trading days each: BTC's last complete UTC days (the 27th is partial); Moutai's

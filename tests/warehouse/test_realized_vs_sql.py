@@ -15,8 +15,8 @@ from flows.daily import daily
 from flows.ingest import ingest
 from flows.replay import replay
 from pipeline.daily.realized import Realized
-from pipeline.daily.step import StepConfig
 from pipeline.settings import load_settings
+from pipeline.step_config import StepConfig
 from warehouse.connection import connect
 from warehouse.forecasts import day_errors
 
