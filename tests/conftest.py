@@ -26,10 +26,17 @@ os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", _JAX_CACHE.name)
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """A real, temporary Prefect API for the whole session (it takes ~25 s to start)."""
+    """A real, temporary Prefect API for the whole session (it takes ~25 s to start).
+
+    Flow-run heartbeats are off: Prefect 3.8 joins their thread at the end of every flow run,
+    which costs up to a second a run, and no test watches for crashed runs."""
+    from prefect.settings import temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with (
+        prefect_test_harness(server_startup_timeout=120),
+        temporary_settings(updates={"flows.heartbeat_frequency": None}),
+    ):
         yield
 
 
